@@ -1,0 +1,735 @@
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION alphapulse" to load this file. \quit
+-- BEGIN schema (infrastructure)
+
+-- Tables and views live in schema alphapulse; the ap_* functions live in the
+-- schema the extension is created in.  Operators below compare values of the
+-- same built-in type, so they resolve to pg_catalog (searched first).
+
+CREATE SCHEMA alphapulse;
+COMMENT ON SCHEMA alphapulse IS 'AlphaPulse tables and views: market data, features, models, signals';
+
+-- Roles are cluster-wide and outlive the extension, so create them only when
+-- absent (the one conditional in this script).  admin > writer > reader.
+DO $roles$
+DECLARE
+	r text[];
+BEGIN
+	FOREACH r SLICE 1 IN ARRAY ARRAY[['alphapulse_reader', NULL],
+									['alphapulse_writer', 'alphapulse_reader'],
+									['alphapulse_admin', 'alphapulse_writer']]
+	LOOP
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r[1]) THEN
+			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r[1]);
+			IF r[2] IS NOT NULL THEN
+				EXECUTE pg_catalog.format('GRANT %I TO %I', r[2], r[1]);
+			END IF;
+		END IF;
+	END LOOP;
+END
+$roles$;
+
+CREATE TABLE alphapulse.assets (
+	symbol			text PRIMARY KEY
+					CONSTRAINT assets_symbol_format
+					CHECK (symbol ~ '^[a-z][a-z0-9_]{0,31}$'::text),
+	description		text,
+	bar_interval	interval NOT NULL DEFAULT '1 hour'::interval
+					CONSTRAINT assets_bar_interval_positive
+					CHECK (bar_interval > '0'::interval),
+	created			timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE alphapulse.assets IS 'Tradable symbols; every per-symbol table references this one';
+COMMENT ON COLUMN alphapulse.assets.symbol IS 'Short lower-case identifier such as btc: ^[a-z][a-z0-9_]{0,31}$';
+COMMENT ON COLUMN alphapulse.assets.description IS 'Free text, e.g. the exchange pair the bars come from';
+COMMENT ON COLUMN alphapulse.assets.bar_interval IS 'Spacing of the bars in alphapulse.bars for this symbol (positive)';
+COMMENT ON COLUMN alphapulse.assets.created IS 'When the asset was registered';
+
+-- Constraint names sort so that the finiteness checks fire first: a NaN
+-- price is reported as such, not as a broken high/low ordering.
+CREATE TABLE alphapulse.bars (
+	symbol		text NOT NULL
+				REFERENCES alphapulse.assets (symbol) ON UPDATE CASCADE ON DELETE CASCADE,
+	ts			timestamptz NOT NULL,
+	open		numeric NOT NULL,
+	high		numeric NOT NULL,
+	low			numeric NOT NULL,
+	close		numeric NOT NULL,
+	volume		numeric NOT NULL,
+	CONSTRAINT bars_pkey PRIMARY KEY (symbol, ts),
+	CONSTRAINT bars_finite_ts CHECK (pg_catalog.isfinite(ts)),
+	-- x < 'Infinity' also excludes NaN, which sorts above Infinity
+	CONSTRAINT bars_finite_positive_prices CHECK (
+		open > 0 AND open < 'Infinity'::numeric AND
+		high > 0 AND high < 'Infinity'::numeric AND
+		low > 0 AND low < 'Infinity'::numeric AND
+		close > 0 AND close < 'Infinity'::numeric),
+	CONSTRAINT bars_finite_nonnegative_volume CHECK (
+		volume >= 0 AND volume < 'Infinity'::numeric),
+	CONSTRAINT bars_high_ge_low CHECK (high >= low),
+	CONSTRAINT bars_high_ge_open_close CHECK (high >= GREATEST(open, close)),
+	CONSTRAINT bars_low_le_open_close CHECK (low <= LEAST(open, close))
+);
+COMMENT ON TABLE alphapulse.bars IS 'OHLCV bars, exact NUMERIC as received from the feed; one row per symbol and bar start';
+COMMENT ON COLUMN alphapulse.bars.symbol IS 'Asset the bar belongs to (alphapulse.assets)';
+COMMENT ON COLUMN alphapulse.bars.ts IS 'Start of the bar (UTC instant)';
+COMMENT ON COLUMN alphapulse.bars.open IS 'First trade price in the bar; finite, > 0';
+COMMENT ON COLUMN alphapulse.bars.high IS 'Highest trade price; >= open, close and low';
+COMMENT ON COLUMN alphapulse.bars.low IS 'Lowest trade price; <= open and close, > 0';
+COMMENT ON COLUMN alphapulse.bars.close IS 'Last trade price in the bar; finite, > 0';
+COMMENT ON COLUMN alphapulse.bars.volume IS 'Traded quantity in base-asset units; finite, >= 0';
+
+GRANT USAGE ON SCHEMA alphapulse TO alphapulse_reader;
+GRANT SELECT ON alphapulse.assets, alphapulse.bars TO alphapulse_reader;
+GRANT INSERT, UPDATE, DELETE ON alphapulse.assets, alphapulse.bars TO alphapulse_writer;
+GRANT ALL ON alphapulse.assets, alphapulse.bars TO alphapulse_admin;
+
+-- pg_dump keeps user rows of extension tables only when registered.
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.assets', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.bars', '');
+
+-- END schema
+-- BEGIN functions (lead)
+-- Result types of the multi-output indicators: one per input type.
+CREATE TYPE ap_macd_t AS (macd numeric, signal numeric, hist numeric);
+CREATE TYPE ap_macd_f8_t AS (macd double precision, signal double precision, hist double precision);
+COMMENT ON TYPE ap_macd_t IS 'Result of ap_macd over numeric input.';
+COMMENT ON TYPE ap_macd_f8_t IS 'Result of ap_macd over double precision input.';
+CREATE TYPE ap_bbands_t AS (lower numeric, middle numeric, upper numeric, bandwidth numeric, percent_b numeric);
+CREATE TYPE ap_bbands_f8_t AS (lower double precision, middle double precision, upper double precision, bandwidth double precision, percent_b double precision);
+COMMENT ON TYPE ap_bbands_t IS 'Result of ap_bbands over numeric input.';
+COMMENT ON TYPE ap_bbands_f8_t IS 'Result of ap_bbands over double precision input.';
+CREATE TYPE ap_stoch_t AS (k numeric, d numeric);
+CREATE TYPE ap_stoch_f8_t AS (k double precision, d double precision);
+COMMENT ON TYPE ap_stoch_t IS 'Result of ap_stoch over numeric input.';
+COMMENT ON TYPE ap_stoch_f8_t IS 'Result of ap_stoch over double precision input.';
+CREATE TYPE ap_aroon_t AS (up numeric, down numeric, oscillator numeric);
+CREATE TYPE ap_aroon_f8_t AS (up double precision, down double precision, oscillator double precision);
+COMMENT ON TYPE ap_aroon_t IS 'Result of ap_aroon over numeric input.';
+COMMENT ON TYPE ap_aroon_f8_t IS 'Result of ap_aroon over double precision input.';
+CREATE TYPE ap_keltner_t AS (lower numeric, middle numeric, upper numeric);
+CREATE TYPE ap_keltner_f8_t AS (lower double precision, middle double precision, upper double precision);
+COMMENT ON TYPE ap_keltner_t IS 'Result of ap_keltner over numeric input.';
+COMMENT ON TYPE ap_keltner_f8_t IS 'Result of ap_keltner over double precision input.';
+CREATE TYPE ap_donchian_t AS (lower numeric, middle numeric, upper numeric);
+CREATE TYPE ap_donchian_f8_t AS (lower double precision, middle double precision, upper double precision);
+COMMENT ON TYPE ap_donchian_t IS 'Result of ap_donchian over numeric input.';
+COMMENT ON TYPE ap_donchian_f8_t IS 'Result of ap_donchian over double precision input.';
+
+CREATE FUNCTION ap_sma(x numeric, n integer DEFAULT 30)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_sma'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_sma(numeric, integer) IS
+'Simple moving average of the last n non-NULL values (default n = 30). NUMERIC input gives the exact NUMERIC average, equal to avg(x) OVER (ROWS n-1 PRECEDING) on full windows. Warm-up: the first n-1 values are NULL.';
+
+CREATE FUNCTION ap_sma(x double precision, n integer DEFAULT 30)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_sma'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_sma(double precision, integer) IS
+'Simple moving average of the last n non-NULL values (default n = 30). NUMERIC input gives the exact NUMERIC average, equal to avg(x) OVER (ROWS n-1 PRECEDING) on full windows. Warm-up: the first n-1 values are NULL.';
+
+CREATE FUNCTION ap_ema(x numeric, n integer DEFAULT 30)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_ema'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_ema(numeric, integer) IS
+'Exponential moving average, alpha = 2/(n+1), seeded with the simple average of the first n values (TA-Lib). Default n = 30. Warm-up: n-1 rows NULL. NUMERIC results are within 1e-12 relative of exact.';
+
+CREATE FUNCTION ap_ema(x double precision, n integer DEFAULT 30)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_ema'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_ema(double precision, integer) IS
+'Exponential moving average, alpha = 2/(n+1), seeded with the simple average of the first n values (TA-Lib). Default n = 30. Warm-up: n-1 rows NULL. NUMERIC results are within 1e-12 relative of exact.';
+
+CREATE FUNCTION ap_wma(x numeric, n integer DEFAULT 30)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_wma'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_wma(numeric, integer) IS
+'Linearly weighted moving average, weights 1..n with the newest value weighted n. Exact for NUMERIC input. Default n = 30. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_wma(x double precision, n integer DEFAULT 30)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_wma'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_wma(double precision, integer) IS
+'Linearly weighted moving average, weights 1..n with the newest value weighted n. Exact for NUMERIC input. Default n = 30. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_dema(x numeric, n integer DEFAULT 30)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_dema'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_dema(numeric, integer) IS
+'Double EMA: 2*EMA(x) - EMA(EMA(x)), each EMA SMA-seeded (TA-Lib). Default n = 30. Warm-up: 2*(n-1) rows NULL.';
+
+CREATE FUNCTION ap_dema(x double precision, n integer DEFAULT 30)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_dema'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_dema(double precision, integer) IS
+'Double EMA: 2*EMA(x) - EMA(EMA(x)), each EMA SMA-seeded (TA-Lib). Default n = 30. Warm-up: 2*(n-1) rows NULL.';
+
+CREATE FUNCTION ap_tema(x numeric, n integer DEFAULT 30)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_tema'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_tema(numeric, integer) IS
+'Triple EMA: 3*EMA1 - 3*EMA2 + EMA3, each EMA SMA-seeded (TA-Lib). Default n = 30. Warm-up: 3*(n-1) rows NULL.';
+
+CREATE FUNCTION ap_tema(x double precision, n integer DEFAULT 30)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_tema'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_tema(double precision, integer) IS
+'Triple EMA: 3*EMA1 - 3*EMA2 + EMA3, each EMA SMA-seeded (TA-Lib). Default n = 30. Warm-up: 3*(n-1) rows NULL.';
+
+CREATE FUNCTION ap_trima(x numeric, n integer DEFAULT 30)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_trima'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_trima(numeric, integer) IS
+'Triangular moving average (TA-Lib): an SMA of an SMA with periods (n+1)/2 and (n+1)/2 for odd n, n/2 and n/2+1 for even n. Default n = 30. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_trima(x double precision, n integer DEFAULT 30)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_trima'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_trima(double precision, integer) IS
+'Triangular moving average (TA-Lib): an SMA of an SMA with periods (n+1)/2 and (n+1)/2 for odd n, n/2 and n/2+1 for even n. Default n = 30. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_kama(x numeric, n integer DEFAULT 30, fast integer DEFAULT 2, slow integer DEFAULT 30)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_kama'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_kama(numeric, integer, integer, integer) IS
+'Kaufman adaptive moving average (TA-Lib): efficiency ratio |x(t)-x(t-n)| / sum|x(i)-x(i-1)| over n bars, smoothing constant (ER*(2/(fast+1)-2/(slow+1)) + 2/(slow+1))^2, seeded with x(n-1). A window with no movement has ER = 1. Defaults n = 30, fast = 2, slow = 30 (fast < slow). Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_kama(x double precision, n integer DEFAULT 30, fast integer DEFAULT 2, slow integer DEFAULT 30)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_kama'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_kama(double precision, integer, integer, integer) IS
+'Kaufman adaptive moving average (TA-Lib): efficiency ratio |x(t)-x(t-n)| / sum|x(i)-x(i-1)| over n bars, smoothing constant (ER*(2/(fast+1)-2/(slow+1)) + 2/(slow+1))^2, seeded with x(n-1). A window with no movement has ER = 1. Defaults n = 30, fast = 2, slow = 30 (fast < slow). Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_hma(x numeric, n integer DEFAULT 20)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_hma'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_hma(numeric, integer) IS
+'Hull moving average: WMA(2*WMA(x, n/2) - WMA(x, n), floor(sqrt(n))), n >= 2. Default n = 20. Warm-up: n-1 + floor(sqrt(n))-1 rows NULL.';
+
+CREATE FUNCTION ap_hma(x double precision, n integer DEFAULT 20)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_hma'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_hma(double precision, integer) IS
+'Hull moving average: WMA(2*WMA(x, n/2) - WMA(x, n), floor(sqrt(n))), n >= 2. Default n = 20. Warm-up: n-1 + floor(sqrt(n))-1 rows NULL.';
+
+CREATE FUNCTION ap_vwma(close numeric, volume numeric, n integer DEFAULT 20)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_vwma'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_vwma(numeric, numeric, integer) IS
+'Volume-weighted moving average sum(close*volume)/sum(volume) over the last n bars; exact for NUMERIC input. A window whose volume is all zero gives the plain average of close (equal weights). Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_vwma(close double precision, volume double precision, n integer DEFAULT 20)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_vwma'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_vwma(double precision, double precision, integer) IS
+'Volume-weighted moving average sum(close*volume)/sum(volume) over the last n bars; exact for NUMERIC input. A window whose volume is all zero gives the plain average of close (equal weights). Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_vwap(high numeric, low numeric, close numeric, volume numeric)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_vwap'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_vwap(numeric, numeric, numeric, numeric) IS
+'Cumulative volume-weighted average typical price sum((high+low+close)*volume) / (3*sum(volume)) from the start of the partition; exact for NUMERIC input (one division). Anchor it by partitioning, e.g. PARTITION BY symbol, date_trunc(''day'', ts) for a daily VWAP. While the cumulative volume is zero the plain average typical price is returned. No warm-up.';
+
+CREATE FUNCTION ap_vwap(high double precision, low double precision, close double precision, volume double precision)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_vwap'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_vwap(double precision, double precision, double precision, double precision) IS
+'Cumulative volume-weighted average typical price sum((high+low+close)*volume) / (3*sum(volume)) from the start of the partition; exact for NUMERIC input (one division). Anchor it by partitioning, e.g. PARTITION BY symbol, date_trunc(''day'', ts) for a daily VWAP. While the cumulative volume is zero the plain average typical price is returned. No warm-up.';
+
+CREATE FUNCTION ap_rsi(x numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_rsi'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_rsi(numeric, integer) IS
+'Relative strength index, 0-100, with Wilder smoothing seeded by the simple average of the first n gains and losses (TA-Lib). A window with no movement (average gain = average loss = 0) gives 50. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_rsi(x double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_rsi'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_rsi(double precision, integer) IS
+'Relative strength index, 0-100, with Wilder smoothing seeded by the simple average of the first n gains and losses (TA-Lib). A window with no movement (average gain = average loss = 0) gives 50. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_macd(x numeric, fast integer DEFAULT 12, slow integer DEFAULT 26, signal integer DEFAULT 9)
+RETURNS ap_macd_t
+AS 'MODULE_PATHNAME', 'ap_macd'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_macd(numeric, integer, integer, integer) IS
+'Moving average convergence/divergence: macd = EMA(x, fast) - EMA(x, slow), each leg an SMA-seeded EMA of x (so macd = ap_ema(x, fast) - ap_ema(x, slow)); signal = SMA-seeded EMA(macd, signal); hist = macd - signal. Defaults 12, 26, 9; fast < slow. Warm-up: macd is NULL for slow-1 rows, signal and hist for slow+signal-2 rows.';
+
+CREATE FUNCTION ap_macd(x double precision, fast integer DEFAULT 12, slow integer DEFAULT 26, signal integer DEFAULT 9)
+RETURNS ap_macd_f8_t
+AS 'MODULE_PATHNAME', 'ap_macd'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_macd(double precision, integer, integer, integer) IS
+'Moving average convergence/divergence: macd = EMA(x, fast) - EMA(x, slow), each leg an SMA-seeded EMA of x (so macd = ap_ema(x, fast) - ap_ema(x, slow)); signal = SMA-seeded EMA(macd, signal); hist = macd - signal. Defaults 12, 26, 9; fast < slow. Warm-up: macd is NULL for slow-1 rows, signal and hist for slow+signal-2 rows.';
+
+CREATE FUNCTION ap_bbands(x numeric, n integer DEFAULT 20, k double precision DEFAULT 2.0)
+RETURNS ap_bbands_t
+AS 'MODULE_PATHNAME', 'ap_bbands'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_bbands(numeric, integer, double precision) IS
+'Bollinger Bands: middle = SMA(x, n) (exact for NUMERIC), upper/lower = middle +/- k * population standard deviation (TA-Lib), bandwidth = (upper-lower)/middle (NULL when middle = 0), percent_b = (x-lower)/(upper-lower) (0.5 on a flat window). Defaults n = 20, k = 2. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_bbands(x double precision, n integer DEFAULT 20, k double precision DEFAULT 2.0)
+RETURNS ap_bbands_f8_t
+AS 'MODULE_PATHNAME', 'ap_bbands'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_bbands(double precision, integer, double precision) IS
+'Bollinger Bands: middle = SMA(x, n) (exact for NUMERIC), upper/lower = middle +/- k * population standard deviation (TA-Lib), bandwidth = (upper-lower)/middle (NULL when middle = 0), percent_b = (x-lower)/(upper-lower) (0.5 on a flat window). Defaults n = 20, k = 2. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_stoch(high numeric, low numeric, close numeric, fastk integer DEFAULT 14, slowk integer DEFAULT 3, slowd integer DEFAULT 3)
+RETURNS ap_stoch_t
+AS 'MODULE_PATHNAME', 'ap_stoch'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_stoch(numeric, numeric, numeric, integer, integer, integer) IS
+'Slow stochastic oscillator, 0-100 (TA-Lib STOCH with SMA smoothing): raw %K = 100*(close - lowest low)/(highest high - lowest low) over fastk bars (50 on a flat window), k = SMA(raw %K, slowk), d = SMA(k, slowd). Defaults 14, 3, 3. Warm-up: k is NULL for fastk+slowk-2 rows, d for fastk+slowk+slowd-3 rows.';
+
+CREATE FUNCTION ap_stoch(high double precision, low double precision, close double precision, fastk integer DEFAULT 14, slowk integer DEFAULT 3, slowd integer DEFAULT 3)
+RETURNS ap_stoch_f8_t
+AS 'MODULE_PATHNAME', 'ap_stoch'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_stoch(double precision, double precision, double precision, integer, integer, integer) IS
+'Slow stochastic oscillator, 0-100 (TA-Lib STOCH with SMA smoothing): raw %K = 100*(close - lowest low)/(highest high - lowest low) over fastk bars (50 on a flat window), k = SMA(raw %K, slowk), d = SMA(k, slowd). Defaults 14, 3, 3. Warm-up: k is NULL for fastk+slowk-2 rows, d for fastk+slowk+slowd-3 rows.';
+
+CREATE FUNCTION ap_stochrsi(x numeric, n integer DEFAULT 14, k integer DEFAULT 14, smooth integer DEFAULT 3)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_stochrsi'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_stochrsi(numeric, integer, integer, integer) IS
+'Stochastic RSI, 0-100: 100*(RSI - min RSI)/(max RSI - min RSI) over k bars of ap_rsi(x, n), smoothed by an SMA of smooth bars (smooth = 1 for none); a flat RSI window gives 50. Defaults n = 14, k = 14, smooth = 3. Warm-up: n + k + smooth - 2 rows NULL.';
+
+CREATE FUNCTION ap_stochrsi(x double precision, n integer DEFAULT 14, k integer DEFAULT 14, smooth integer DEFAULT 3)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_stochrsi'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_stochrsi(double precision, integer, integer, integer) IS
+'Stochastic RSI, 0-100: 100*(RSI - min RSI)/(max RSI - min RSI) over k bars of ap_rsi(x, n), smoothed by an SMA of smooth bars (smooth = 1 for none); a flat RSI window gives 50. Defaults n = 14, k = 14, smooth = 3. Warm-up: n + k + smooth - 2 rows NULL.';
+
+CREATE FUNCTION ap_willr(high numeric, low numeric, close numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_willr'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_willr(numeric, numeric, numeric, integer) IS
+'Williams %R, -100..0: -100*(highest high - close)/(highest high - lowest low) over n bars; a flat window gives -50. Default n = 14. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_willr(high double precision, low double precision, close double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_willr'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_willr(double precision, double precision, double precision, integer) IS
+'Williams %R, -100..0: -100*(highest high - close)/(highest high - lowest low) over n bars; a flat window gives -50. Default n = 14. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_cci(high numeric, low numeric, close numeric, n integer DEFAULT 20)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_cci'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_cci(numeric, numeric, numeric, integer) IS
+'Commodity channel index: (tp - SMA(tp, n)) / (0.015 * mean absolute deviation of tp around that SMA), tp = (high+low+close)/3 (TA-Lib, Lambert). A window with zero deviation gives 0. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_cci(high double precision, low double precision, close double precision, n integer DEFAULT 20)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_cci'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_cci(double precision, double precision, double precision, integer) IS
+'Commodity channel index: (tp - SMA(tp, n)) / (0.015 * mean absolute deviation of tp around that SMA), tp = (high+low+close)/3 (TA-Lib, Lambert). A window with zero deviation gives 0. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_mfi(high numeric, low numeric, close numeric, volume numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_mfi'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_mfi(numeric, numeric, numeric, numeric, integer) IS
+'Money flow index, 0-100: 100*positive flow/(positive+negative flow) over n bars, flow = typical price * volume, positive when the typical price rose from the bar before, negative when it fell, neither when unchanged (TA-Lib). No flow at all gives 50. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_mfi(high double precision, low double precision, close double precision, volume double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_mfi'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_mfi(double precision, double precision, double precision, double precision, integer) IS
+'Money flow index, 0-100: 100*positive flow/(positive+negative flow) over n bars, flow = typical price * volume, positive when the typical price rose from the bar before, negative when it fell, neither when unchanged (TA-Lib). No flow at all gives 50. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_roc(x numeric, n integer DEFAULT 10)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_roc'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_roc(numeric, integer) IS
+'Rate of change in percent, 100*(x(t) - x(t-n))/x(t-n) (TA-Lib ROC); exact NUMERIC division. NULL where x(t-n) = 0. Default n = 10. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_roc(x double precision, n integer DEFAULT 10)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_roc'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_roc(double precision, integer) IS
+'Rate of change in percent, 100*(x(t) - x(t-n))/x(t-n) (TA-Lib ROC); exact NUMERIC division. NULL where x(t-n) = 0. Default n = 10. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_mom(x numeric, n integer DEFAULT 10)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_mom'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_mom(numeric, integer) IS
+'Momentum x(t) - x(t-n); exact for NUMERIC input. Default n = 10. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_mom(x double precision, n integer DEFAULT 10)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_mom'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_mom(double precision, integer) IS
+'Momentum x(t) - x(t-n); exact for NUMERIC input. Default n = 10. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_cmo(x numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_cmo'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_cmo(numeric, integer) IS
+'Chande momentum oscillator, -100..100: 100*(sum of gains - sum of losses)/(sum of gains + sum of losses) over the last n one-bar changes (Chande''s definition, as TTR and pandas-ta; TA-Lib''s variant instead applies Wilder smoothing). A window with no movement gives 0. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_cmo(x double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_cmo'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_cmo(double precision, integer) IS
+'Chande momentum oscillator, -100..100: 100*(sum of gains - sum of losses)/(sum of gains + sum of losses) over the last n one-bar changes (Chande''s definition, as TTR and pandas-ta; TA-Lib''s variant instead applies Wilder smoothing). A window with no movement gives 0. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_trix(x numeric, n integer DEFAULT 30)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_trix'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_trix(numeric, integer) IS
+'TRIX: one-bar rate of change in percent of a triple SMA-seeded EMA, 100*(E3(t)/E3(t-1) - 1) (TA-Lib). Default n = 30. Warm-up: 3*(n-1)+1 rows NULL.';
+
+CREATE FUNCTION ap_trix(x double precision, n integer DEFAULT 30)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_trix'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_trix(double precision, integer) IS
+'TRIX: one-bar rate of change in percent of a triple SMA-seeded EMA, 100*(E3(t)/E3(t-1) - 1) (TA-Lib). Default n = 30. Warm-up: 3*(n-1)+1 rows NULL.';
+
+CREATE FUNCTION ap_ultosc(high numeric, low numeric, close numeric, p1 integer DEFAULT 7, p2 integer DEFAULT 14, p3 integer DEFAULT 28)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_ultosc'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_ultosc(numeric, numeric, numeric, integer, integer, integer) IS
+'Ultimate oscillator, 0-100: 100*(4*A1 + 2*A2 + A3)/7 with Ai = sum(buying pressure)/sum(true range) over pi bars, buying pressure = close - min(low, previous close) (TA-Lib); the periods are sorted so the shortest weighs 4. A window with zero true range counts as Ai = 0.5. Defaults 7, 14, 28. Warm-up: max(p1,p2,p3) rows NULL.';
+
+CREATE FUNCTION ap_ultosc(high double precision, low double precision, close double precision, p1 integer DEFAULT 7, p2 integer DEFAULT 14, p3 integer DEFAULT 28)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_ultosc'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_ultosc(double precision, double precision, double precision, integer, integer, integer) IS
+'Ultimate oscillator, 0-100: 100*(4*A1 + 2*A2 + A3)/7 with Ai = sum(buying pressure)/sum(true range) over pi bars, buying pressure = close - min(low, previous close) (TA-Lib); the periods are sorted so the shortest weighs 4. A window with zero true range counts as Ai = 0.5. Defaults 7, 14, 28. Warm-up: max(p1,p2,p3) rows NULL.';
+
+CREATE FUNCTION ap_apo(x numeric, fast integer DEFAULT 12, slow integer DEFAULT 26, ma text DEFAULT 'ema')
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_apo'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_apo(numeric, integer, integer, text) IS
+'Absolute price oscillator MA(x, fast) - MA(x, slow); ma is ''ema'' (SMA-seeded, the default) or ''sma'' (TA-Lib''s default). Defaults 12, 26; fast < slow. Warm-up: slow-1 rows NULL.';
+
+CREATE FUNCTION ap_apo(x double precision, fast integer DEFAULT 12, slow integer DEFAULT 26, ma text DEFAULT 'ema')
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_apo'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_apo(double precision, integer, integer, text) IS
+'Absolute price oscillator MA(x, fast) - MA(x, slow); ma is ''ema'' (SMA-seeded, the default) or ''sma'' (TA-Lib''s default). Defaults 12, 26; fast < slow. Warm-up: slow-1 rows NULL.';
+
+CREATE FUNCTION ap_ppo(x numeric, fast integer DEFAULT 12, slow integer DEFAULT 26, ma text DEFAULT 'ema')
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_ppo'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_ppo(numeric, integer, integer, text) IS
+'Percentage price oscillator 100*(MA(x, fast) - MA(x, slow))/MA(x, slow); ma is ''ema'' (default) or ''sma''. NULL where the slow average is 0. Defaults 12, 26; fast < slow. Warm-up: slow-1 rows NULL.';
+
+CREATE FUNCTION ap_ppo(x double precision, fast integer DEFAULT 12, slow integer DEFAULT 26, ma text DEFAULT 'ema')
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_ppo'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_ppo(double precision, integer, integer, text) IS
+'Percentage price oscillator 100*(MA(x, fast) - MA(x, slow))/MA(x, slow); ma is ''ema'' (default) or ''sma''. NULL where the slow average is 0. Defaults 12, 26; fast < slow. Warm-up: slow-1 rows NULL.';
+
+CREATE FUNCTION ap_aroon(high numeric, low numeric, n integer DEFAULT 14)
+RETURNS ap_aroon_t
+AS 'MODULE_PATHNAME', 'ap_aroon'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_aroon(numeric, numeric, integer) IS
+'Aroon (TA-Lib), 0-100: up = 100*(n - bars since the highest high)/n and down likewise for the lowest low, over the last n+1 bars (ties go to the most recent bar); oscillator = up - down. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_aroon(high double precision, low double precision, n integer DEFAULT 14)
+RETURNS ap_aroon_f8_t
+AS 'MODULE_PATHNAME', 'ap_aroon'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_aroon(double precision, double precision, integer) IS
+'Aroon (TA-Lib), 0-100: up = 100*(n - bars since the highest high)/n and down likewise for the lowest low, over the last n+1 bars (ties go to the most recent bar); oscillator = up - down. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_adx(high numeric, low numeric, close numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_adx'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_adx(numeric, numeric, numeric, integer) IS
+'Average directional index, 0-100: Wilder averages of +DM, -DM and true range, each seeded with the simple average of its first n values (as TTR; TA-Lib seeds its smoothed sums from n-1 values, a difference that fades within a few hundred bars); DX = 100*|+DI - -DI|/(+DI + -DI) (0 when both are 0), ADX seeded by the average of the first n DX values. Default n = 14. Warm-up: 2n-1 rows NULL.';
+
+CREATE FUNCTION ap_adx(high double precision, low double precision, close double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_adx'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_adx(double precision, double precision, double precision, integer) IS
+'Average directional index, 0-100: Wilder averages of +DM, -DM and true range, each seeded with the simple average of its first n values (as TTR; TA-Lib seeds its smoothed sums from n-1 values, a difference that fades within a few hundred bars); DX = 100*|+DI - -DI|/(+DI + -DI) (0 when both are 0), ADX seeded by the average of the first n DX values. Default n = 14. Warm-up: 2n-1 rows NULL.';
+
+CREATE FUNCTION ap_plus_di(high numeric, low numeric, close numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_plus_di'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_plus_di(numeric, numeric, numeric, integer) IS
+'Plus directional indicator, 0-100: 100 * Wilder average of +DM / Wilder average of true range, both seeded with the simple average of their first n values; 0 when the smoothed true range is 0. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_plus_di(high double precision, low double precision, close double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_plus_di'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_plus_di(double precision, double precision, double precision, integer) IS
+'Plus directional indicator, 0-100: 100 * Wilder average of +DM / Wilder average of true range, both seeded with the simple average of their first n values; 0 when the smoothed true range is 0. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_minus_di(high numeric, low numeric, close numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_minus_di'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_minus_di(numeric, numeric, numeric, integer) IS
+'Minus directional indicator, 0-100: 100 * Wilder average of -DM / Wilder average of true range, both seeded with the simple average of their first n values; 0 when the smoothed true range is 0. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_minus_di(high double precision, low double precision, close double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_minus_di'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_minus_di(double precision, double precision, double precision, integer) IS
+'Minus directional indicator, 0-100: 100 * Wilder average of -DM / Wilder average of true range, both seeded with the simple average of their first n values; 0 when the smoothed true range is 0. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_atr(high numeric, low numeric, close numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_atr'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_atr(numeric, numeric, numeric, integer) IS
+'Average true range with Wilder smoothing, seeded by the simple average of the first n true ranges (TA-Lib; the first bar has no true range). Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_atr(high double precision, low double precision, close double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_atr'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_atr(double precision, double precision, double precision, integer) IS
+'Average true range with Wilder smoothing, seeded by the simple average of the first n true ranges (TA-Lib; the first bar has no true range). Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_natr(high numeric, low numeric, close numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_natr'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_natr(numeric, numeric, numeric, integer) IS
+'Normalised ATR in percent, 100*ATR(n)/close (TA-Lib); NULL where close = 0. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_natr(high double precision, low double precision, close double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_natr'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_natr(double precision, double precision, double precision, integer) IS
+'Normalised ATR in percent, 100*ATR(n)/close (TA-Lib); NULL where close = 0. Default n = 14. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_trange(high numeric, low numeric, close numeric)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_trange'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_trange(numeric, numeric, numeric) IS
+'True range max(high, previous close) - min(low, previous close); exact for NUMERIC input. Warm-up: the first row is NULL (no previous close), as in TA-Lib.';
+
+CREATE FUNCTION ap_trange(high double precision, low double precision, close double precision)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_trange'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_trange(double precision, double precision, double precision) IS
+'True range max(high, previous close) - min(low, previous close); exact for NUMERIC input. Warm-up: the first row is NULL (no previous close), as in TA-Lib.';
+
+CREATE FUNCTION ap_keltner(high numeric, low numeric, close numeric, n integer DEFAULT 20, mult double precision DEFAULT 2.0, atr_n integer DEFAULT 10)
+RETURNS ap_keltner_t
+AS 'MODULE_PATHNAME', 'ap_keltner'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_keltner(numeric, numeric, numeric, integer, double precision, integer) IS
+'Keltner channels: middle = SMA-seeded EMA(close, n), upper/lower = middle +/- mult * ATR(atr_n) (Wilder). Defaults n = 20, mult = 2, atr_n = 10. Warm-up: max(n-1, atr_n) rows NULL.';
+
+CREATE FUNCTION ap_keltner(high double precision, low double precision, close double precision, n integer DEFAULT 20, mult double precision DEFAULT 2.0, atr_n integer DEFAULT 10)
+RETURNS ap_keltner_f8_t
+AS 'MODULE_PATHNAME', 'ap_keltner'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_keltner(double precision, double precision, double precision, integer, double precision, integer) IS
+'Keltner channels: middle = SMA-seeded EMA(close, n), upper/lower = middle +/- mult * ATR(atr_n) (Wilder). Defaults n = 20, mult = 2, atr_n = 10. Warm-up: max(n-1, atr_n) rows NULL.';
+
+CREATE FUNCTION ap_donchian(high numeric, low numeric, n integer DEFAULT 20)
+RETURNS ap_donchian_t
+AS 'MODULE_PATHNAME', 'ap_donchian'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_donchian(numeric, numeric, integer) IS
+'Donchian channel over the last n bars: upper = highest high, lower = lowest low, middle = (upper+lower)/2; exact for NUMERIC input. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_donchian(high double precision, low double precision, n integer DEFAULT 20)
+RETURNS ap_donchian_f8_t
+AS 'MODULE_PATHNAME', 'ap_donchian'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_donchian(double precision, double precision, integer) IS
+'Donchian channel over the last n bars: upper = highest high, lower = lowest low, middle = (upper+lower)/2; exact for NUMERIC input. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_stddev(x numeric, n integer DEFAULT 20, sample boolean DEFAULT false)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_stddev'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_stddev(numeric, integer, boolean) IS
+'Rolling standard deviation over n values, population (divide by n, TA-Lib) unless sample is true (divide by n-1, n >= 2). A flat window gives 0. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_stddev(x double precision, n integer DEFAULT 20, sample boolean DEFAULT false)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_stddev'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_stddev(double precision, integer, boolean) IS
+'Rolling standard deviation over n values, population (divide by n, TA-Lib) unless sample is true (divide by n-1, n >= 2). A flat window gives 0. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_var(x numeric, n integer DEFAULT 20, sample boolean DEFAULT false)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_var'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_var(numeric, integer, boolean) IS
+'Rolling variance over n values, population (divide by n, TA-Lib) unless sample is true (divide by n-1, n >= 2). A flat window gives 0. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_var(x double precision, n integer DEFAULT 20, sample boolean DEFAULT false)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_var'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_var(double precision, integer, boolean) IS
+'Rolling variance over n values, population (divide by n, TA-Lib) unless sample is true (divide by n-1, n >= 2). A flat window gives 0. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_obv(close numeric, volume numeric)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_obv'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_obv(numeric, numeric) IS
+'On-balance volume (TA-Lib): starts at the first bar''s volume, then adds the volume when close rises, subtracts it when close falls, and carries it when unchanged; exact for NUMERIC input. No warm-up.';
+
+CREATE FUNCTION ap_obv(close double precision, volume double precision)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_obv'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_obv(double precision, double precision) IS
+'On-balance volume (TA-Lib): starts at the first bar''s volume, then adds the volume when close rises, subtracts it when close falls, and carries it when unchanged; exact for NUMERIC input. No warm-up.';
+
+CREATE FUNCTION ap_ad(high numeric, low numeric, close numeric, volume numeric)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_ad'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_ad(numeric, numeric, numeric, numeric) IS
+'Chaikin accumulation/distribution line: the running sum of volume*((close-low)-(high-close))/(high-low); a bar with high = low adds 0. For NUMERIC input each bar is one NUMERIC division and the sum is exact. No warm-up.';
+
+CREATE FUNCTION ap_ad(high double precision, low double precision, close double precision, volume double precision)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_ad'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_ad(double precision, double precision, double precision, double precision) IS
+'Chaikin accumulation/distribution line: the running sum of volume*((close-low)-(high-close))/(high-low); a bar with high = low adds 0. For NUMERIC input each bar is one NUMERIC division and the sum is exact. No warm-up.';
+
+CREATE FUNCTION ap_adosc(high numeric, low numeric, close numeric, volume numeric, fast integer DEFAULT 3, slow integer DEFAULT 10)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_adosc'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_adosc(numeric, numeric, numeric, numeric, integer, integer) IS
+'Chaikin A/D oscillator EMA(AD, fast) - EMA(AD, slow) of the ap_ad line, each EMA SMA-seeded (as TTR chaikinOscillator; TA-Lib seeds with the first value). Defaults 3, 10; fast < slow. Warm-up: slow-1 rows NULL.';
+
+CREATE FUNCTION ap_adosc(high double precision, low double precision, close double precision, volume double precision, fast integer DEFAULT 3, slow integer DEFAULT 10)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_adosc'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_adosc(double precision, double precision, double precision, double precision, integer, integer) IS
+'Chaikin A/D oscillator EMA(AD, fast) - EMA(AD, slow) of the ap_ad line, each EMA SMA-seeded (as TTR chaikinOscillator; TA-Lib seeds with the first value). Defaults 3, 10; fast < slow. Warm-up: slow-1 rows NULL.';
+
+CREATE FUNCTION ap_cmf(high numeric, low numeric, close numeric, volume numeric, n integer DEFAULT 20)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_cmf'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_cmf(numeric, numeric, numeric, numeric, integer) IS
+'Chaikin money flow: sum of money-flow volume volume*((close-low)-(high-close))/(high-low) over n bars divided by the sum of volume (a bar with high = low contributes 0; a window with zero volume gives 0). Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_cmf(high double precision, low double precision, close double precision, volume double precision, n integer DEFAULT 20)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_cmf'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_cmf(double precision, double precision, double precision, double precision, integer) IS
+'Chaikin money flow: sum of money-flow volume volume*((close-low)-(high-close))/(high-low) over n bars divided by the sum of volume (a bar with high = low contributes 0; a window with zero volume gives 0). Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_linreg_slope(x numeric, n integer DEFAULT 14)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_linreg_slope'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_linreg_slope(numeric, integer) IS
+'Slope per bar of the least-squares line through the last n values (TA-Lib LINEARREG_SLOPE), n >= 2. Default n = 14. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_linreg_slope(x double precision, n integer DEFAULT 14)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_linreg_slope'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_linreg_slope(double precision, integer) IS
+'Slope per bar of the least-squares line through the last n values (TA-Lib LINEARREG_SLOPE), n >= 2. Default n = 14. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_zscore(x numeric, n integer DEFAULT 20)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_zscore'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_zscore(numeric, integer) IS
+'Rolling z-score (x - SMA(x, n)) / population standard deviation over the same n values; a flat window gives 0. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_zscore(x double precision, n integer DEFAULT 20)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_zscore'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_zscore(double precision, integer) IS
+'Rolling z-score (x - SMA(x, n)) / population standard deviation over the same n values; a flat window gives 0. Default n = 20. Warm-up: n-1 rows NULL.';
+
+CREATE FUNCTION ap_logret(x numeric, n integer DEFAULT 1)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_logret'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_logret(numeric, integer) IS
+'Log return ln(x(t)/x(t-n)); values must be positive (an error otherwise). Default n = 1. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_logret(x double precision, n integer DEFAULT 1)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_logret'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_logret(double precision, integer) IS
+'Log return ln(x(t)/x(t-n)); values must be positive (an error otherwise). Default n = 1. Warm-up: n rows NULL.';
+
+CREATE FUNCTION ap_psar(high numeric, low numeric, accel double precision DEFAULT 0.02, max_accel double precision DEFAULT 0.2)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ap_psar'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_psar(numeric, numeric, double precision, double precision) IS
+'Parabolic SAR (TA-Lib SAR): the first direction is short if the second bar''s minus DM is positive, otherwise long; the acceleration factor starts at accel, grows by accel at each new extreme up to max_accel; the SAR never enters the last two bars'' range. Defaults 0.02, 0.2. Warm-up: the first row is NULL.';
+
+CREATE FUNCTION ap_psar(high double precision, low double precision, accel double precision DEFAULT 0.02, max_accel double precision DEFAULT 0.2)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_psar'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ap_psar(double precision, double precision, double precision, double precision) IS
+'Parabolic SAR (TA-Lib SAR): the first direction is short if the second bar''s minus DM is positive, otherwise long; the acceleration factor starts at accel, grows by accel at each new extreme up to max_accel; the SAR never enters the last two bars'' range. Defaults 0.02, 0.2. Warm-up: the first row is NULL.';
+
+-- END functions

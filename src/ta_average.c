@@ -1,0 +1,238 @@
+/*
+ * ta_average.c - moving-average kernels (SMA, EMA, Wilder, WMA and the
+ * averages built from them).  Seeds follow TA-Lib: an EMA starts from the
+ * simple average of its first p values.
+ */
+#include "ta.h"
+
+/* Simple average of the last p values; starts at the first present value. */
+void
+ComputeSma(const ta_real *x, int n, int p, ta_real *out)
+{
+	int			f = FirstPresent(x, n);
+	ta_real		sum = 0;
+
+	FillNone(out, n);
+	for (int i = f; i < n; i++)
+	{
+		sum += x[i];
+		if (i - f >= p)
+			sum -= x[i - p];
+		if (i - f >= p - 1)
+			out[i] = sum / p;
+	}
+}
+
+/*
+ * Exponential smoothing with factor a, seeded by the SMA of the first p
+ * values; out may be the same array as x.
+ */
+static void
+SmoothSeeded(const ta_real *x, int n, int p, ta_real a, ta_real *out)
+{
+	int			f = FirstPresent(x, n);
+	ta_real		e = 0;
+
+	if (n - f < p)
+	{
+		FillNone(out, n);
+		return;
+	}
+	for (int i = f; i < f + p; i++)
+		e += x[i];
+	e /= p;
+	FillNone(out, f + p - 1);
+	out[f + p - 1] = e;
+	for (int i = f + p; i < n; i++)
+	{
+		e += a * (x[i] - e);
+		out[i] = e;
+	}
+}
+
+void
+ComputeEma(const ta_real *x, int n, int p, ta_real *out)
+{
+	SmoothSeeded(x, n, p, (ta_real) 2 / (p + 1), out);
+}
+
+/* Wilder's average (alpha = 1/p), seeded like the EMA. */
+void
+ComputeWilder(const ta_real *x, int n, int p, ta_real *out)
+{
+	SmoothSeeded(x, n, p, (ta_real) 1 / p, out);
+}
+
+/* Linearly weighted average, newest weight p; O(n) with two running sums. */
+void
+ComputeWma(const ta_real *x, int n, int p, ta_real *out)
+{
+	int			f = FirstPresent(x, n);
+	ta_real		sum = 0,		/* plain sum of the window */
+				num = 0;		/* weighted sum of the window */
+	ta_real		denom = (ta_real) p * (p + 1) / 2;
+
+	FillNone(out, n);
+	for (int i = f; i < n; i++)
+	{
+		int			k = i - f;
+
+		if (k < p)
+		{
+			num += (ta_real) (k + 1) * x[i];
+			sum += x[i];
+		}
+		else
+		{
+			num += p * x[i] - sum;
+			sum += x[i] - x[i - p];
+		}
+		if (k >= p - 1)
+			out[i] = num / denom;
+	}
+}
+
+void
+ComputeDema(const ta_real *x, int n, int p, ta_real *out)
+{
+	ta_real    *e1 = TaAlloc(sizeof(ta_real) * n);
+	ta_real    *e2 = TaAlloc(sizeof(ta_real) * n);
+
+	ComputeEma(x, n, p, e1);
+	ComputeEma(e1, n, p, e2);
+	for (int i = 0; i < n; i++)
+		out[i] = TA_HAS(e2[i]) ? 2 * e1[i] - e2[i] : TA_NONE;
+	TaFree(e1);
+	TaFree(e2);
+}
+
+void
+ComputeTema(const ta_real *x, int n, int p, ta_real *out)
+{
+	ta_real    *e1 = TaAlloc(sizeof(ta_real) * n);
+	ta_real    *e2 = TaAlloc(sizeof(ta_real) * n);
+	ta_real    *e3 = TaAlloc(sizeof(ta_real) * n);
+
+	ComputeEma(x, n, p, e1);
+	ComputeEma(e1, n, p, e2);
+	ComputeEma(e2, n, p, e3);
+	for (int i = 0; i < n; i++)
+		out[i] = TA_HAS(e3[i]) ? 3 * e1[i] - 3 * e2[i] + e3[i] : TA_NONE;
+	TaFree(e1);
+	TaFree(e2);
+	TaFree(e3);
+}
+
+/* TA-Lib's triangular average: an SMA of an SMA whose periods add up to p + 1. */
+void
+ComputeTrima(const ta_real *x, int n, int p, ta_real *out)
+{
+	int			a = (p % 2) ? (p + 1) / 2 : p / 2;
+	int			b = (p % 2) ? (p + 1) / 2 : p / 2 + 1;
+	ta_real    *s = TaAlloc(sizeof(ta_real) * n);
+
+	ComputeSma(x, n, a, s);
+	ComputeSma(s, n, b, out);
+	TaFree(s);
+}
+
+/* Kaufman's adaptive average; a window with no movement has efficiency 1. */
+void
+ComputeKama(const ta_real *x, int n, int p, int fast, int slow, ta_real *out)
+{
+	int			f = FirstPresent(x, n);
+	ta_real		sc_slow = (ta_real) 2 / (slow + 1);
+	ta_real		sc_diff = (ta_real) 2 / (fast + 1) - sc_slow;
+	RollSum		path = {0, 0};
+	ta_real		kama;
+
+	FillNone(out, n);
+	if (n - f <= p)
+		return;
+	for (int i = f + 1; i <= f + p; i++)
+		RollSumAdd(&path, fabsl(x[i] - x[i - 1]));
+	kama = x[f + p - 1];
+	for (int i = f + p; i < n; i++)
+	{
+		ta_real		er,
+					sc;
+
+		if (i > f + p)
+		{
+			RollSumRemove(&path, fabsl(x[i - p] - x[i - p - 1]));
+			RollSumAdd(&path, fabsl(x[i] - x[i - 1]));
+		}
+		er = (path.sum > 0) ? fabsl(x[i] - x[i - p]) / path.sum : 1;
+		if (er > 1)
+			er = 1;
+		sc = er * sc_diff + sc_slow;
+		kama += sc * sc * (x[i] - kama);
+		out[i] = kama;
+	}
+}
+
+/* Hull: WMA(2 WMA(x, p/2) - WMA(x, p), floor(sqrt(p))). */
+void
+ComputeHma(const ta_real *x, int n, int p, ta_real *out)
+{
+	int			s = (int) sqrt((double) p);
+	ta_real    *w1 = TaAlloc(sizeof(ta_real) * n);
+	ta_real    *w2 = TaAlloc(sizeof(ta_real) * n);
+
+	while ((s + 1) * (s + 1) <= p)
+		s++;
+	while (s * s > p)
+		s--;
+	ComputeWma(x, n, p / 2, w1);
+	ComputeWma(x, n, p, w2);
+	for (int i = 0; i < n; i++)
+		w1[i] = TA_HAS(w2[i]) ? 2 * w1[i] - w2[i] : TA_NONE;
+	ComputeWma(w1, n, s, out);
+	TaFree(w1);
+	TaFree(w2);
+}
+
+/* sum(c*v)/sum(v) over p bars; an all-zero-volume window gives the mean of c. */
+void
+ComputeVwma(const ta_real *c, const ta_real *v, int n, int p, ta_real *out)
+{
+	RollSum		sv = {0, 0},
+				scv = {0, 0};
+	ta_real		sc = 0;
+
+	FillNone(out, n);
+	for (int i = 0; i < n; i++)
+	{
+		RollSumAdd(&sv, v[i]);
+		RollSumAdd(&scv, c[i] * v[i]);
+		sc += c[i];
+		if (i >= p)
+		{
+			RollSumRemove(&sv, v[i - p]);
+			RollSumRemove(&scv, c[i - p] * v[i - p]);
+			sc -= c[i - p];
+		}
+		if (i >= p - 1)
+			out[i] = (sv.nonzero > 0) ? scv.sum / sv.sum : sc / p;
+	}
+}
+
+/* Cumulative VWAP of the typical price; zero volume so far gives its mean. */
+void
+ComputeVwap(const ta_real *h, const ta_real *l, const ta_real *c, const ta_real *v,
+			int n, ta_real *out)
+{
+	ta_real		spv = 0,
+				sv = 0,
+				sp = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		ta_real		tp3 = h[i] + l[i] + c[i];
+
+		spv += tp3 * v[i];
+		sv += v[i];
+		sp += tp3;
+		out[i] = (sv != 0) ? spv / (3 * sv) : sp / (3 * (ta_real) (i + 1));
+	}
+}
