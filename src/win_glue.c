@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "windowapi.h"
@@ -149,12 +150,16 @@ ReadParams(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 
 /* Input values must be finite (and positive where the indicator needs it). */
 static void
-BadValue(const IndicatorDef *def, int row, const char *what)
+BadValue(const IndicatorDef *def, int row, const char *need, Datum value, bool is_numeric)
 {
+	char	   *text = is_numeric ?
+		DatumGetCString(DirectFunctionCall1(numeric_out, value)) :
+		DatumGetCString(DirectFunctionCall1(float8out, value));
+
 	ereport(ERROR,
 			(errcode(def->positive ? ERRCODE_INVALID_ARGUMENT_FOR_LOG : ERRCODE_DATA_EXCEPTION),
-			 errmsg("%s input must be %s", def->name, what),
-			 errdetail("Row %d of the partition is not.", row + 1),
+			 errmsg("%s input must be %s", def->name, need),
+			 errdetail("Row %d of the partition holds %s.", row + 1, text),
 			 errhint("Use NULL for a missing value; the row's result is then NULL.")));
 }
 
@@ -210,7 +215,7 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 				int			dscale;
 
 				if (!NumericToReal(num, &c->in[s][r], &dscale))
-					BadValue(def, r, need);
+					BadValue(def, r, need, d, true);
 				if (c->num[s])
 				{
 					c->num[s][r] = (Numeric) datumCopy(NumericGetDatum(num), false, -1);
@@ -221,10 +226,10 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 			{
 				c->in[s][r] = DatumGetFloat8(d);
 				if (!isfinite(c->in[s][r]))
-					BadValue(def, r, need);
+					BadValue(def, r, need, d, false);
 			}
 			if (def->positive && c->in[s][r] <= 0)
-				BadValue(def, r, need);
+				BadValue(def, r, need, d, c->is_numeric);
 		}
 	}
 
