@@ -26,19 +26,32 @@
 #define SHORT_WEIGHT_MASK	0x003F
 #define LONG_DSCALE_MASK	0x3FFF
 
-/* Exact powers of ten as long double (exact up to 10^27). */
+#define POW10_MAX 64
+
+/* Powers of ten as long double, 10^0 .. 10^64 (exact up to 10^27). */
 static ta_real
 Pow10(int e)
 {
-	static const ta_real small[] = {
-		1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L,
-		1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-		1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L
-	};
+	static ta_real table[POW10_MAX + 1];
+	static bool filled = false;
 
-	if (e >= 0 && e <= 27)
-		return small[e];
+	if (!filled)
+	{
+		table[0] = 1;
+		for (int i = 1; i <= POW10_MAX; i++)
+			table[i] = table[i - 1] * 10;
+		filled = true;
+	}
+	if (e >= 0 && e <= POW10_MAX)
+		return table[e];
 	return powl(10, e);
+}
+
+/* a * 10^e for a power-of-ten exponent of either sign. */
+static inline ta_real
+Scale10(ta_real a, int e)
+{
+	return e >= 0 ? a * Pow10(e) : a / Pow10(-e);
 }
 
 /*
@@ -83,11 +96,7 @@ NumericToReal(Numeric num, ta_real *out, int *dscale)
 	while (used < ndig && used < 9)
 		u = u * NBASE + (unsigned) dig[used++];
 	e = 4 * (weight - used + 1);	/* value = u * 10^e (digits beyond 36 dropped) */
-	v = (ta_real) u;
-	if (e < 0)
-		v = (-e <= 27) ? v / Pow10(-e) : v * powl(10, e);
-	else if (e > 0)
-		v *= Pow10(e);
+	v = Scale10((ta_real) u, e);
 	*out = neg ? -v : v;
 	return true;
 }
@@ -156,21 +165,25 @@ RealToNumeric(ta_real v)
 	Assert(!isnan(v));
 	if (a == 0)
 		return MakeNumeric(false, 0, 0, NULL, 0);
-	if (a < 1e-30L || a > 1e30L)
+	if (a < 1e-40L || a > 1e40L)
 		return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
 												   Float8GetDatum((double) v)));
-	e = (int) floorl(log10l(a));
+	/* decimal exponent from the binary one, then corrected by one compare */
+	(void) frexpl(a, &e);
+	e = (int) floor((e - 1) * 0.30102999566398120);
+	if (a >= Scale10(1, e + 1))
+		e++;
 	scale = 16 - e;				/* decimal places that leave 17 digits */
-	m = (uint64) llroundl(scale >= 0 ? a * Pow10(scale) : a / Pow10(-scale));
+	m = (uint64) (Scale10(a, scale) + 0.5L);
 	if (m >= UINT64CONST(100000000000000000))
 	{
 		scale--;
-		m = (uint64) llroundl(scale >= 0 ? a * Pow10(scale) : a / Pow10(-scale));
+		m = (uint64) (Scale10(a, scale) + 0.5L);
 	}
 	else if (m < UINT64CONST(10000000000000000))
 	{
 		scale++;
-		m = (uint64) llroundl(scale >= 0 ? a * Pow10(scale) : a / Pow10(-scale));
+		m = (uint64) (Scale10(a, scale) + 0.5L);
 	}
 	while (scale > 0 && m % 10 == 0)
 	{
