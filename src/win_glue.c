@@ -211,14 +211,18 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 			}
 			if (c->is_numeric)
 			{
-				Numeric		num = DatumGetNumeric(d);
+				struct varlena *raw = (struct varlena *) DatumGetPointer(d);
 				int			dscale;
 
-				if (!NumericToReal(num, &c->in[s][r], &dscale))
+				/* decode in place unless compressed or out of line (rare) */
+				if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
+					raw = (struct varlena *) DatumGetNumeric(d);
+				if (!NumericBytesToReal(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw),
+										&c->in[s][r], &dscale))
 					BadValue(def, r, need, d, true);
 				if (c->num[s])
 				{
-					c->num[s][r] = (Numeric) datumCopy(NumericGetDatum(num), false, -1);
+					c->num[s][r] = (Numeric) PG_DETOAST_DATUM_COPY(PointerGetDatum(raw));
 					c->dscale[s][r] = (int16) dscale;
 				}
 			}

@@ -47,6 +47,31 @@ Pow10(int e)
 	return powl(10, e);
 }
 
+/* floor(log2(a)) of a positive normal long double, read from its bits. */
+static inline int
+BinaryExponent(ta_real a)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	union
+	{
+		ta_real		v;
+		struct
+		{
+			uint64		mant;
+			uint16		sexp;
+		}			b;
+	}			u;
+
+	u.v = a;
+	return (int) (u.b.sexp & 0x7FFF) - 16383;
+#else
+	int			e;
+
+	(void) frexpl(a, &e);
+	return e - 1;
+#endif
+}
+
 /* a * 10^e for a power-of-ten exponent of either sign. */
 static inline ta_real
 Scale10(ta_real a, int e)
@@ -61,8 +86,14 @@ Scale10(ta_real a, int e)
 bool
 NumericToReal(Numeric num, ta_real *out, int *dscale)
 {
-	const char *p = (const char *) num;
-	uint16		h = *(const uint16 *) (p + VARHDRSZ);
+	return NumericBytesToReal(VARDATA(num), VARSIZE(num) - VARHDRSZ, out, dscale);
+}
+
+/* The same from a NUMERIC's bytes after its varlena header (either size). */
+bool
+NumericBytesToReal(const char *p, Size len, ta_real *out, int *dscale)
+{
+	uint16		h = *(const uint16 *) p;
 	const int16 *dig;
 	int			ndig,
 				weight,
@@ -81,22 +112,35 @@ NumericToReal(Numeric num, ta_real *out, int *dscale)
 			*dscale = (h & SHORT_DSCALE_MASK) >> SHORT_DSCALE_SHIFT;
 		weight = (h & SHORT_WEIGHT_NEG) ? (int) (~SHORT_WEIGHT_MASK | (h & SHORT_WEIGHT_MASK))
 			: (int) (h & SHORT_WEIGHT_MASK);
-		dig = (const int16 *) (p + VARHDRSZ + sizeof(uint16));
-		ndig = (VARSIZE(num) - VARHDRSZ - sizeof(uint16)) / sizeof(int16);
+		dig = (const int16 *) (p + sizeof(uint16));
+		ndig = (len - sizeof(uint16)) / sizeof(int16);
 	}
 	else
 	{
 		neg = (h & FLAG_MASK) == FLAG_NEG;
 		if (dscale)
 			*dscale = h & LONG_DSCALE_MASK;
-		weight = *(const int16 *) (p + VARHDRSZ + sizeof(uint16));
-		dig = (const int16 *) (p + VARHDRSZ + 2 * sizeof(uint16));
-		ndig = (VARSIZE(num) - VARHDRSZ - 2 * sizeof(uint16)) / sizeof(int16);
+		weight = *(const int16 *) (p + sizeof(uint16));
+		dig = (const int16 *) (p + 2 * sizeof(uint16));
+		ndig = (len - 2 * sizeof(uint16)) / sizeof(int16);
 	}
-	while (used < ndig && used < 9)
-		u = u * NBASE + (unsigned) dig[used++];
-	e = 4 * (weight - used + 1);	/* value = u * 10^e (digits beyond 36 dropped) */
-	v = Scale10((ta_real) u, e);
+	if (ndig <= 4)
+	{
+		/* up to 16 decimal digits: integer arithmetic on int64 is exact */
+		int64		w = 0;
+
+		while (used < ndig)
+			w = w * NBASE + dig[used++];
+		v = (ta_real) w;
+	}
+	else
+	{
+		while (used < ndig && used < 9)
+			u = u * NBASE + (unsigned) dig[used++];
+		v = (ta_real) u;
+	}
+	e = 4 * (weight - used + 1);	/* value = digits * 10^e (beyond 36 dropped) */
+	v = Scale10(v, e);
 	*out = neg ? -v : v;
 	return true;
 }
@@ -169,21 +213,20 @@ RealToNumeric(ta_real v)
 		return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
 												   Float8GetDatum((double) v)));
 	/* decimal exponent from the binary one, then corrected by one compare */
-	(void) frexpl(a, &e);
-	e = (int) floor((e - 1) * 0.30102999566398120);
+	e = (int) floor(BinaryExponent(a) * 0.30102999566398120);
 	if (a >= Scale10(1, e + 1))
 		e++;
 	scale = 16 - e;				/* decimal places that leave 17 digits */
-	m = (uint64) (Scale10(a, scale) + 0.5L);
+	m = (uint64) llrintl(Scale10(a, scale));
 	if (m >= UINT64CONST(100000000000000000))
 	{
 		scale--;
-		m = (uint64) (Scale10(a, scale) + 0.5L);
+		m = (uint64) llrintl(Scale10(a, scale));
 	}
 	else if (m < UINT64CONST(10000000000000000))
 	{
 		scale++;
-		m = (uint64) (Scale10(a, scale) + 0.5L);
+		m = (uint64) llrintl(Scale10(a, scale));
 	}
 	while (scale > 0 && m % 10 == 0)
 	{

@@ -10,6 +10,7 @@
 #include "ta.h"
 
 extern bool NumericToReal(Numeric num, ta_real *out, int *dscale);
+extern bool NumericBytesToReal(const char *p, Size len, ta_real *out, int *dscale);
 extern Numeric RealToNumeric(ta_real v);
 extern int	NumericDscale(Numeric num);
 extern bool NumericIsZero(Numeric num);
