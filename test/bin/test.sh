@@ -59,5 +59,19 @@ if [ ${#tap[@]} -gt 0 ]; then
 	passed=$((passed + ${#tap[@]} - bad)) failed=$((failed + bad))
 fi
 
+# Process-level tests (several servers, fixture HTTP servers, crashes): each
+# executable test/t/*.t prints TAP and starts and removes what it needs.
+ttests=(test/t/*.t)
+if [ ${#ttests[@]} -gt 0 ]; then
+	rc=0
+	PGBIN=/usr/lib/postgresql/15/bin prove -v "${ttests[@]}" 2>&1 | tee "$dir/prove_t.out" || rc=$?
+	bad=$(sed -nE 's|^Failed ([0-9]+)/[0-9]+ test programs.*|\1|p' "$dir/prove_t.out" 2>/dev/null || true)
+	if [ -z "$bad" ]; then
+		bad=0
+		[ "$rc" -eq 0 ] || bad=${#ttests[@]}
+	fi
+	passed=$((passed + ${#ttests[@]} - bad)) failed=$((failed + bad))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
