@@ -38,6 +38,9 @@ endif
 
 .PHONY: test demo demo-stop bench
 
+# PGXS does not track headers: rebuild every object when any header changes.
+$(OBJS): $(wildcard src/*.h)
+
 test:
 	test/bin/test.sh
 

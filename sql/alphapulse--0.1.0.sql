@@ -485,42 +485,42 @@ RETURNS numeric
 AS 'MODULE_PATHNAME', 'ap_adx'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ap_adx(numeric, numeric, numeric, integer) IS
-'Average directional index, 0-100: Wilder averages of +DM, -DM and true range, each seeded with the simple average of its first n values (as TTR; TA-Lib seeds its smoothed sums from n-1 values, a difference that fades within a few hundred bars); DX = 100*|+DI - -DI|/(+DI + -DI) (0 when both are 0), ADX seeded by the average of the first n DX values. Default n = 14. Warm-up: 2n-1 rows NULL.';
+'Average directional index, 0-100 (TA-Lib, TTR): +DI and -DI from Wilder''s smoothed sums of +DM, -DM and true range (the first sum is the n-th value plus (n-1)/n of the n-1 values before it), DX = 100*|+DI - -DI|/(+DI + -DI) (0 when both are 0), ADX = Wilder''s average of DX seeded with the mean of its first n values. Default n = 14. Warm-up: 2n-1 rows NULL.';
 
 CREATE FUNCTION ap_adx(high double precision, low double precision, close double precision, n integer DEFAULT 14)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'ap_adx'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ap_adx(double precision, double precision, double precision, integer) IS
-'Average directional index, 0-100: Wilder averages of +DM, -DM and true range, each seeded with the simple average of its first n values (as TTR; TA-Lib seeds its smoothed sums from n-1 values, a difference that fades within a few hundred bars); DX = 100*|+DI - -DI|/(+DI + -DI) (0 when both are 0), ADX seeded by the average of the first n DX values. Default n = 14. Warm-up: 2n-1 rows NULL.';
+'Average directional index, 0-100 (TA-Lib, TTR): +DI and -DI from Wilder''s smoothed sums of +DM, -DM and true range (the first sum is the n-th value plus (n-1)/n of the n-1 values before it), DX = 100*|+DI - -DI|/(+DI + -DI) (0 when both are 0), ADX = Wilder''s average of DX seeded with the mean of its first n values. Default n = 14. Warm-up: 2n-1 rows NULL.';
 
 CREATE FUNCTION ap_plus_di(high numeric, low numeric, close numeric, n integer DEFAULT 14)
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'ap_plus_di'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ap_plus_di(numeric, numeric, numeric, integer) IS
-'Plus directional indicator, 0-100: 100 * Wilder average of +DM / Wilder average of true range, both seeded with the simple average of their first n values; 0 when the smoothed true range is 0. Default n = 14. Warm-up: n rows NULL.';
+'Plus directional indicator, 0-100 (TA-Lib, TTR): 100 * Wilder''s smoothed sum of +DM / Wilder''s smoothed sum of true range, the first sum being the n-th value plus (n-1)/n of the n-1 values before it; 0 when the true range sum is 0. Default n = 14. Warm-up: n rows NULL.';
 
 CREATE FUNCTION ap_plus_di(high double precision, low double precision, close double precision, n integer DEFAULT 14)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'ap_plus_di'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ap_plus_di(double precision, double precision, double precision, integer) IS
-'Plus directional indicator, 0-100: 100 * Wilder average of +DM / Wilder average of true range, both seeded with the simple average of their first n values; 0 when the smoothed true range is 0. Default n = 14. Warm-up: n rows NULL.';
+'Plus directional indicator, 0-100 (TA-Lib, TTR): 100 * Wilder''s smoothed sum of +DM / Wilder''s smoothed sum of true range, the first sum being the n-th value plus (n-1)/n of the n-1 values before it; 0 when the true range sum is 0. Default n = 14. Warm-up: n rows NULL.';
 
 CREATE FUNCTION ap_minus_di(high numeric, low numeric, close numeric, n integer DEFAULT 14)
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'ap_minus_di'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ap_minus_di(numeric, numeric, numeric, integer) IS
-'Minus directional indicator, 0-100: 100 * Wilder average of -DM / Wilder average of true range, both seeded with the simple average of their first n values; 0 when the smoothed true range is 0. Default n = 14. Warm-up: n rows NULL.';
+'Minus directional indicator, 0-100 (TA-Lib, TTR): 100 * Wilder''s smoothed sum of -DM / Wilder''s smoothed sum of true range, the first sum being the n-th value plus (n-1)/n of the n-1 values before it; 0 when the true range sum is 0. Default n = 14. Warm-up: n rows NULL.';
 
 CREATE FUNCTION ap_minus_di(high double precision, low double precision, close double precision, n integer DEFAULT 14)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'ap_minus_di'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ap_minus_di(double precision, double precision, double precision, integer) IS
-'Minus directional indicator, 0-100: 100 * Wilder average of -DM / Wilder average of true range, both seeded with the simple average of their first n values; 0 when the smoothed true range is 0. Default n = 14. Warm-up: n rows NULL.';
+'Minus directional indicator, 0-100 (TA-Lib, TTR): 100 * Wilder''s smoothed sum of -DM / Wilder''s smoothed sum of true range, the first sum being the n-th value plus (n-1)/n of the n-1 values before it; 0 when the true range sum is 0. Default n = 14. Warm-up: n rows NULL.';
 
 CREATE FUNCTION ap_atr(high numeric, low numeric, close numeric, n integer DEFAULT 14)
 RETURNS numeric

@@ -122,11 +122,16 @@ ComputeCci(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 	for (int i = p - 1; i < n; i++)
 	{
 		ta_real		md = 0;
+		bool		flat = true;
 
 		for (int j = i - p + 1; j <= i; j++)
+		{
 			md += fabsl(tp[j] - avg[i]);
+			flat = flat && tp[j] == tp[i];
+		}
 		md /= p;
-		out[i] = (md > 0) ? (tp[i] - avg[i]) / ((ta_real) 0.015 * md) : 0;
+		/* an all-equal window has no deviation, whatever the rounding of avg */
+		out[i] = (!flat && md > 0) ? (tp[i] - avg[i]) / ((ta_real) 0.015 * md) : 0;
 	}
 	TaFree(tp);
 	TaFree(avg);

@@ -34,7 +34,33 @@ ComputeNatr(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 			out[i] = (c[i] != 0) ? 100 * out[i] / c[i] : TA_NONE;
 }
 
-/* +DI, -DI (first at p) and ADX (first at 2p - 1) from Wilder averages. */
+/*
+ * Wilder's smoothed sum in place, seeded as TA-Lib and TTR do: the first sum
+ * is the p-th value plus (p-1)/p of the sum of the p-1 before it.
+ */
+static void
+WilderSum(ta_real *x, int n, int p)
+{
+	int			f = FirstPresent(x, n);
+	ta_real		sum = 0;
+	ta_real		keep = (ta_real) (p - 1) / p;
+
+	if (n - f < p)
+	{
+		FillNone(x, n);
+		return;
+	}
+	for (int i = f; i < f + p - 1; i++)
+	{
+		sum += x[i];
+		x[i] = TA_NONE;
+	}
+	x[f + p - 1] += sum * keep;
+	for (int i = f + p; i < n; i++)
+		x[i] += x[i - 1] * keep;
+}
+
+/* +DI, -DI (first at p) from Wilder sums; ADX (first at 2p - 1) averages DX. */
 void
 ComputeDmi(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 		   ta_real *plus_di, ta_real *minus_di, ta_real *adx)
@@ -54,9 +80,9 @@ ComputeDmi(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 		pdm[i] = (up > dn && up > 0) ? up : 0;
 		mdm[i] = (dn > up && dn > 0) ? dn : 0;
 	}
-	ComputeWilder(pdm, n, p, pdm);
-	ComputeWilder(mdm, n, p, mdm);
-	ComputeWilder(tr, n, p, tr);
+	WilderSum(pdm, n, p);
+	WilderSum(mdm, n, p);
+	WilderSum(tr, n, p);
 	for (int i = 0; i < n; i++)
 	{
 		ta_real		pd,

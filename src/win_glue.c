@@ -163,6 +163,45 @@ BadValue(const IndicatorDef *def, int row, const char *need, Datum value, bool i
 			 errhint("Use NULL for a missing value; the row's result is then NULL.")));
 }
 
+/*
+ * Scales the NUMERIC price (or volume) series of a partition by 10^shift so
+ * that every value is an integer held exactly in the 64-bit mantissa: sums,
+ * differences and comparisons of decimal prices are then exact, as in
+ * NUMERIC, and kernels are unchanged.  Results are scaled back on output.
+ */
+static int
+ScaleToIntegers(WinCalc *c, const IndicatorDef *def, bool volume, const int *maxds,
+				const ta_real *maxabs)
+{
+	int			shift = 0,
+				need;
+	ta_real		top = 0;
+	ta_real		factor;
+
+	for (int s = 0; s < def->nseries; s++)
+		if (((def->volume_mask >> s) & 1) == volume)
+		{
+			shift = Max(shift, maxds[s]);
+			top = fmaxl(top, maxabs[s]);
+		}
+	need = shift;
+	/* 1e18 keeps the decoding error (1 ulp) well below half a unit */
+	while (shift > 0 && top * powl(10, shift) >= 1e18L)
+		shift--;
+	if (shift == 0)
+		return 0;
+	factor = powl(10, shift);
+	for (int s = 0; s < def->nseries; s++)
+		if (((def->volume_mask >> s) & 1) == volume)
+			for (int i = 0; i < c->n; i++)
+			{
+				c->in[s][i] *= factor;
+				if (shift == need)	/* every value is now a whole number */
+					c->in[s][i] = rintl(c->in[s][i]);
+			}
+	return shift;
+}
+
 /* Reads every row of the partition and computes the results. */
 static void
 LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
@@ -171,6 +210,8 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 	int64		nrows64 = WinGetPartitionRowCount(winobj);
 	int			nrows;
 	bool	   *missing;
+	int			maxds[AP_MAX_SERIES];
+	ta_real		maxabs[AP_MAX_SERIES];
 	MemoryContext old;
 	const char *need = def->positive ? "finite and positive" : "finite";
 
@@ -181,6 +222,7 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 				 errdetail("The partition has " INT64_FORMAT " rows.", nrows64)));
 	nrows = (int) nrows64;
 	c->fname = def->name;
+	c->units = def->units;
 	c->nrows = nrows;
 	c->cxt = GetMemoryChunkContext(c);
 	c->is_numeric = get_fn_expr_argtype(fcinfo->flinfo, 0) == NUMERICOID;
@@ -188,6 +230,8 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 
 	ReadParams(fcinfo, winobj, c, def);
 	missing = palloc0(sizeof(bool) * (nrows + 1));
+	memset(maxds, 0, sizeof(maxds));
+	memset(maxabs, 0, sizeof(maxabs));
 	for (int s = 0; s < def->nseries; s++)
 	{
 		c->in[s] = MemoryContextAllocHuge(c->cxt, sizeof(ta_real) * (nrows + 1));
@@ -225,6 +269,8 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 					c->num[s][r] = (Numeric) PG_DETOAST_DATUM_COPY(PointerGetDatum(raw));
 					c->dscale[s][r] = (int16) dscale;
 				}
+				maxds[s] = Max(maxds[s], dscale);
+				maxabs[s] = fmaxl(maxabs[s], fabsl(c->in[s][r]));
 			}
 			else
 			{
@@ -259,6 +305,11 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 		c->rowmap[r] = c->n++;
 	}
 	pfree(missing);
+	if (c->is_numeric)
+	{
+		c->price_shift = ScaleToIntegers(c, def, false, maxds, maxabs);
+		c->volume_shift = ScaleToIntegers(c, def, true, maxds, maxabs);
+	}
 
 	for (int k = 0; k < def->nout; k++)
 		c->out[k] = MemoryContextAllocHuge(c->cxt, sizeof(ta_real) * (c->n + 1));
@@ -282,7 +333,23 @@ FieldDatum(WinCalc *c, int k, int i, bool *isnull)
 	if (*isnull)
 		return (Datum) 0;
 	if (c->is_numeric)
-		return NumericGetDatum(RealToNumeric(c->out[k][i]));
+	{
+		int			shift = 0;
+
+		switch (c->units[k])
+		{
+			case 'p':
+				shift = c->price_shift;
+				break;
+			case 'q':
+				shift = 2 * c->price_shift;
+				break;
+			case 'v':
+				shift = c->volume_shift;
+				break;
+		}
+		return NumericGetDatum(RealToNumeric(c->out[k][i], shift));
+	}
 	return Float8GetDatum((double) c->out[k][i]);
 }
 

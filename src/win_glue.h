@@ -22,6 +22,7 @@ typedef struct WinCalc
 	bool		ready;			/* computed for this partition */
 	bool		is_numeric;		/* series are NUMERIC (else float8) */
 	const char *fname;
+	const char *units;			/* the indicator's output units */
 	MemoryContext cxt;			/* the partition's memory context */
 	int			nrows;			/* rows in the partition */
 	int			n;				/* rows whose series are all present */
@@ -31,6 +32,8 @@ typedef struct WinCalc
 	int16	   *dscale[AP_MAX_SERIES];	/* their display scales */
 	ta_real    *out[AP_MAX_OUTPUTS];	/* TA_NONE where there is no value */
 	Datum	   *exact[AP_MAX_OUTPUTS];	/* exact NUMERIC results ((Datum) 0: none) */
+	int			price_shift;	/* NUMERIC prices were scaled by 10^shift */
+	int			volume_shift;	/* and volumes by 10^shift */
 	int			nargs;
 	Datum		arg[AP_MAX_ARGS];	/* parameters (arguments after the series) */
 	bool		argnull[AP_MAX_ARGS];
@@ -45,6 +48,8 @@ typedef struct IndicatorDef
 	bool		positive;		/* series values must be > 0 */
 	void		(*compute) (WinCalc *c);	/* validates parameters, fills out[] */
 	void		(*exact) (WinCalc *c);	/* NUMERIC input: fills some exact[] */
+	const char *units;			/* per output: 0 none, p price, q price^2, v volume */
+	uint8		volume_mask;	/* bit s set: series s is a volume */
 } IndicatorDef;
 
 extern Datum WinServe(FunctionCallInfo fcinfo, const IndicatorDef *def);

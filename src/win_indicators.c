@@ -37,7 +37,7 @@ ExactSma(WinCalc *c)
 	ExactSmaInto(c, ParamPeriod(c, 1, "n", 1), 0);
 }
 
-static const IndicatorDef sma_def = {"ap_sma", 1, 1, true, false, CalcSma, ExactSma};
+static const IndicatorDef sma_def = {"ap_sma", 1, 1, true, false, CalcSma, ExactSma, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_sma, sma_def)
 
 static void
@@ -45,7 +45,7 @@ CalcEma(WinCalc *c)
 {
 	ComputeEma(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef ema_def = {"ap_ema", 1, 1, false, false, CalcEma, NULL};
+static const IndicatorDef ema_def = {"ap_ema", 1, 1, false, false, CalcEma, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_ema, ema_def)
 
 static void
@@ -53,7 +53,7 @@ CalcWma(WinCalc *c)
 {
 	ComputeWma(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef wma_def = {"ap_wma", 1, 1, true, false, CalcWma, ExactWma};
+static const IndicatorDef wma_def = {"ap_wma", 1, 1, true, false, CalcWma, ExactWma, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_wma, wma_def)
 
 static void
@@ -61,7 +61,7 @@ CalcDema(WinCalc *c)
 {
 	ComputeDema(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef dema_def = {"ap_dema", 1, 1, false, false, CalcDema, NULL};
+static const IndicatorDef dema_def = {"ap_dema", 1, 1, false, false, CalcDema, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_dema, dema_def)
 
 static void
@@ -69,7 +69,7 @@ CalcTema(WinCalc *c)
 {
 	ComputeTema(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef tema_def = {"ap_tema", 1, 1, false, false, CalcTema, NULL};
+static const IndicatorDef tema_def = {"ap_tema", 1, 1, false, false, CalcTema, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_tema, tema_def)
 
 static void
@@ -77,7 +77,7 @@ CalcTrima(WinCalc *c)
 {
 	ComputeTrima(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef trima_def = {"ap_trima", 1, 1, false, false, CalcTrima, NULL};
+static const IndicatorDef trima_def = {"ap_trima", 1, 1, false, false, CalcTrima, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_trima, trima_def)
 
 static void
@@ -90,7 +90,7 @@ CalcKama(WinCalc *c)
 	CheckFastSlow(c, fast, slow, "fast", "slow");
 	ComputeKama(X, c->n, p, fast, slow, c->out[0]);
 }
-static const IndicatorDef kama_def = {"ap_kama", 1, 1, false, false, CalcKama, NULL};
+static const IndicatorDef kama_def = {"ap_kama", 1, 1, false, false, CalcKama, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_kama, kama_def)
 
 static void
@@ -98,7 +98,7 @@ CalcHma(WinCalc *c)
 {
 	ComputeHma(X, c->n, ParamPeriod(c, 1, "n", 2), c->out[0]);
 }
-static const IndicatorDef hma_def = {"ap_hma", 1, 1, false, false, CalcHma, NULL};
+static const IndicatorDef hma_def = {"ap_hma", 1, 1, false, false, CalcHma, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_hma, hma_def)
 
 static void
@@ -106,7 +106,7 @@ CalcVwma(WinCalc *c)
 {
 	ComputeVwma(c->in[0], c->in[1], c->n, ParamPeriod(c, 2, "n", 1), c->out[0]);
 }
-static const IndicatorDef vwma_def = {"ap_vwma", 2, 1, true, false, CalcVwma, ExactVwma};
+static const IndicatorDef vwma_def = {"ap_vwma", 2, 1, true, false, CalcVwma, ExactVwma, "p", 0x2};
 AP_WINDOW_FUNCTION(ap_vwma, vwma_def)
 
 static void
@@ -114,7 +114,7 @@ CalcVwap(WinCalc *c)
 {
 	ComputeVwap(H, L, C3, V4, c->n, c->out[0]);
 }
-static const IndicatorDef vwap_def = {"ap_vwap", 4, 1, true, false, CalcVwap, ExactVwap};
+static const IndicatorDef vwap_def = {"ap_vwap", 4, 1, true, false, CalcVwap, ExactVwap, "p", 0x8};
 AP_WINDOW_FUNCTION(ap_vwap, vwap_def)
 
 /* ---- momentum ---- */
@@ -124,7 +124,7 @@ CalcRsi(WinCalc *c)
 {
 	ComputeRsi(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef rsi_def = {"ap_rsi", 1, 1, false, false, CalcRsi, NULL};
+static const IndicatorDef rsi_def = {"ap_rsi", 1, 1, false, false, CalcRsi, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_rsi, rsi_def)
 
 static void
@@ -137,7 +137,7 @@ CalcMacd(WinCalc *c)
 	CheckFastSlow(c, fast, slow, "fast", "slow");
 	ComputeMacd(X, c->n, fast, slow, sig, c->out[0], c->out[1], c->out[2]);
 }
-static const IndicatorDef macd_def = {"ap_macd", 1, 3, false, false, CalcMacd, NULL};
+static const IndicatorDef macd_def = {"ap_macd", 1, 3, false, false, CalcMacd, NULL, "ppp", 0x0};
 AP_WINDOW_FUNCTION(ap_macd, macd_def)
 
 static void
@@ -154,7 +154,7 @@ ExactBbandsMiddle(WinCalc *c)
 {
 	ExactSmaInto(c, ParamPeriod(c, 1, "n", 1), 1);
 }
-static const IndicatorDef bbands_def = {"ap_bbands", 1, 5, true, false, CalcBbands, ExactBbandsMiddle};
+static const IndicatorDef bbands_def = {"ap_bbands", 1, 5, true, false, CalcBbands, ExactBbandsMiddle, "ppp00", 0x0};
 AP_WINDOW_FUNCTION(ap_bbands, bbands_def)
 
 static void
@@ -164,7 +164,7 @@ CalcStoch(WinCalc *c)
 				 ParamPeriod(c, 4, "slowk", 1), ParamPeriod(c, 5, "slowd", 1),
 				 c->out[0], c->out[1]);
 }
-static const IndicatorDef stoch_def = {"ap_stoch", 3, 2, false, false, CalcStoch, NULL};
+static const IndicatorDef stoch_def = {"ap_stoch", 3, 2, false, false, CalcStoch, NULL, "00", 0x0};
 AP_WINDOW_FUNCTION(ap_stoch, stoch_def)
 
 static void
@@ -173,7 +173,7 @@ CalcStochRsi(WinCalc *c)
 	ComputeStochRsi(X, c->n, ParamPeriod(c, 1, "n", 1), ParamPeriod(c, 2, "k", 1),
 					ParamPeriod(c, 3, "smooth", 1), c->out[0]);
 }
-static const IndicatorDef stochrsi_def = {"ap_stochrsi", 1, 1, false, false, CalcStochRsi, NULL};
+static const IndicatorDef stochrsi_def = {"ap_stochrsi", 1, 1, false, false, CalcStochRsi, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_stochrsi, stochrsi_def)
 
 static void
@@ -181,7 +181,7 @@ CalcWillr(WinCalc *c)
 {
 	ComputeWillr(H, L, C3, c->n, ParamPeriod(c, 3, "n", 1), c->out[0]);
 }
-static const IndicatorDef willr_def = {"ap_willr", 3, 1, false, false, CalcWillr, NULL};
+static const IndicatorDef willr_def = {"ap_willr", 3, 1, false, false, CalcWillr, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_willr, willr_def)
 
 static void
@@ -189,7 +189,7 @@ CalcCci(WinCalc *c)
 {
 	ComputeCci(H, L, C3, c->n, ParamPeriod(c, 3, "n", 1), c->out[0]);
 }
-static const IndicatorDef cci_def = {"ap_cci", 3, 1, false, false, CalcCci, NULL};
+static const IndicatorDef cci_def = {"ap_cci", 3, 1, false, false, CalcCci, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_cci, cci_def)
 
 static void
@@ -197,7 +197,7 @@ CalcMfi(WinCalc *c)
 {
 	ComputeMfi(H, L, C3, V4, c->n, ParamPeriod(c, 4, "n", 1), c->out[0]);
 }
-static const IndicatorDef mfi_def = {"ap_mfi", 4, 1, false, false, CalcMfi, NULL};
+static const IndicatorDef mfi_def = {"ap_mfi", 4, 1, false, false, CalcMfi, NULL, "0", 0x8};
 AP_WINDOW_FUNCTION(ap_mfi, mfi_def)
 
 static void
@@ -205,7 +205,7 @@ CalcRoc(WinCalc *c)
 {
 	ComputeRoc(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef roc_def = {"ap_roc", 1, 1, true, false, CalcRoc, ExactRoc};
+static const IndicatorDef roc_def = {"ap_roc", 1, 1, true, false, CalcRoc, ExactRoc, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_roc, roc_def)
 
 static void
@@ -213,7 +213,7 @@ CalcMom(WinCalc *c)
 {
 	ComputeMom(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef mom_def = {"ap_mom", 1, 1, true, false, CalcMom, ExactMom};
+static const IndicatorDef mom_def = {"ap_mom", 1, 1, true, false, CalcMom, ExactMom, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_mom, mom_def)
 
 static void
@@ -221,7 +221,7 @@ CalcCmo(WinCalc *c)
 {
 	ComputeCmo(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef cmo_def = {"ap_cmo", 1, 1, false, false, CalcCmo, NULL};
+static const IndicatorDef cmo_def = {"ap_cmo", 1, 1, false, false, CalcCmo, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_cmo, cmo_def)
 
 static void
@@ -229,7 +229,7 @@ CalcTrix(WinCalc *c)
 {
 	ComputeTrix(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef trix_def = {"ap_trix", 1, 1, false, false, CalcTrix, NULL};
+static const IndicatorDef trix_def = {"ap_trix", 1, 1, false, false, CalcTrix, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_trix, trix_def)
 
 static void
@@ -238,7 +238,7 @@ CalcUltosc(WinCalc *c)
 	ComputeUltosc(H, L, C3, c->n, ParamPeriod(c, 3, "p1", 1), ParamPeriod(c, 4, "p2", 1),
 				  ParamPeriod(c, 5, "p3", 1), c->out[0]);
 }
-static const IndicatorDef ultosc_def = {"ap_ultosc", 3, 1, false, false, CalcUltosc, NULL};
+static const IndicatorDef ultosc_def = {"ap_ultosc", 3, 1, false, false, CalcUltosc, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_ultosc, ultosc_def)
 
 /* APO and PPO: the "ma" parameter names the kind of both legs. */
@@ -263,7 +263,7 @@ CalcApo(WinCalc *c)
 {
 	CalcPriceOsc(c, false);
 }
-static const IndicatorDef apo_def = {"ap_apo", 1, 1, false, false, CalcApo, NULL};
+static const IndicatorDef apo_def = {"ap_apo", 1, 1, false, false, CalcApo, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_apo, apo_def)
 
 static void
@@ -271,7 +271,7 @@ CalcPpo(WinCalc *c)
 {
 	CalcPriceOsc(c, true);
 }
-static const IndicatorDef ppo_def = {"ap_ppo", 1, 1, false, false, CalcPpo, NULL};
+static const IndicatorDef ppo_def = {"ap_ppo", 1, 1, false, false, CalcPpo, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_ppo, ppo_def)
 
 static void
@@ -279,7 +279,7 @@ CalcAroon(WinCalc *c)
 {
 	ComputeAroon(H, L, c->n, ParamPeriod(c, 2, "n", 1), c->out[0], c->out[1], c->out[2]);
 }
-static const IndicatorDef aroon_def = {"ap_aroon", 2, 3, false, false, CalcAroon, NULL};
+static const IndicatorDef aroon_def = {"ap_aroon", 2, 3, false, false, CalcAroon, NULL, "000", 0x0};
 AP_WINDOW_FUNCTION(ap_aroon, aroon_def)
 
 static void
@@ -287,7 +287,7 @@ CalcLogret(WinCalc *c)
 {
 	ComputeLogret(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef logret_def = {"ap_logret", 1, 1, false, true, CalcLogret, NULL};
+static const IndicatorDef logret_def = {"ap_logret", 1, 1, false, true, CalcLogret, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_logret, logret_def)
 
 static void
@@ -295,7 +295,7 @@ CalcLinregSlope(WinCalc *c)
 {
 	ComputeLinregSlope(X, c->n, ParamPeriod(c, 1, "n", 2), c->out[0]);
 }
-static const IndicatorDef linreg_slope_def = {"ap_linreg_slope", 1, 1, false, false, CalcLinregSlope, NULL};
+static const IndicatorDef linreg_slope_def = {"ap_linreg_slope", 1, 1, false, false, CalcLinregSlope, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_linreg_slope, linreg_slope_def)
 
 /* ---- trend and volatility ---- */
@@ -305,7 +305,7 @@ CalcTrange(WinCalc *c)
 {
 	ComputeTrange(H, L, C3, c->n, c->out[0]);
 }
-static const IndicatorDef trange_def = {"ap_trange", 3, 1, true, false, CalcTrange, ExactTrange};
+static const IndicatorDef trange_def = {"ap_trange", 3, 1, true, false, CalcTrange, ExactTrange, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_trange, trange_def)
 
 static void
@@ -313,7 +313,7 @@ CalcAtr(WinCalc *c)
 {
 	ComputeAtr(H, L, C3, c->n, ParamPeriod(c, 3, "n", 1), c->out[0]);
 }
-static const IndicatorDef atr_def = {"ap_atr", 3, 1, false, false, CalcAtr, NULL};
+static const IndicatorDef atr_def = {"ap_atr", 3, 1, false, false, CalcAtr, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_atr, atr_def)
 
 static void
@@ -321,7 +321,7 @@ CalcNatr(WinCalc *c)
 {
 	ComputeNatr(H, L, C3, c->n, ParamPeriod(c, 3, "n", 1), c->out[0]);
 }
-static const IndicatorDef natr_def = {"ap_natr", 3, 1, false, false, CalcNatr, NULL};
+static const IndicatorDef natr_def = {"ap_natr", 3, 1, false, false, CalcNatr, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_natr, natr_def)
 
 /* ADX, +DI and -DI share one pass; each keeps the output it names. */
@@ -347,7 +347,7 @@ CalcAdx(WinCalc *c)
 {
 	CalcDmi(c, 0);
 }
-static const IndicatorDef adx_def = {"ap_adx", 3, 1, false, false, CalcAdx, NULL};
+static const IndicatorDef adx_def = {"ap_adx", 3, 1, false, false, CalcAdx, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_adx, adx_def)
 
 static void
@@ -355,7 +355,7 @@ CalcPlusDi(WinCalc *c)
 {
 	CalcDmi(c, 1);
 }
-static const IndicatorDef plus_di_def = {"ap_plus_di", 3, 1, false, false, CalcPlusDi, NULL};
+static const IndicatorDef plus_di_def = {"ap_plus_di", 3, 1, false, false, CalcPlusDi, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_plus_di, plus_di_def)
 
 static void
@@ -363,7 +363,7 @@ CalcMinusDi(WinCalc *c)
 {
 	CalcDmi(c, 2);
 }
-static const IndicatorDef minus_di_def = {"ap_minus_di", 3, 1, false, false, CalcMinusDi, NULL};
+static const IndicatorDef minus_di_def = {"ap_minus_di", 3, 1, false, false, CalcMinusDi, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_minus_di, minus_di_def)
 
 static void
@@ -373,7 +373,7 @@ CalcKeltner(WinCalc *c)
 				   ParamFloat(c, 4, "mult", 0, 1e6), ParamPeriod(c, 5, "atr_n", 1),
 				   c->out[0], c->out[1], c->out[2]);
 }
-static const IndicatorDef keltner_def = {"ap_keltner", 3, 3, false, false, CalcKeltner, NULL};
+static const IndicatorDef keltner_def = {"ap_keltner", 3, 3, false, false, CalcKeltner, NULL, "ppp", 0x0};
 AP_WINDOW_FUNCTION(ap_keltner, keltner_def)
 
 static void
@@ -381,7 +381,7 @@ CalcDonchian(WinCalc *c)
 {
 	ComputeDonchian(H, L, c->n, ParamPeriod(c, 2, "n", 1), c->out[0], c->out[1], c->out[2]);
 }
-static const IndicatorDef donchian_def = {"ap_donchian", 2, 3, true, false, CalcDonchian, ExactDonchian};
+static const IndicatorDef donchian_def = {"ap_donchian", 2, 3, true, false, CalcDonchian, ExactDonchian, "ppp", 0x0};
 AP_WINDOW_FUNCTION(ap_donchian, donchian_def)
 
 /* Variance or its square root; a sample statistic needs two values. */
@@ -404,7 +404,7 @@ CalcStddev(WinCalc *c)
 {
 	CalcDispersion(c, true);
 }
-static const IndicatorDef stddev_def = {"ap_stddev", 1, 1, false, false, CalcStddev, NULL};
+static const IndicatorDef stddev_def = {"ap_stddev", 1, 1, false, false, CalcStddev, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_stddev, stddev_def)
 
 static void
@@ -412,7 +412,7 @@ CalcVar(WinCalc *c)
 {
 	CalcDispersion(c, false);
 }
-static const IndicatorDef var_def = {"ap_var", 1, 1, false, false, CalcVar, NULL};
+static const IndicatorDef var_def = {"ap_var", 1, 1, false, false, CalcVar, NULL, "q", 0x0};
 AP_WINDOW_FUNCTION(ap_var, var_def)
 
 static void
@@ -420,7 +420,7 @@ CalcZscore(WinCalc *c)
 {
 	ComputeZscore(X, c->n, ParamPeriod(c, 1, "n", 1), c->out[0]);
 }
-static const IndicatorDef zscore_def = {"ap_zscore", 1, 1, false, false, CalcZscore, NULL};
+static const IndicatorDef zscore_def = {"ap_zscore", 1, 1, false, false, CalcZscore, NULL, "0", 0x0};
 AP_WINDOW_FUNCTION(ap_zscore, zscore_def)
 
 static void
@@ -431,7 +431,7 @@ CalcPsar(WinCalc *c)
 
 	ComputePsar(H, L, c->n, accel, max_accel, c->out[0]);
 }
-static const IndicatorDef psar_def = {"ap_psar", 2, 1, false, false, CalcPsar, NULL};
+static const IndicatorDef psar_def = {"ap_psar", 2, 1, false, false, CalcPsar, NULL, "p", 0x0};
 AP_WINDOW_FUNCTION(ap_psar, psar_def)
 
 /* ---- volume ---- */
@@ -441,7 +441,7 @@ CalcObv(WinCalc *c)
 {
 	ComputeObv(c->in[0], c->in[1], c->n, c->out[0]);
 }
-static const IndicatorDef obv_def = {"ap_obv", 2, 1, true, false, CalcObv, ExactObv};
+static const IndicatorDef obv_def = {"ap_obv", 2, 1, true, false, CalcObv, ExactObv, "v", 0x2};
 AP_WINDOW_FUNCTION(ap_obv, obv_def)
 
 static void
@@ -449,7 +449,7 @@ CalcAd(WinCalc *c)
 {
 	ComputeAd(H, L, C3, V4, c->n, c->out[0]);
 }
-static const IndicatorDef ad_def = {"ap_ad", 4, 1, true, false, CalcAd, ExactAd};
+static const IndicatorDef ad_def = {"ap_ad", 4, 1, true, false, CalcAd, ExactAd, "v", 0x8};
 AP_WINDOW_FUNCTION(ap_ad, ad_def)
 
 static void
@@ -461,7 +461,7 @@ CalcAdosc(WinCalc *c)
 	CheckFastSlow(c, fast, slow, "fast", "slow");
 	ComputeAdosc(H, L, C3, V4, c->n, fast, slow, c->out[0]);
 }
-static const IndicatorDef adosc_def = {"ap_adosc", 4, 1, false, false, CalcAdosc, NULL};
+static const IndicatorDef adosc_def = {"ap_adosc", 4, 1, false, false, CalcAdosc, NULL, "v", 0x8};
 AP_WINDOW_FUNCTION(ap_adosc, adosc_def)
 
 static void
@@ -469,5 +469,5 @@ CalcCmf(WinCalc *c)
 {
 	ComputeCmf(H, L, C3, V4, c->n, ParamPeriod(c, 4, "n", 1), c->out[0]);
 }
-static const IndicatorDef cmf_def = {"ap_cmf", 4, 1, false, false, CalcCmf, NULL};
+static const IndicatorDef cmf_def = {"ap_cmf", 4, 1, false, false, CalcCmf, NULL, "0", 0x8};
 AP_WINDOW_FUNCTION(ap_cmf, cmf_def)

@@ -191,11 +191,12 @@ MakeNumeric(bool neg, int weight, int dscale, const int16 *dig, int ndig)
 }
 
 /*
- * Real to NUMERIC with 17 significant digits, trailing zeros dropped.  Values
- * far outside the range of prices and oscillators take the slow text path.
+ * v * 10^-shift as a NUMERIC with 17 significant digits, trailing zeros
+ * dropped (shift undoes the window layer's scaling of prices to integers).
+ * Values far outside the range of prices and oscillators take the slow path.
  */
 Numeric
-RealToNumeric(ta_real v)
+RealToNumeric(ta_real v, int shift)
 {
 	ta_real		a = fabsl(v);
 	int			e,
@@ -211,7 +212,7 @@ RealToNumeric(ta_real v)
 		return MakeNumeric(false, 0, 0, NULL, 0);
 	if (a < 1e-40L || a > 1e40L)
 		return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
-												   Float8GetDatum((double) v)));
+												   Float8GetDatum((double) Scale10(v, -shift))));
 	/* decimal exponent from the binary one, then corrected by one compare */
 	e = (int) floor(BinaryExponent(a) * 0.30102999566398120);
 	if (a >= Scale10(1, e + 1))
@@ -228,11 +229,12 @@ RealToNumeric(ta_real v)
 		scale++;
 		m = (uint64) llrintl(Scale10(a, scale));
 	}
-	while (scale > 0 && m % 10 == 0)
+	while (scale > -shift && m % 10 == 0)
 	{
 		m /= 10;
 		scale--;
 	}
+	scale += shift;
 	/* m * 10^-scale; split m into base-10000 groups aligned on the point */
 	pad = ((scale % 4) + 4) % 4;	/* digits of m in its lowest group */
 	if (pad > 0)

@@ -11,7 +11,7 @@
 
 extern bool NumericToReal(Numeric num, ta_real *out, int *dscale);
 extern bool NumericBytesToReal(const char *p, Size len, ta_real *out, int *dscale);
-extern Numeric RealToNumeric(ta_real v);
+extern Numeric RealToNumeric(ta_real v, int shift);
 extern int	NumericDscale(Numeric num);
 extern bool NumericIsZero(Numeric num);
 

@@ -208,6 +208,29 @@ main(void)
 		ComputeTrange(h, l, c, 2, out);
 		Expect("trange", out, (double[]) {N, 4}, 2);
 	}
+	{
+		ta_real		h[] = {10, 12, 11};
+		ta_real		l[] = {9, 10, 8};
+		ta_real		c[] = {9.5, 11, 9};
+
+		/*
+		 * DI(2): bar 2 has +DM 2, TR 2.5; bar 3 has -DM 2, TR 3.  Wilder sums
+		 * start at bar 3 as value + (1/2) previous: +DM 1, -DM 2, TR 4.25.
+		 */
+		ComputeDmi(h, l, c, 3, 2, out, o2, NULL);
+		Expect("plus di wilder sums", out, (double[]) {N, N, 100 / 4.25}, 3);
+		Expect("minus di wilder sums", o2, (double[]) {N, N, 200 / 4.25}, 3);
+	}
+	{
+		/* typical prices 5.47+5.41+5.45 and 5.49+5.41+5.43 tie as integers (cents) */
+		ta_real		h[] = {547, 549};
+		ta_real		l[] = {541, 541};
+		ta_real		c[] = {545, 543};
+		ta_real		v[] = {1000, 1000};
+
+		ComputeMfi(h, l, c, v, 2, 1, out);
+		Expect("mfi tie is no flow", out, (double[]) {N, 50}, 2);
+	}
 	printf("1..%d\n", tests);
 	return failed ? 1 : 0;
 }
