@@ -20,7 +20,7 @@ REGRESS = $(sort $(basename $(notdir $(filter-out sql/alphapulse--%,$(wildcard s
 # -Wunused-parameter (inline functions and PG_FUNCTION_ARGS); nothing else
 # in -Wextra fires on them (checked against the common server headers).
 PG_CPPFLAGS = -Isrc
-PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror -Wno-unused-parameter
+PG_CFLAGS = -std=gnu99 -fno-math-errno -Wall -Wextra -Werror -Wno-unused-parameter
 SHLIB_LINK = -lm
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

@@ -119,7 +119,9 @@ ExactEnd(ExactPass *x)
 /*
  * sum/p over the last p values into exact[field].  The sum carries the
  * largest display scale in its window, so the division rounds exactly as
- * avg(x) OVER (ROWS p-1 PRECEDING) does.
+ * avg(x) OVER (ROWS p-1 PRECEDING) does.  When the prices are exact whole
+ * numbers after scaling, the running sum is an integer; otherwise it is kept
+ * in NUMERIC arithmetic.
  */
 void
 ExactSmaInto(WinCalc *c, int p, int field)
@@ -132,6 +134,7 @@ ExactSmaInto(WinCalc *c, int p, int field)
 				top = 0;
 	int		   *cnt;
 	NumAcc		sum = {NULL, 0};
+	__int128	isum = 0;
 	Numeric		np = int64_to_numeric(p);
 
 	for (int i = 0; i < c->n; i++)
@@ -141,18 +144,32 @@ ExactSmaInto(WinCalc *c, int p, int field)
 	for (int i = 0; i < c->n; i++)
 	{
 		Numeric		s;
+		NumericBuf	buf;
 
-		RowBegin(&x);
-		s = Add(sum.v, v[i]);
 		cnt[ds[i]]++;
 		top = Max(top, ds[i]);
 		if (i >= p)
 		{
-			s = Sub(s, v[i - p]);
 			cnt[ds[i - p]]--;
 			while (top > 0 && cnt[top] == 0)
 				top--;
 		}
+		if (c->price_exact)
+		{
+			isum += (int64) c->in[0][i];
+			if (i >= p)
+				isum -= (int64) c->in[0][i - p];
+			if (i < p - 1)
+				continue;
+			CHECK_FOR_INTERRUPTS();
+			s = FixedToNumeric(isum < 0, isum < 0 ? -isum : isum, c->price_shift, top, &buf);
+			res[i] = NumericGetDatum(Div(s, np));	/* allocated in the partition */
+			continue;
+		}
+		RowBegin(&x);
+		s = Add(sum.v, v[i]);
+		if (i >= p)
+			s = Sub(s, v[i - p]);
 		AccStore(c, &sum, s);
 		if (i >= p - 1)
 		{

@@ -171,7 +171,7 @@ BadValue(const IndicatorDef *def, int row, const char *need, Datum value, bool i
  */
 static int
 ScaleToIntegers(WinCalc *c, const IndicatorDef *def, bool volume, const int *maxds,
-				const ta_real *maxabs)
+				const ta_real *maxabs, bool *exact)
 {
 	int			shift = 0,
 				need;
@@ -188,6 +188,7 @@ ScaleToIntegers(WinCalc *c, const IndicatorDef *def, bool volume, const int *max
 	/* 1e18 keeps the decoding error (1 ulp) well below half a unit */
 	while (shift > 0 && top * powl(10, shift) >= 1e18L)
 		shift--;
+	*exact = (shift == need && top < 1e18L);
 	if (shift == 0)
 		return 0;
 	factor = powl(10, shift);
@@ -196,7 +197,7 @@ ScaleToIntegers(WinCalc *c, const IndicatorDef *def, bool volume, const int *max
 			for (int i = 0; i < c->n; i++)
 			{
 				c->in[s][i] *= factor;
-				if (shift == need)	/* every value is now a whole number */
+				if (*exact)		/* every value is now a whole number */
 					c->in[s][i] = rintl(c->in[s][i]);
 			}
 	return shift;
@@ -307,8 +308,10 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 	pfree(missing);
 	if (c->is_numeric)
 	{
-		c->price_shift = ScaleToIntegers(c, def, false, maxds, maxabs);
-		c->volume_shift = ScaleToIntegers(c, def, true, maxds, maxabs);
+		bool		volume_exact;
+
+		c->price_shift = ScaleToIntegers(c, def, false, maxds, maxabs, &c->price_exact);
+		c->volume_shift = ScaleToIntegers(c, def, true, maxds, maxabs, &volume_exact);
 	}
 
 	for (int k = 0; k < def->nout; k++)
@@ -322,7 +325,7 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 
 /* One output field of present row i as a Datum of the series type. */
 static Datum
-FieldDatum(WinCalc *c, int k, int i, bool *isnull)
+FieldDatum(WinCalc *c, int k, int i, bool *isnull, NumericBuf *buf)
 {
 	if (c->exact[k])
 	{
@@ -348,7 +351,7 @@ FieldDatum(WinCalc *c, int k, int i, bool *isnull)
 				shift = c->volume_shift;
 				break;
 		}
-		return NumericGetDatum(RealToNumeric(c->out[k][i], shift));
+		return NumericGetDatum(RealToNumeric(c->out[k][i], shift, buf));
 	}
 	return Float8GetDatum((double) c->out[k][i]);
 }
@@ -371,7 +374,7 @@ WinServe(FunctionCallInfo fcinfo, const IndicatorDef *def)
 	if (def->nout == 1)
 	{
 		bool		isnull;
-		Datum		d = FieldDatum(c, 0, i, &isnull);
+		Datum		d = FieldDatum(c, 0, i, &isnull, NULL);
 
 		if (isnull)
 			PG_RETURN_NULL();
@@ -382,6 +385,7 @@ WinServe(FunctionCallInfo fcinfo, const IndicatorDef *def)
 		TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
 		Datum		values[AP_MAX_OUTPUTS];
 		bool		nulls[AP_MAX_OUTPUTS];
+		NumericBuf	bufs[AP_MAX_OUTPUTS];	/* heap_form_tuple copies them */
 
 		if (tupdesc == NULL)
 		{
@@ -397,7 +401,7 @@ WinServe(FunctionCallInfo fcinfo, const IndicatorDef *def)
 			MemoryContextSwitchTo(old);
 		}
 		for (int k = 0; k < def->nout; k++)
-			values[k] = FieldDatum(c, k, i, &nulls[k]);
+			values[k] = FieldDatum(c, k, i, &nulls[k], &bufs[k]);
 		return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 	}
 }

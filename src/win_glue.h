@@ -33,6 +33,7 @@ typedef struct WinCalc
 	ta_real    *out[AP_MAX_OUTPUTS];	/* TA_NONE where there is no value */
 	Datum	   *exact[AP_MAX_OUTPUTS];	/* exact NUMERIC results ((Datum) 0: none) */
 	int			price_shift;	/* NUMERIC prices were scaled by 10^shift */
+	bool		price_exact;	/* ... and are now exact whole numbers */
 	int			volume_shift;	/* and volumes by 10^shift */
 	int			nargs;
 	Datum		arg[AP_MAX_ARGS];	/* parameters (arguments after the series) */

@@ -145,9 +145,12 @@ NumericBytesToReal(const char *p, Size len, ta_real *out, int *dscale)
 	return true;
 }
 
-/* Builds a normalised NUMERIC from base-10000 digits (most significant first). */
+/*
+ * Builds a normalised NUMERIC from base-10000 digits (most significant
+ * first), in buf when given (it is large enough for any result here).
+ */
 static Numeric
-MakeNumeric(bool neg, int weight, int dscale, const int16 *dig, int ndig)
+MakeNumeric(bool neg, int weight, int dscale, const int16 *dig, int ndig, NumericBuf *buf)
 {
 	Numeric		res;
 	char	   *p;
@@ -170,7 +173,8 @@ MakeNumeric(bool neg, int weight, int dscale, const int16 *dig, int ndig)
 	is_short = dscale <= (SHORT_DSCALE_MASK >> SHORT_DSCALE_SHIFT) &&
 		weight >= -(SHORT_WEIGHT_MASK + 1) && weight <= SHORT_WEIGHT_MASK;
 	len = VARHDRSZ + (is_short ? 1 : 2) * sizeof(uint16) + ndig * sizeof(int16);
-	res = (Numeric) palloc(len);
+	Assert(len <= sizeof(NumericBuf));
+	res = buf ? (Numeric) buf->data : (Numeric) palloc(len);
 	SET_VARSIZE(res, len);
 	p = (char *) res + VARHDRSZ;
 	if (is_short)
@@ -191,30 +195,59 @@ MakeNumeric(bool neg, int weight, int dscale, const int16 *dig, int ndig)
 }
 
 /*
+ * The NUMERIC m * 10^-scale (scale may be negative) with display scale
+ * dscale, which must be at least the number of its nonzero decimals.
+ */
+Numeric
+FixedToNumeric(bool neg, unsigned __int128 m, int scale, int dscale, NumericBuf *buf)
+{
+	static const uint64 p10[] = {1, 10, 100, 1000};
+	int			pad = ((scale % 4) + 4) % 4;	/* digits of m in its lowest group */
+	int			nd = 0;
+	int16		grp[AP_NUMERIC_MAX_DIGITS];
+	int16		dig[AP_NUMERIC_MAX_DIGITS];
+	int			low_weight;
+
+	/* split m into base-10000 groups aligned on the decimal point */
+	if (pad > 0)
+	{
+		grp[nd++] = (int16) ((uint64) (m % p10[pad]) * p10[4 - pad]);
+		m /= p10[pad];
+	}
+	while (m > UINT64_MAX)
+	{
+		grp[nd++] = (int16) (uint64) (m % NBASE);
+		m /= NBASE;
+	}
+	for (uint64 w = (uint64) m; w > 0; w /= NBASE)
+		grp[nd++] = (int16) (w % NBASE);
+	for (int i = 0; i < nd; i++)
+		dig[i] = grp[nd - 1 - i];
+	low_weight = -((scale + (pad ? 4 - pad : 0)) / 4);
+	return MakeNumeric(neg, low_weight + nd - 1, dscale, dig, nd, buf);
+}
+
+/*
  * v * 10^-shift as a NUMERIC with 17 significant digits, trailing zeros
  * dropped (shift undoes the window layer's scaling of prices to integers).
  * Values far outside the range of prices and oscillators take the slow path.
  */
 Numeric
-RealToNumeric(ta_real v, int shift)
+RealToNumeric(ta_real v, int shift, NumericBuf *buf)
 {
 	ta_real		a = fabsl(v);
 	int			e,
-				scale,
-				pad,
-				nd = 0;
+				scale;
 	uint64		m;
-	int16		grp[8];
-	int16		dig[8];
 
 	Assert(!isnan(v));
 	if (a == 0)
-		return MakeNumeric(false, 0, 0, NULL, 0);
+		return MakeNumeric(false, 0, 0, NULL, 0, buf);
 	if (a < 1e-40L || a > 1e40L)
 		return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
 												   Float8GetDatum((double) Scale10(v, -shift))));
-	/* decimal exponent from the binary one, then corrected by one compare */
-	e = (int) floor(BinaryExponent(a) * 0.30102999566398120);
+	/* floor(log10(a)) from the binary exponent (78913 / 2^18 ~ log10 2) */
+	e = (BinaryExponent(a) * 78913) >> 18;
 	if (a >= Scale10(1, e + 1))
 		e++;
 	scale = 16 - e;				/* decimal places that leave 17 digits */
@@ -235,28 +268,7 @@ RealToNumeric(ta_real v, int shift)
 		scale--;
 	}
 	scale += shift;
-	/* m * 10^-scale; split m into base-10000 groups aligned on the point */
-	pad = ((scale % 4) + 4) % 4;	/* digits of m in its lowest group */
-	if (pad > 0)
-	{
-		static const uint64 p10[] = {1, 10, 100, 1000};
-
-		grp[nd++] = (int16) ((m % p10[pad]) * p10[4 - pad]);
-		m /= p10[pad];
-	}
-	while (m > 0)
-	{
-		grp[nd++] = (int16) (m % NBASE);
-		m /= NBASE;
-	}
-	for (int i = 0; i < nd; i++)
-		dig[i] = grp[nd - 1 - i];
-	/* the lowest group holds 10^-(scale+4-pad)..: its weight is -(scale+pad... */
-	{
-		int			low_weight = -((scale + (pad ? 4 - pad : 0)) / 4);
-
-		return MakeNumeric(v < 0, low_weight + nd - 1, scale > 0 ? scale : 0, dig, nd);
-	}
+	return FixedToNumeric(v < 0, m, scale, scale > 0 ? scale : 0, buf);
 }
 
 /* Display scale of a finite NUMERIC. */

@@ -11,7 +11,19 @@
 
 extern bool NumericToReal(Numeric num, ta_real *out, int *dscale);
 extern bool NumericBytesToReal(const char *p, Size len, ta_real *out, int *dscale);
-extern Numeric RealToNumeric(ta_real v, int shift);
+/* up to 12 base-10000 digits: any int128 at any alignment */
+#define AP_NUMERIC_MAX_DIGITS 12
+
+/* Room for one NUMERIC built here, so a caller can avoid a palloc. */
+typedef union NumericBuf
+{
+	char		data[VARHDRSZ + 2 * sizeof(uint16) + AP_NUMERIC_MAX_DIGITS * sizeof(int16)];
+	int32		align;
+} NumericBuf;
+
+extern Numeric RealToNumeric(ta_real v, int shift, NumericBuf *buf);
+extern Numeric FixedToNumeric(bool neg, unsigned __int128 m, int scale, int dscale,
+							  NumericBuf *buf);
 extern int	NumericDscale(Numeric num);
 extern bool NumericIsZero(Numeric num);
 
