@@ -62,6 +62,9 @@ SELECT ap_rsi(f, 3) OVER (ORDER BY ts) FROM px;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT ap_sma(x, 3) OVER (ORDER BY ts) FROM px;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- NUMERIC beyond the range the kernels compute in is refused, not rounded to infinity
+SELECT ap_ema(v, 2) OVER (ORDER BY i) FROM (VALUES (1, 1e5000::numeric), (2, 1)) AS t(i, v);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- NULL is the way to say missing
 UPDATE px SET f = NULL, x = NULL WHERE ts = 4;
 SELECT ts, ap_sma(x, 3) OVER w AS sma, ap_sma(f, 3) OVER w AS sma_f8

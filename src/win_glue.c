@@ -265,6 +265,12 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 				if (!NumericBytesToReal(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw),
 										&c->in[s][r], &dscale))
 					BadValue(def, r, need, d, true);
+				if (!isfinite(c->in[s][r]))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("%s input is out of range", def->name),
+							 errdetail("Row %d of the partition holds a value of magnitude beyond 1e4900.",
+									   r + 1)));
 				if (c->num[s])
 				{
 					c->num[s][r] = (Numeric) PG_DETOAST_DATUM_COPY(PointerGetDatum(raw));
