@@ -1062,6 +1062,14 @@ SELECT symbol, ts,
 FROM alphapulse.features WHERE feature_set = 'default';
 COMMENT ON VIEW alphapulse.features_default IS 'The default feature set laid out by name, one column per feature';
 
+CREATE FUNCTION ap_train(symbol text, mode text DEFAULT 'fast', algorithm text DEFAULT 'xgboost',
+	params jsonb DEFAULT '{}', feature_set text DEFAULT 'default')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ap_train'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ap_train(text, text, text, jsonb, text) IS
+'Builds the symbol''s features (incrementally), then trains on rows with known targets in time order: the last holdout share (default 0.2) is an out-of-time holdout, preceded by a gap of at least the target horizon; the rest is split into expanding walk-forward folds (fast: 1, full: 4), each validation block gap bars after its training rows. XGBoost (hist, early stopping per fold, learning curves) or ridge/lasso/logistic by coordinate descent on training-only standardisation. full runs a seeded random search (trials, default 12) scored by the mean validation log loss (rmse for regression). The chosen model is refit on all pre-holdout rows, scored once on the holdout (classification and trading metrics), registered in alphapulse.models (champion if the symbol has none) and logged in alphapulse.runs. Returns the model id.';
+
 GRANT SELECT ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs, alphapulse.models,
 	alphapulse.signals, alphapulse.feature_values, alphapulse.features_default TO alphapulse_reader;
 GRANT INSERT, UPDATE, DELETE ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs,
