@@ -1070,6 +1070,35 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION ap_train(text, text, text, jsonb, text) IS
 'Builds the symbol''s features (incrementally), then trains on rows with known targets in time order: the last holdout share (default 0.2) is an out-of-time holdout, preceded by a gap of at least the target horizon; the rest is split into expanding walk-forward folds (fast: 1, full: 4), each validation block gap bars after its training rows. XGBoost (hist, early stopping per fold, learning curves) or ridge/lasso/logistic by coordinate descent on training-only standardisation. full runs a seeded random search (trials, default 12) scored by the mean validation log loss (rmse for regression). The chosen model is refit on all pre-holdout rows, scored once on the holdout (classification and trading metrics), registered in alphapulse.models (champion if the symbol has none) and logged in alphapulse.runs. Returns the model id.';
 
+CREATE FUNCTION ap_predict(symbol text, x double precision[])
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_predict_symbol'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ap_predict(text, double precision[]) IS
+'Prediction of the symbol''s champion for one feature vector in the order of its feature set''s feature_names (NULL element: missing, XGBoost only): the probability of "up" for classification, the forward log return for regression. Models are cached per backend; a registry change invalidates the cache of every session when it commits.';
+
+CREATE FUNCTION ap_predict(model_id bigint, x double precision[])
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_predict_model'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ap_predict(bigint, double precision[]) IS
+'Prediction of a given registered model for one feature vector (see ap_predict(text, double precision[]))';
+
+CREATE FUNCTION ap_explain(symbol text, x double precision[])
+RETURNS TABLE (feature text, contribution double precision)
+AS 'MODULE_PATHNAME', 'ap_explain'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ap_explain(text, double precision[]) IS
+'Each feature''s contribution to the champion''s prediction in margin units (log-odds for classification), plus a (bias) row; they sum to the margin. XGBoost: SHAP values (pred_contribs); linear: coefficient times standardised value.';
+
+CREATE FUNCTION ap_score(symbol text, since timestamptz DEFAULT '-infinity', buy double precision DEFAULT NULL,
+	sell double precision DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ap_score'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ap_score(text, timestamptz, double precision, double precision) IS
+'Builds the symbol''s features (incrementally) and scores every row from since with complete features by the champion into alphapulse.signals (upsert): BUY when the score is above buy (default 0.55 for classification, 0 for regression), SELL below sell (0.45 / 0), else HOLD. Returns the number of rows scored.';
+
 GRANT SELECT ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs, alphapulse.models,
 	alphapulse.signals, alphapulse.feature_values, alphapulse.features_default TO alphapulse_reader;
 GRANT INSERT, UPDATE, DELETE ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs,
