@@ -903,6 +903,7 @@ CREATE TABLE alphapulse.models (
 	cv_metrics		jsonb,
 	metrics			jsonb NOT NULL,
 	model			bytea,
+	model_sha256	bytea,
 	coefficients	jsonb,
 	feature_stats	jsonb NOT NULL,
 	stage			text NOT NULL CHECK (stage IN ('challenger', 'champion', 'archived')),
@@ -910,12 +911,13 @@ CREATE TABLE alphapulse.models (
 	created			timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	promoted		timestamptz,
 	CONSTRAINT models_symbol_version_key UNIQUE (symbol, version),
-	CONSTRAINT models_has_model CHECK ((algorithm = 'xgboost') = (model IS NOT NULL)
+	CONSTRAINT models_has_model CHECK ((algorithm = 'xgboost') = (model_sha256 IS NOT NULL)
+									   AND (algorithm = 'xgboost') = (model IS NOT NULL)
 									   AND (algorithm <> 'xgboost') = (coefficients IS NOT NULL))
 );
 -- at most one champion per symbol; the constraint trigger below adds "at least one"
 CREATE UNIQUE INDEX models_one_champion ON alphapulse.models (symbol) WHERE stage = 'champion';
-COMMENT ON TABLE alphapulse.models IS 'Model registry: version per symbol, algorithm, feature set and names, training and holdout windows, CV and holdout metrics, the model (XGBoost UBJ bytes or linear coefficients on standardised features), training-data statistics of each feature (for drift checks), stage challenger/champion/archived; exactly one champion per symbol that has models';
+COMMENT ON TABLE alphapulse.models IS 'Model registry: version per symbol, algorithm, feature set and names, training and holdout windows, CV and holdout metrics, the model (XGBoost UBJ bytes, with their SHA-256 checked before every load so a damaged blob is an error and never reaches the parser, or linear coefficients on standardised features), training-data statistics of each feature (for drift checks), stage challenger/champion/archived; exactly one champion per symbol that has models';
 
 -- Checked at commit: every symbol touched that still has models has one champion.
 CREATE FUNCTION alphapulse.models_check_champion()

@@ -145,7 +145,7 @@ GetModel(int64 id)
 							  "ARRAY(SELECT jsonb_array_elements_text(m.coefficients->'coef')::float8), "
 							  "ARRAY(SELECT jsonb_array_elements_text(m.coefficients->'mean')::float8), "
 							  "ARRAY(SELECT jsonb_array_elements_text(m.coefficients->'scale')::float8), "
-							  "m.feature_names, s.horizon "
+							  "m.feature_names, s.horizon, m.model_sha256 IS DISTINCT FROM pg_catalog.sha256(m.model) "
 							  "FROM alphapulse.models m JOIN alphapulse.feature_sets s ON s.name = m.feature_set WHERE m.id = $1",
 							  1, t, a, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading the model failed");
@@ -192,6 +192,13 @@ GetModel(int64 id)
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("corrupt model blob"),
 						 errdetail("Model %lld has no XGBoost buffer.", (long long) id)));
+			/* XGBoost's parser trusts its input: never hand it a damaged buffer */
+			if (DatumGetBool(SPI_getbinval(tup, td, 14, &isnull)))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("corrupt model blob"),
+						 errdetail("The XGBoost buffer of model %lld does not match its SHA-256 checksum.",
+								   (long long) id)));
 			tmp.booster = XgbLoad(cxt, VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob));
 			if (XGBoosterGetNumFeature(tmp.booster, &nf) != 0 || (int) nf != tmp.p)
 				ereport(ERROR,

@@ -946,9 +946,9 @@ ap_train(PG_FUNCTION_ARGS)
 		}
 		a[14] = JsonbFromString(&js_stats);
 		if (SPI_execute_with_args("INSERT INTO alphapulse.models (symbol, version, algorithm, feature_set, feature_names, task, params, n_rounds, "
-								  "train_from, train_to, holdout_from, holdout_to, cv_metrics, metrics, model, coefficients, feature_stats, stage, promoted) "
+								  "train_from, train_to, holdout_from, holdout_to, cv_metrics, metrics, model, model_sha256, coefficients, feature_stats, stage, promoted) "
 								  "SELECT $1, coalesce((SELECT max(version) FROM alphapulse.models WHERE symbol = $1), 0) + 1, $2, $3, "
-								  "(SELECT feature_names FROM alphapulse.feature_sets WHERE name = $3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+								  "(SELECT feature_names FROM alphapulse.feature_sets WHERE name = $3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, pg_catalog.sha256($13), $14, $15, "
 								  "CASE WHEN EXISTS (SELECT FROM alphapulse.models WHERE symbol = $1 AND stage = 'champion') THEN 'challenger' ELSE 'champion' END, "
 								  "CASE WHEN EXISTS (SELECT FROM alphapulse.models WHERE symbol = $1 AND stage = 'champion') THEN NULL ELSE now() END "
 								  "RETURNING id",
