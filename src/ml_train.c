@@ -412,7 +412,7 @@ Fit(const TrainOpts *o, const Config *c, const FeatureRows *r, Range train, Rang
 		fr->lin.mean = palloc(sizeof(double) * p);
 		fr->lin.scale = palloc(sizeof(double) * p);
 		fr->rounds_run = FitLinear(xt, yt, nt, p, lambda, l1, o->algo == ALGO_LOGISTIC,
-								   (int) Opt(c, "max_iter", 1000), Opt(c, "tol", 1e-7),
+								   (int) Opt(c, "max_iter", 100000), Opt(c, "tol", 1e-10),
 								   &fr->lin, Interrupt);
 		fr->lin.clip01 = o->classification && o->algo != ALGO_LOGISTIC;
 		for (int i = 0; i < ne; i++)
