@@ -147,3 +147,11 @@ SELECT ap_predict(:m5, :'xrow') = ap_predict(:m1, :'xrow') AS intact_after_rollb
 SELECT ap_train('sol', algorithm => 'ridge', feature_set => 'reg') AS r1 \gset
 SELECT task, metrics ? 'rmse' AND metrics ? 'r2' AND metrics ? 'directional_accuracy' AS reg_metrics
 FROM alphapulse.models WHERE id = :r1;
+-- every failed attempt is in the run log, written outside the aborted transaction
+SELECT symbol, algorithm, mode, sqlstate, message FROM alphapulse.runs WHERE status = 'failed' ORDER BY id;
+BEGIN;
+SELECT ap_train('sol', algorithm => 'svm');
+ROLLBACK;
+SELECT count(*) AS logged_despite_rollback FROM alphapulse.runs WHERE algorithm = 'svm';
+SELECT count(*) FILTER (WHERE model_id IS NULL) AS failed_without_model, count(*) FILTER (WHERE status = 'succeeded' AND model_id IS NOT NULL) AS succeeded
+FROM alphapulse.runs;

@@ -552,11 +552,9 @@ AppendTs(StringInfo s, TimestampTz t)
 	appendStringInfo(s, "\"%s\"", timestamptz_to_str(t));
 }
 
-PG_FUNCTION_INFO_V1(ap_train);
-
 /* Trains, validates and registers a model of a symbol; returns the model id. */
-Datum
-ap_train(PG_FUNCTION_ARGS)
+static Datum
+TrainModel(FunctionCallInfo fcinfo)
 {
 	char	   *symbol,
 			   *mode,
@@ -1008,4 +1006,44 @@ ap_train(PG_FUNCTION_ARGS)
 	MemoryContextDelete(handles);
 	SPI_finish();
 	PG_RETURN_INT64(model_id);
+}
+
+static char *
+ArgText(FunctionCallInfo fcinfo, int i)
+{
+	return PG_ARGISNULL(i) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(i));
+}
+
+PG_FUNCTION_INFO_V1(ap_train);
+
+/*
+ * ap_train: TrainModel, and on any error a 'failed' row in alphapulse.runs
+ * written outside the aborting transaction, before the error propagates.
+ */
+Datum
+ap_train(PG_FUNCTION_ARGS)
+{
+	TimestampTz started = GetCurrentTimestamp();
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum		result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = TrainModel(fcinfo);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+
+		MemoryContextSwitchTo(cxt);
+		ed = CopyErrorData();
+		LogFailedRun(ArgText(fcinfo, 0), ArgText(fcinfo, 4), ArgText(fcinfo, 2),
+					 ArgText(fcinfo, 1),
+					 PG_ARGISNULL(3) ? NULL :
+					 DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(3))),
+					 ed->sqlerrcode, ed->message, started);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return result;
 }

@@ -16,6 +16,9 @@ extern int	ap_xgboost_threads;
 
 extern void MlDefineSettings(void);
 extern void CheckSymbol(const char *symbol);
+extern void LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
+						 const char *mode, const char *params, int sqlstate,
+						 const char *message, TimestampTz started);
 extern FeatureItem *ParseFeatureArray(ArrayType *arr, int *nitems);
 
 /* seconds since 1970-01-01 UTC */
