@@ -846,7 +846,7 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'ap_build_features'
 LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION ap_build_features(text, text) IS
-'Computes a feature set over all bars of a symbol in one C pass (the indicator kernels, from the first bar) and inserts the rows after the last stored one, filling targets that became known; returns the number of rows added';
+'Computes a feature set over all bars of a symbol in one C pass (the indicator kernels, from the first bar) and inserts the rows after the last stored one, filling targets that became known; returns the number of rows added (0 at once when no bar is newer than the last row). Bars inserted or changed before the last built row are not picked up: delete the symbol''s rows of the set to rebuild.';
 
 CREATE VIEW alphapulse.feature_values AS
 SELECT f.symbol, f.feature_set, f.ts, n.feature, f.x[n.i] AS value, f.target
@@ -880,10 +880,11 @@ CREATE TABLE alphapulse.runs (
 	versions		jsonb,
 	started			timestamptz NOT NULL,
 	finished		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-	duration_ms		double precision
+	duration_ms		double precision,
+	durations		jsonb
 );
 CREATE INDEX runs_symbol_idx ON alphapulse.runs (symbol, id);
-COMMENT ON TABLE alphapulse.runs IS 'Every ap_train attempt: parameters, seed, splits (row ranges and timestamps), fold metrics, learning curves, search trials, holdout metrics, data window, row counts, durations, library versions; failures with their SQLSTATE and message';
+COMMENT ON TABLE alphapulse.runs IS 'Every ap_train attempt: parameters, seed, splits (row ranges and timestamps), fold metrics, learning curves, search trials, holdout metrics, data window, row counts, durations (total and per phase: features, load, cv, refit in ms), library versions; failures with their SQLSTATE and message';
 
 CREATE TABLE alphapulse.models (
 	id				bigserial PRIMARY KEY,

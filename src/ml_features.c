@@ -697,6 +697,8 @@ Float8ArrayWithNulls(const double *v, int n)
 											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+#define AP_BUILD_BATCH 2000
+
 PG_FUNCTION_INFO_V1(ap_build_features);
 
 /*
@@ -716,15 +718,29 @@ ap_build_features(PG_FUNCTION_ARGS)
 	TimestampTz last_ts = DT_NOBEGIN;
 	int			first_new;
 	int64		added = 0;
-	double	   *row;
 	SPIPlanPtr	ins,
 				upd;
-	Oid			instypes[6] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, FLOAT8ARRAYOID, FLOAT8OID, FLOAT8OID};
+	Oid			instypes[7] = {TEXTOID, TEXTOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, INT4OID};
 	Oid			updtypes[5] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, FLOAT8OID, FLOAT8OID};
 
 	SPI_connect();
 	CheckSymbol(symbol);
 	LoadFeatureSet(setname, &fs);
+	/* nothing to do when no bar is newer than the last row built */
+	{
+		Oid			t[2] = {TEXTOID, TEXTOID};
+		Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
+		bool		isnull;
+
+		SPI_execute_with_args("SELECT (SELECT max(ts) FROM alphapulse.bars WHERE symbol = $1) <= "
+							  "(SELECT max(ts) FROM alphapulse.features WHERE symbol = $1 AND feature_set = $2)",
+							  2, t, a, NULL, false, 1);
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull)
+		{
+			SPI_finish();
+			PG_RETURN_INT64(0);
+		}
+	}
 	LoadBars(symbol, &b);
 
 	cols = palloc(sizeof(double *) * fs.nfeat);
@@ -751,14 +767,14 @@ ap_build_features(PG_FUNCTION_ARGS)
 	}
 
 	ins = SPI_prepare("INSERT INTO alphapulse.features (symbol, feature_set, ts, x, target, fwd_return) "
-					  "VALUES ($1, $2, $3, $4, $5, $6)", 6, instypes);
+					  "SELECT $1, $2, u.ts, $4[(u.o - 1) * $7 + 1 : u.o * $7], $5[u.o], $6[u.o] "
+					  "FROM unnest($3) WITH ORDINALITY AS u(ts, o)", 7, instypes);
 	upd = SPI_prepare("UPDATE alphapulse.features SET target = $4, fwd_return = $5 "
 					  "WHERE symbol = $1 AND feature_set = $2 AND ts = $3 AND target IS NULL",
 					  5, updtypes);
 	if (ins == NULL || upd == NULL)
 		elog(ERROR, "preparing feature statements failed");
 
-	row = palloc(sizeof(double) * fs.nfeat);
 	first_new = 0;
 	while (first_new < b.n && b.tstz[first_new] <= last_ts)
 		first_new++;
@@ -779,31 +795,48 @@ ap_build_features(PG_FUNCTION_ARGS)
 		a[4] = Float8GetDatum(fwd);
 		SPI_execute_plan(upd, a, nulls, false, 0);
 	}
-	for (int i = first_new; i < b.n; i++)
+	/* new rows in batches: one statement per AP_BUILD_BATCH rows */
+	for (int from = first_new; from < b.n; from += AP_BUILD_BATCH)
 	{
-		Datum		a[6];
-		char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+		int			cnt = Min(AP_BUILD_BATCH, b.n - from);
+		Datum		a[7];
+		double	   *flat = palloc(sizeof(double) * ((size_t) cnt * fs.nfeat));
+		double	   *tg = palloc(sizeof(double) * cnt);
+		double	   *fw = palloc(sizeof(double) * cnt);
+		Datum	   *ts = palloc(sizeof(Datum) * cnt);
 
-		for (int f = 0; f < fs.nfeat; f++)
-			row[f] = cols[f][i];
+		for (int k = 0; k < cnt; k++)
+		{
+			int			i = from + k;
+
+			for (int f = 0; f < fs.nfeat; f++)
+				flat[(size_t) k * fs.nfeat + f] = cols[f][i];
+			ts[k] = TimestampTzGetDatum(b.tstz[i]);
+			if (i + fs.horizon < b.n)
+			{
+				double		fwd = (double) logl(b.close[i + fs.horizon] / b.close[i]);
+
+				tg[k] = fs.classification ? (fwd > fs.threshold ? 1.0 : 0.0) : fwd;
+				fw[k] = fwd;
+			}
+			else
+				tg[k] = fw[k] = NAN;
+		}
 		a[0] = CStringGetTextDatum(symbol);
 		a[1] = CStringGetTextDatum(setname);
-		a[2] = TimestampTzGetDatum(b.tstz[i]);
-		a[3] = Float8ArrayWithNulls(row, fs.nfeat);
-		if (i + fs.horizon < b.n)
-		{
-			double		fwd = (double) logl(b.close[i + fs.horizon] / b.close[i]);
-
-			a[4] = Float8GetDatum(fs.classification ? (fwd > fs.threshold ? 1.0 : 0.0) : fwd);
-			a[5] = Float8GetDatum(fwd);
-		}
-		else
-			nulls[4] = nulls[5] = 'n';
-		if (SPI_execute_plan(ins, a, nulls, false, 0) != SPI_OK_INSERT)
+		a[2] = PointerGetDatum(construct_array(ts, cnt, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		a[3] = Float8ArrayWithNulls(flat, cnt * fs.nfeat);
+		a[4] = Float8ArrayWithNulls(tg, cnt);
+		a[5] = Float8ArrayWithNulls(fw, cnt);
+		a[6] = Int32GetDatum(fs.nfeat);
+		if (SPI_execute_plan(ins, a, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "inserting features failed");
-		added++;
-		if ((i & 255) == 0)
-			CHECK_FOR_INTERRUPTS();
+		added += cnt;
+		pfree(flat);
+		pfree(tg);
+		pfree(fw);
+		pfree(ts);
+		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_finish();
 	PG_RETURN_INT64(added);

@@ -257,9 +257,21 @@ LoadFeatureRows(const char *symbol, const char *feature_set, bool with_target,
 
 		r->ts[i] = DatumGetTimestampTz(SPI_getbinval(tup, td, 1, &isnull));
 		arr = DatumGetArrayTypeP(SPI_getbinval(tup, td, 2, &isnull));
-		if (ARR_NDIM(arr) != 1 || ArrayGetNItems(1, ARR_DIMS(arr)) != r->p || ARR_HASNULL(arr))
+		if (ARR_NDIM(arr) != 1 || ArrayGetNItems(1, ARR_DIMS(arr)) != r->p)
 			elog(ERROR, "feature row of %s at row %d has the wrong width", symbol, i);
-		memcpy(r->x + (size_t) i * r->p, (char *) arr + ARR_OVERHEAD_NONULLS(1), sizeof(double) * r->p);
+		if (!ARR_HASNULL(arr))
+			memcpy(r->x + (size_t) i * r->p, (char *) arr + ARR_OVERHEAD_NONULLS(1), sizeof(double) * r->p);
+		else
+		{
+			/* a slice may carry a null bitmap without nulls */
+			Datum	   *el;
+			bool	   *nulls;
+			int			k;
+
+			deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, &nulls, &k);
+			for (int j = 0; j < r->p; j++)
+				r->x[(size_t) i * r->p + j] = nulls[j] ? NAN : DatumGetFloat8(el[j]);
+		}
 		d = SPI_getbinval(tup, td, 3, &isnull);
 		r->y[i] = isnull ? NAN : DatumGetFloat8(d);
 		d = SPI_getbinval(tup, td, 4, &isnull);
@@ -590,6 +602,10 @@ TrainModel(FunctionCallInfo fcinfo)
 	double		periods_per_year;
 	char		task_kind[16];
 	double		threshold;
+	TimestampTz t_features,
+				t_load,
+				t_cv,
+				t_refit;
 
 	for (int i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i) && i != 3)
@@ -682,7 +698,9 @@ TrainModel(FunctionCallInfo fcinfo)
 	}
 
 	BuildFeaturesFor(get_func_namespace(fcinfo->flinfo->fn_oid), symbol, feature_set);
+	t_features = GetCurrentTimestamp();
 	LoadFeatureRows(symbol, feature_set, true, DT_NOBEGIN, p, &r);
+	t_load = GetCurrentTimestamp();
 
 	/* splits: [0, pre_end) for folds and refit, a gap, then the holdout */
 	block = o.min_train + o.gap;
@@ -832,9 +850,11 @@ TrainModel(FunctionCallInfo fcinfo)
 		}
 	}
 	appendStringInfoChar(&js_trials, ']');
+	t_cv = GetCurrentTimestamp();
 
 	/* refit on all pre-holdout rows with the chosen configuration, score the holdout once */
 	Fit(&o, &best_cfg, &r, refit, hold, false, Max(best_rounds, 1), handles, &final);
+	t_refit = GetCurrentTimestamp();
 	initStringInfo(&js_hold);
 	AppendMetrics(&js_hold, &o, r.y + hold.from, final.pred, hold.to - hold.from);
 	{
@@ -955,11 +975,12 @@ TrainModel(FunctionCallInfo fcinfo)
 		model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	{
-		Oid			t[20] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT8OID, JSONBOID, JSONBOID,
+		Oid			t[21] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT8OID, JSONBOID, JSONBOID,
 			JSONBOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, INT4OID, INT4OID,
-		INT8OID, JSONBOID, TIMESTAMPTZOID, FLOAT8OID};
-		Datum		a[20];
-		char		nulls[20];
+		INT8OID, JSONBOID, TIMESTAMPTZOID, FLOAT8OID, JSONBOID};
+		Datum		a[21];
+		char		nulls[21];
+		StringInfoData dur;
 		StringInfoData ver;
 		StringInfoData curves;
 
@@ -995,12 +1016,17 @@ TrainModel(FunctionCallInfo fcinfo)
 		a[17] = JsonbFromString(&ver);
 		a[18] = TimestampTzGetDatum(started);
 		a[19] = Float8GetDatum((GetCurrentTimestamp() - started) / 1000.0);
+		initStringInfo(&dur);
+		appendStringInfo(&dur, "{\"features_ms\": %.3f, \"load_ms\": %.3f, \"cv_ms\": %.3f, \"refit_ms\": %.3f}",
+						 (t_features - started) / 1000.0, (t_load - t_features) / 1000.0,
+						 (t_cv - t_load) / 1000.0, (t_refit - t_cv) / 1000.0);
+		a[20] = JsonbFromString(&dur);
 		if (SPI_execute_with_args("WITH run AS (INSERT INTO alphapulse.runs (symbol, feature_set, algorithm, mode, status, params, seed, splits, "
 								  "fold_metrics, learning_curves, trials, holdout_metrics, data_from, data_to, n_rows, n_train, n_holdout, "
-								  "model_id, versions, started, duration_ms) VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9, $10, $11, "
-								  "$12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id) "
+								  "model_id, versions, started, duration_ms, durations) VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9, $10, $11, "
+								  "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id) "
 								  "UPDATE alphapulse.models SET run_id = (SELECT id FROM run) WHERE id = $17",
-								  20, t, a, nulls, false, 0) != SPI_OK_UPDATE)
+								  21, t, a, nulls, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "logging the run failed");
 	}
 	MemoryContextDelete(handles);
