@@ -172,7 +172,8 @@ XgbTrain(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid, int max_ro
 	}
 	*rounds_run = i;
 	*best_metric = best_val;
-	return dvalid ? best + 1 : i;
+	/* without early stopping every round counts */
+	return (dvalid && es_rounds > 0) ? best + 1 : i;
 }
 
 /* type: 0 value, 2 SHAP contributions; iteration_end 0 means all rounds. */

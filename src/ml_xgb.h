@@ -33,7 +33,7 @@ extern void XgbCheck(int rc, const char *what);
  * Boosts up to max_rounds with early stopping on the last eval matrix
  * (stop after es_rounds without improvement); curve[2 * i] and [2 * i + 1]
  * receive the train and validation metric at round i.  Returns the best round
- * count (1-based) and sets *rounds_run.
+ * count (1-based), or every round run when es_rounds is 0, and sets *rounds_run.
  */
 extern int	XgbTrain(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid,
 					 int max_rounds, int es_rounds, bool lower_is_better,
