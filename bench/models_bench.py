@@ -159,6 +159,7 @@ def python_pipeline():
 # ---------------------------------------------------------------- runs
 train_db, train_py, pipe_db, pipe_py, score_db, score_py = [], [], [], [], [], []
 aucs = []
+score_phase, score_predict = [], []
 for run in range(RUNS):
     # 1. the whole pipeline: features + fast training
     cur.execute("DELETE FROM alphapulse.signals; DELETE FROM alphapulse.models; DELETE FROM alphapulse.runs; "
@@ -195,9 +196,15 @@ for run in range(RUNS):
     # 3. batch scoring of every row: ap_score against in-place predict
     cur.execute("DELETE FROM alphapulse.signals")
     cur.execute("SELECT ap_promote(%s)", (mid,))
+    cur.execute("SET client_min_messages = debug1")
+    del conn.notices[:]
     t0 = time.perf_counter()
     nscored = q("SELECT ap_score('btc')")[0][0]
     score_db.append(nscored / (time.perf_counter() - t0))
+    cur.execute("RESET client_min_messages")
+    phase = [n for n in conn.notices if "ap_score:" in n][-1]
+    score_phase.append(phase.split("ap_score: ")[1].strip())
+    score_predict.append(nscored / (float(phase.split("predict ")[1].split(" ms")[0]) / 1000))
     allx = np.array([r[0] for r in q("SELECT x FROM alphapulse.features WHERE symbol = 'btc' "
                                      "AND array_position(x, NULL) IS NULL ORDER BY ts")])
     t0 = time.perf_counter()
@@ -219,6 +226,9 @@ print("batch scoring (%d rows):" % nscored)
 print("  ap_score %.0f rows/s (reads features, predicts, upserts signals), python inplace_predict %.0f rows/s (in memory)"
       % (med(score_db), med(score_py)))
 print("  -> ap_score / inplace_predict %.2f (target >= 0.80)" % (med(score_db) / med(score_py)))
+print("  ap_score phases (last run): %s" % score_phase[-1])
+print("  prediction phase alone %.0f rows/s -> / inplace_predict %.2f" % (
+    med(score_predict), med(score_predict) / med(score_py)))
 
 # 4. single-row ap_predict: server time per call and pgbench latency
 x = q("SELECT x FROM alphapulse.features WHERE symbol = 'btc' ORDER BY ts DESC LIMIT 1")[0][0]

@@ -952,9 +952,11 @@ CREATE TRIGGER models_invalidate
 AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alphapulse.models
 FOR EACH STATEMENT EXECUTE FUNCTION alphapulse.models_invalidate();
 
+-- symbol has no foreign key of its own: model_id's (to a model of the same
+-- symbol) already ties the row to its asset, and a second per-row check
+-- would cost a third of a 200k-row ap_score
 CREATE TABLE alphapulse.signals (
-	symbol		text NOT NULL
-				REFERENCES alphapulse.assets (symbol) ON UPDATE CASCADE ON DELETE CASCADE,
+	symbol		text NOT NULL,
 	ts			timestamptz NOT NULL,
 	model_id	bigint NOT NULL REFERENCES alphapulse.models (id) ON DELETE CASCADE,
 	score		double precision NOT NULL,

@@ -126,6 +126,11 @@ SELECT ap_train('doge');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT ap_score('sol', buy => 0.4, sell => 0.6);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ap_score(NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ap_train(NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ap_predict('sol', NULL) IS NULL AS strict_null;
 -- a corrupt blob is an error, never a crash
 BEGIN;
 UPDATE alphapulse.models SET model = substring(model FROM 1 FOR 5000) WHERE id = :m5;

@@ -455,7 +455,7 @@ PG_FUNCTION_INFO_V1(ap_score);
 Datum
 ap_score(PG_FUNCTION_ARGS)
 {
-	char	   *symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *symbol;
 	TimestampTz since = PG_ARGISNULL(1) ? DT_NOBEGIN : PG_GETARG_TIMESTAMPTZ(1);
 	LoadedModel *m;
 	FeatureRows r;
@@ -465,7 +465,16 @@ ap_score(PG_FUNCTION_ARGS)
 	int64		model_id;
 	char		feature_set[64];
 	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	TimestampTz t_start = GetCurrentTimestamp(),
+				t_built,
+				t_loaded,
+				t_predicted;
 
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("symbol must not be null")));
+	symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	model_id = ChampionOf(symbol);
 	m = GetModel(model_id);
 	strlcpy(feature_set, m->feature_set, sizeof(feature_set));
@@ -479,11 +488,14 @@ ap_score(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	BuildFeaturesFor(nsp, symbol, feature_set);
+	t_built = GetCurrentTimestamp();
 	LoadFeatureRows(symbol, feature_set, false, since, m->p, &r);
+	t_loaded = GetCurrentTimestamp();
 	/* building features may have run invalidations: fetch the model again */
 	m = GetModel(model_id);
 	pred = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (r.n + 1));
 	PredictRows(m, r.x, r.n, pred);
+	t_predicted = GetCurrentTimestamp();
 	if (r.n > 0)
 	{
 		Datum	   *ts = palloc(sizeof(Datum) * r.n);
@@ -507,10 +519,14 @@ ap_score(PG_FUNCTION_ARGS)
 								  "WHEN u.score < $5[2] THEN 'SELL' ELSE 'HOLD' END "
 								  "FROM unnest($3, $4) AS u(ts, score) "
 								  "ON CONFLICT (symbol, ts, model_id) DO UPDATE SET score = excluded.score, "
-								  "signal = excluded.signal, created = now()",
+								  "signal = excluded.signal, created = now() "
+								  "WHERE (g.score, g.signal) IS DISTINCT FROM (excluded.score, excluded.signal)",
 								  5, t, a, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "writing signals failed");
 	}
 	SPI_finish();
+	elog(DEBUG1, "ap_score: %d rows; features %.3f ms, load %.3f ms, predict %.3f ms, write %.3f ms",
+		 r.n, (t_built - t_start) / 1000.0, (t_loaded - t_built) / 1000.0,
+		 (t_predicted - t_loaded) / 1000.0, (GetCurrentTimestamp() - t_predicted) / 1000.0);
 	PG_RETURN_INT64(r.n);
 }
