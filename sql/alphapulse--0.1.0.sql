@@ -1104,8 +1104,15 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION ap_score(text, timestamptz, double precision, double precision) IS
 'Builds the symbol''s features (incrementally) and scores every row from since with complete features by the champion into alphapulse.signals (upsert): BUY when the score is above buy (default 0.55 for classification, 0 for regression), SELL below sell (0.45 / 0), else HOLD. Returns the number of rows scored.';
 
+CREATE VIEW alphapulse.champions AS
+SELECT m.symbol, m.id AS model_id, m.version, m.algorithm, m.feature_set, m.promoted,
+	m.holdout_from, m.holdout_to, m.metrics AS holdout_metrics, m.cv_metrics
+FROM alphapulse.models m WHERE m.stage = 'champion';
+COMMENT ON VIEW alphapulse.champions IS 'The champion model of each symbol with its out-of-time holdout metrics';
+
 GRANT SELECT ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs, alphapulse.models,
-	alphapulse.signals, alphapulse.feature_values, alphapulse.features_default TO alphapulse_reader;
+	alphapulse.signals, alphapulse.feature_values, alphapulse.features_default, alphapulse.champions
+	TO alphapulse_reader;
 GRANT INSERT, UPDATE, DELETE ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs,
 	alphapulse.models, alphapulse.signals TO alphapulse_writer;
 GRANT USAGE ON SEQUENCE alphapulse.runs_id_seq, alphapulse.models_id_seq TO alphapulse_writer;

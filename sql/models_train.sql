@@ -73,6 +73,7 @@ SELECT id = :m2 AS m2_champion FROM alphapulse.models WHERE symbol = 'sol' AND s
 SELECT ap_predict('sol', :'xrow') = ap_predict(:m2, :'xrow') AS predicts_with_m2;
 SELECT ap_rollback('sol') = :m1 AS rolled_back;
 SELECT count(*) FILTER (WHERE stage = 'champion') AS champions FROM alphapulse.models WHERE symbol = 'sol';
+SELECT model_id = :m1 AS champion_view, holdout_metrics ? 'auc' AS has_auc FROM alphapulse.champions WHERE symbol = 'sol';
 UPDATE alphapulse.models SET stage = 'champion' WHERE id = :m3;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 UPDATE alphapulse.models SET stage = 'archived' WHERE id = :m1;

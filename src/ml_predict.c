@@ -298,69 +298,37 @@ ReadFeatures(const LoadedModel *m, ArrayType *arr, double *x)
 		x[i] = nulls[i] ? NAN : DatumGetFloat8(el[i]);
 }
 
-/* Predictions of n rows (row-major x). */
+/* Predictions of n rows (row-major x); NaN is missing (XGBoost only). */
 static void
 PredictRows(LoadedModel *m, const double *x, int n, double *out)
 {
+	if (n == 0)
+		return;
 	if (m->xgboost)
 	{
-		MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "ap predict", ALLOCSET_SMALL_SIZES);
-		float	   *f = MemoryContextAllocHuge(tmp, sizeof(float) * ((size_t) n * m->p + 1));
-		DMatrixHandle d;
-
-		for (size_t i = 0; i < (size_t) n * m->p; i++)
-			f[i] = (float) x[i];
-		d = XgbMatrix(tmp, f, n, m->p, NULL);
-		XgbPredict(m->booster, d, 0, 0, out, n);
-		MemoryContextDelete(tmp);
+		XgbPredictDense(m->booster, x, n, m->p, out);
+		return;
 	}
-	else
+	for (int i = 0; i < n; i++)
 	{
-		for (int i = 0; i < n; i++)
-		{
-			const double *row = x + (size_t) i * m->p;
+		const double *row = x + (size_t) i * m->p;
 
-			for (int j = 0; j < m->p; j++)
-				if (isnan(row[j]))
-					ereport(ERROR,
-							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							 errmsg("linear model %lld needs every feature; feature %d (%s) is missing",
-									(long long) m->id, j + 1, m->names[j])));
-			out[i] = PredictLinear(&m->lin, row);
-		}
+		for (int j = 0; j < m->p; j++)
+			if (isnan(row[j]))
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("linear model %lld needs every feature; feature %d (%s) is missing",
+								(long long) m->id, j + 1, m->names[j])));
+		out[i] = PredictLinear(&m->lin, row);
 	}
 }
 
-/* One row through the cached booster, without building a DMatrix. */
+/* One row through the cached model. */
 static double
 PredictOne(LoadedModel *m, const double *x)
 {
 	double		out;
 
-	if (m->xgboost)
-	{
-		float		f[1024];
-		char		iface[256];
-		const bst_ulong *shape;
-		bst_ulong	dim;
-		const float *res;
-		static const char *config = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-			"\"iteration_end\": 0, \"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}";
-
-		if (m->p > (int) lengthof(f))
-		{
-			PredictRows(m, x, 1, &out);
-			return out;
-		}
-		for (int j = 0; j < m->p; j++)
-			f[j] = (float) x[j];
-		snprintf(iface, sizeof(iface),
-				 "{\"data\": [%lu, true], \"shape\": [1, %d], \"typestr\": \"<f4\", \"version\": 3}",
-				 (unsigned long) (uintptr_t) f, m->p);
-		XgbCheck(XGBoosterPredictFromDense(m->booster, iface, config, NULL, &shape, &dim, &res),
-				 "prediction");
-		return res[0];
-	}
 	PredictRows(m, x, 1, &out);
 	return out;
 }

@@ -321,14 +321,6 @@ typedef struct Split
 	Range		valid;
 } Split;
 
-static void
-CopyRows(const FeatureRows *r, Range g, double *x, double *y)
-{
-	memcpy(x, r->x + (size_t) g.from * r->p, sizeof(double) * (size_t) (g.to - g.from) * r->p);
-	if (y)
-		memcpy(y, r->y + g.from, sizeof(double) * (g.to - g.from));
-}
-
 static float *
 ToFloat(const double *v, size_t n)
 {
@@ -389,31 +381,42 @@ Fit(const TrainOpts *o, const Config *c, const FeatureRows *r, Range train, Rang
 	int			nt = train.to - train.from,
 				ne = eval.to - eval.from,
 				p = r->p;
-	double	   *xt = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * ((size_t) nt * p + 1));
-	double	   *yt = palloc(sizeof(double) * (nt + 1));
+	const double *xt = r->x + (size_t) train.from * p;	/* ranges are contiguous */
+	const double *yt = r->y + train.from;
 
-	CopyRows(r, train, xt, yt);
 	memset(fr, 0, sizeof(*fr));
 	fr->pred = palloc(sizeof(double) * (ne + 1));
 	if (o->algo == ALGO_XGBOOST)
 	{
 		XgbParams	ps;
-		float	   *fx = ToFloat(xt, (size_t) nt * p);
-		float	   *fy = ToFloat(yt, nt);
-		float	   *fe = ToFloat(r->x + (size_t) eval.from * p, (size_t) ne * p);
-		float	   *fye = ToFloat(r->y + eval.from, ne);
-		DMatrixHandle dt = XgbMatrix(owner, fx, nt, p, fy);
-		DMatrixHandle de = XgbMatrix(owner, fe, ne, p, fye);
-		DMatrixHandle cache[2] = {dt, de};
 		int			max_rounds = early_stop ? (int) Opt(c, "num_round", o->full ? 500 : 100) : rounds;
 		int			es = (int) Opt(c, "early_stopping_rounds", o->full ? 25 : 10);
+		float	   *fx = ToFloat(xt, (size_t) nt * p);
+		float	   *fy = ToFloat(yt, nt);
+		DMatrixHandle cache[2];
 
+		cache[0] = XgbMatrix(owner, fx, nt, p, fy);
+		pfree(fx);
+		pfree(fy);
+		if (early_stop)
+		{
+			/* the validation block is evaluated every round */
+			float	   *fe = ToFloat(r->x + (size_t) eval.from * p, (size_t) ne * p);
+			float	   *fye = ToFloat(r->y + eval.from, ne);
+
+			cache[1] = XgbMatrix(owner, fe, ne, p, fye);
+			pfree(fe);
+			pfree(fye);
+		}
 		SetXgbParams(o, c, &ps);
-		fr->booster = XgbBooster(owner, cache, 2, &ps);
+		fr->booster = XgbBooster(owner, cache, early_stop ? 2 : 1, &ps);
 		fr->curve = palloc(sizeof(double) * 2 * (max_rounds + 1));
-		fr->rounds = XgbTrain(fr->booster, dt, early_stop ? de : NULL, max_rounds, es,
+		fr->rounds = XgbTrain(fr->booster, cache[0], early_stop ? cache[1] : NULL, max_rounds, es,
 							  true, fr->curve, &fr->rounds_run, &fr->valid_metric);
-		XgbPredict(fr->booster, de, 0, early_stop ? fr->rounds : 0, fr->pred, ne);
+		if (early_stop)
+			XgbPredict(fr->booster, cache[1], 0, fr->rounds, fr->pred, ne);
+		else
+			XgbPredictDense(fr->booster, r->x + (size_t) eval.from * p, ne, p, fr->pred);
 	}
 	else
 	{
@@ -445,8 +448,6 @@ Fit(const TrainOpts *o, const Config *c, const FeatureRows *r, Range train, Rang
 		RegressionMetrics(r->y + eval.from, fr->pred, ne, &m);
 		fr->valid_metric = m.rmse;
 	}
-	pfree(xt);
-	pfree(yt);
 }
 
 static void

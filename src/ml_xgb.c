@@ -198,6 +198,30 @@ XgbPredict(BoosterHandle b, DMatrixHandle d, int type, int iteration_end, double
 		out[i] = res[i];
 }
 
+/* In-place prediction from a row-major float8 matrix: no DMatrix, no copy. */
+void
+XgbPredictDense(BoosterHandle b, const double *x, int n, int p, double *out)
+{
+	char		iface[256];
+	const bst_ulong *shape;
+	bst_ulong	dim,
+				total = 1;
+	const float *res;
+	static const char *config = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+		"\"iteration_end\": 0, \"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}";
+
+	snprintf(iface, sizeof(iface),
+			 "{\"data\": [%lu, true], \"shape\": [%d, %d], \"typestr\": \"<f8\", \"version\": 3}",
+			 (unsigned long) (uintptr_t) x, n, p);
+	XgbCheck(XGBoosterPredictFromDense(b, iface, config, NULL, &shape, &dim, &res), "prediction");
+	for (bst_ulong k = 0; k < dim; k++)
+		total *= shape[k];
+	if ((int) total != n)
+		elog(ERROR, "xgboost returned %lu values, expected %d", (unsigned long) total, n);
+	for (int i = 0; i < n; i++)
+		out[i] = res[i];
+}
+
 bytea *
 XgbSave(BoosterHandle b)
 {

@@ -40,6 +40,7 @@ extern int	XgbTrain(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid,
 					 double *curve, int *rounds_run, double *best_metric);
 extern void XgbPredict(BoosterHandle b, DMatrixHandle d, int type, int iteration_end,
 					   double *out, int nout);
+extern void XgbPredictDense(BoosterHandle b, const double *x, int n, int p, double *out);
 extern bytea *XgbSave(BoosterHandle b);
 extern const char *XgbVersion(void);
 
