@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include "ml_model.h"
-
-extern void *TaAlloc(size_t size);
-extern void TaFree(void *ptr);
+#include "ta.h"
 
 void
 ColumnStats(const double *x, int n, int p, double *mean, double *scale)

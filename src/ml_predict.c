@@ -84,10 +84,10 @@ EnsureCache(void)
 		CacheRegisterRelcacheCallback(ModelsChanged, (Datum) 0);
 		callback_registered = true;
 	}
-	if (!OidIsValid(models_relid))
-		models_relid = get_relname_relid("models", get_namespace_oid("alphapulse", false));
 	if (cache_cxt != NULL)
 		return;
+	/* looked up with every rebuild: the extension may have been recreated */
+	models_relid = get_relname_relid("models", get_namespace_oid("alphapulse", false));
 	cache_cxt = AllocSetContextCreate(CacheMemoryContext, "alphapulse model cache",
 									  ALLOCSET_DEFAULT_SIZES);
 	memset(&ctl, 0, sizeof(ctl));
@@ -379,6 +379,8 @@ ap_explain(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
+	/* before the model lookup: catalog access here may reset the model cache */
+	InitMaterializedSRF(fcinfo, 0);
 	m = GetModel(ChampionOf(symbol));
 	x = palloc(sizeof(double) * (m->p + 1));
 	contrib = palloc(sizeof(double) * (m->p + 1));
@@ -404,7 +406,6 @@ ap_explain(PG_FUNCTION_ARGS)
 			contrib[j] = m->lin.coef[j] * (x[j] - m->lin.mean[j]) / m->lin.scale[j];
 		contrib[m->p] = m->lin.intercept;
 	}
-	InitMaterializedSRF(fcinfo, 0);
 	for (int j = 0; j <= m->p; j++)
 	{
 		values[0] = CStringGetTextDatum(j < m->p ? m->names[j] : "(bias)");

@@ -602,7 +602,6 @@ TrainModel(FunctionCallInfo fcinfo)
 	int			ntrials;
 	double		periods_per_year;
 	char		task_kind[16];
-	double		threshold;
 	TimestampTz t_features,
 				t_load,
 				t_cv,
@@ -648,16 +647,14 @@ TrainModel(FunctionCallInfo fcinfo)
 		bool		isnull;
 		HeapTuple	tup;
 
-		SPI_execute_with_args("SELECT horizon, target_kind, threshold FROM alphapulse.feature_sets WHERE name = $1",
+		SPI_execute_with_args("SELECT horizon, target_kind FROM alphapulse.feature_sets WHERE name = $1",
 							  1, t, a, NULL, true, 1);
 		tup = SPI_tuptable->vals[0];
 		o.horizon = DatumGetInt32(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
 		strlcpy(task_kind, TextDatumGetCString(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull)),
 				sizeof(task_kind));
-		threshold = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
 		o.classification = strcmp(task_kind, "classification") == 0;
 	}
-	(void) threshold;
 	if (o.algo == ALGO_LOGISTIC && !o.classification)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
