@@ -39,6 +39,17 @@ SELECT count(*) AS folds,
 	bool_and((f.value->>'valid_to')::timestamptz < (r.splits->>'holdout_from')::timestamptz) AS before_holdout,
 	jsonb_array_length(r.trials) AS trials
 FROM alphapulse.runs r, jsonb_array_elements(r.splits->'folds') f WHERE r.model_id = :m4 GROUP BY r.trials;
+-- full mode with xgboost: a seeded search, the best mean validation loss wins,
+-- and the same seed repeats the search and the model bytes
+SELECT ap_train('sol', 'full', params => '{"trials": 3, "folds": 2, "num_round": 60}') AS f1 \gset
+SELECT ap_train('sol', 'full', params => '{"trials": 3, "folds": 2, "num_round": 60}') AS f2 \gset
+SELECT jsonb_array_length(r.trials) AS trials,
+	(SELECT min((t->>'mean_valid_logloss')::float8) FROM jsonb_array_elements(r.trials) t)
+		= (m.cv_metrics->>'mean_valid_logloss')::float8 AS best_trial_chosen,
+	jsonb_array_length(m.cv_metrics->'folds') AS folds,
+	m.model = (SELECT model FROM alphapulse.models WHERE id = :f2) AS same_search_same_bytes,
+	r.trials = (SELECT trials FROM alphapulse.runs WHERE model_id = :f2) AS same_trials
+FROM alphapulse.models m JOIN alphapulse.runs r ON r.model_id = m.id WHERE m.id = :f1;
 -- the model's windows match: training ends before the holdout starts
 SELECT train_to < holdout_from AS windows_ok FROM alphapulse.models WHERE id = :m1;
 
