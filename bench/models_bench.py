@@ -218,6 +218,7 @@ print()
 print("training step (%d rounds on %d refit rows, DMatrix + train + holdout predict):" % (n_rounds, r1 - r0))
 print("  in database %.3f s, python xgboost %.3f s  -> ratio db/python %.2f (target <= 1.2)" % (
     med(train_db), med(train_py), med(train_db) / med(train_py)))
+print("  (each run, db/python: %s)" % ", ".join("%.3f/%.3f" % ab for ab in zip(train_db, train_py)))
 print("whole pipeline (features + fast training + stored features):")
 print("  in database %.3f s, python (psycopg2 export, pandas, xgboost, COPY back) %.3f s  -> python/db %.2fx (target >= 3)" % (
     med(pipe_db), med(pipe_py), med(pipe_py) / med(pipe_db)))

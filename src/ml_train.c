@@ -391,21 +391,17 @@ Fit(const TrainOpts *o, const Config *c, const FeatureRows *r, Range train, Rang
 		XgbParams	ps;
 		int			max_rounds = early_stop ? (int) Opt(c, "num_round", o->full ? 500 : 100) : rounds;
 		int			es = (int) Opt(c, "early_stopping_rounds", o->full ? 25 : 10);
-		float	   *fx = ToFloat(xt, (size_t) nt * p);
 		float	   *fy = ToFloat(yt, nt);
 		DMatrixHandle cache[2];
 
-		cache[0] = XgbMatrix(owner, fx, nt, p, fy);
-		pfree(fx);
+		cache[0] = XgbMatrixDense(owner, xt, nt, p, fy);
 		pfree(fy);
 		if (early_stop)
 		{
 			/* the validation block is evaluated every round */
-			float	   *fe = ToFloat(r->x + (size_t) eval.from * p, (size_t) ne * p);
 			float	   *fye = ToFloat(r->y + eval.from, ne);
 
-			cache[1] = XgbMatrix(owner, fe, ne, p, fye);
-			pfree(fe);
+			cache[1] = XgbMatrixDense(owner, r->x + (size_t) eval.from * p, ne, p, fye);
 			pfree(fye);
 		}
 		SetXgbParams(o, c, &ps);

@@ -80,6 +80,24 @@ XgbGetParam(const XgbParams *ps, const char *name)
 	return NULL;
 }
 
+/* A DMatrix read straight from row-major float8 rows (no float copy); NaN is missing. */
+DMatrixHandle
+XgbMatrixDense(MemoryContext owner, const double *x, int n, int p, const float *y)
+{
+	XgbHandle  *h = XgbTrack(owner, false);
+	char		iface[256];
+	char		config[64];
+
+	snprintf(iface, sizeof(iface),
+			 "{\"data\": [%lu, true], \"shape\": [%d, %d], \"typestr\": \"<f8\", \"version\": 3}",
+			 (unsigned long) (uintptr_t) x, n, p);
+	snprintf(config, sizeof(config), "{\"missing\": NaN, \"nthread\": %d}", ap_xgboost_threads);
+	XgbCheck(XGDMatrixCreateFromDense(iface, config, &h->handle), "matrix creation");
+	if (y)
+		XgbCheck(XGDMatrixSetFloatInfo(h->handle, "label", y, n), "setting labels");
+	return h->handle;
+}
+
 DMatrixHandle
 XgbMatrix(MemoryContext owner, const float *x, int n, int p, const float *y)
 {

@@ -24,6 +24,8 @@ extern const char *XgbGetParam(const XgbParams *ps, const char *name);
 /* Handles tied to the lifetime of a memory context. */
 extern DMatrixHandle XgbMatrix(MemoryContext owner, const float *x, int n, int p,
 							   const float *y);
+extern DMatrixHandle XgbMatrixDense(MemoryContext owner, const double *x, int n, int p,
+									const float *y);
 extern BoosterHandle XgbBooster(MemoryContext owner, DMatrixHandle *cache, int ncache,
 								const XgbParams *ps);
 extern BoosterHandle XgbLoad(MemoryContext owner, const void *buf, size_t len);
