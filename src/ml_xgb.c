@@ -171,12 +171,16 @@ XgbTrain(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid, int max_ro
 
 		CHECK_FOR_INTERRUPTS();
 		XgbCheck(XGBoosterUpdateOneIter(b, i, dtrain), "boosting");
-		XgbCheck(XGBoosterEvalOneIter(b, i, mats, names, dvalid ? 2 : 1, &out), "evaluation");
-		curve[2 * i] = EvalValue(out, "train-");
-		v = dvalid ? EvalValue(out, "valid-") : NAN;
-		curve[2 * i + 1] = v;
 		if (dvalid == NULL)
+		{
+			/* a refit with a fixed round count: no curve, no evaluation cost */
+			curve[2 * i] = curve[2 * i + 1] = NAN;
 			continue;
+		}
+		XgbCheck(XGBoosterEvalOneIter(b, i, mats, names, 2, &out), "evaluation");
+		curve[2 * i] = EvalValue(out, "train-");
+		v = EvalValue(out, "valid-");
+		curve[2 * i + 1] = v;
 		if (i == 0 || (lower_is_better ? v < best_val : v > best_val))
 		{
 			best_val = v;

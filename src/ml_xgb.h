@@ -34,7 +34,8 @@ extern void XgbCheck(int rc, const char *what);
 /*
  * Boosts up to max_rounds with early stopping on the last eval matrix
  * (stop after es_rounds without improvement); curve[2 * i] and [2 * i + 1]
- * receive the train and validation metric at round i.  Returns the best round
+ * receive the train and validation metric at round i (NaN, and no
+ * evaluation, when dvalid is NULL).  Returns the best round
  * count (1-based), or every round run when es_rounds is 0, and sets *rounds_run.
  */
 extern int	XgbTrain(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid,
