@@ -77,6 +77,11 @@ SELECT bool_and(signal = CASE WHEN score > 0.55 THEN 'BUY' WHEN score < 0.45 THE
 	bool_and(model_id = :m1) AS by_champion
 FROM alphapulse.signals WHERE symbol = 'sol';
 SELECT ap_score('sol', since => now() + interval '1 day') AS nothing_new;
+-- scoring again with other thresholds updates the signals in place
+SELECT ap_score('sol', buy => 0.7, sell => 0.3) > 0 AS rescored;
+SELECT bool_and(signal = CASE WHEN score > 0.7 THEN 'BUY' WHEN score < 0.3 THEN 'SELL' ELSE 'HOLD' END) AS new_thresholds,
+	count(*) = count(DISTINCT ts) AS one_row_per_bar
+FROM alphapulse.signals WHERE symbol = 'sol';
 
 -- promotion and rollback; exactly one champion, enforced by the database
 SELECT ap_promote(:m2) = :m2 AS promoted;

@@ -472,6 +472,12 @@ ap_score(PG_FUNCTION_ARGS)
 		Oid			t[5] = {TEXTOID, INT8OID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 		Datum		a[5];
 		Datum		th[2] = {Float8GetDatum(buy), Float8GetDatum(sell)};
+		bool		isnull,
+					fresh;
+		const char *insert = "INSERT INTO alphapulse.signals AS g (symbol, ts, model_id, score, signal) "
+			"SELECT $1, u.ts, $2, u.score, CASE WHEN u.score > $5[1] THEN 'BUY' "
+			"WHEN u.score < $5[2] THEN 'SELL' ELSE 'HOLD' END "
+			"FROM unnest($3, $4) AS u(ts, score)";
 
 		for (int i = 0; i < r.n; i++)
 		{
@@ -483,13 +489,19 @@ ap_score(PG_FUNCTION_ARGS)
 		a[2] = PointerGetDatum(construct_array(ts, r.n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		a[3] = PointerGetDatum(construct_array(sc, r.n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		a[4] = PointerGetDatum(construct_array(th, 2, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		if (SPI_execute_with_args("INSERT INTO alphapulse.signals AS g (symbol, ts, model_id, score, signal) "
-								  "SELECT $1, u.ts, $2, u.score, CASE WHEN u.score > $5[1] THEN 'BUY' "
-								  "WHEN u.score < $5[2] THEN 'SELL' ELSE 'HOLD' END "
-								  "FROM unnest($3, $4) AS u(ts, score) "
-								  "ON CONFLICT (symbol, ts, model_id) DO UPDATE SET score = excluded.score, "
-								  "signal = excluded.signal, created = now() "
-								  "WHERE (g.score, g.signal) IS DISTINCT FROM (excluded.score, excluded.signal)",
+		/*
+		 * Scorers of one symbol and model take turns; when none of the rows
+		 * is there yet a plain insert skips the upsert's per-row probe.
+		 */
+		SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), ($2 % 2147483647)::int4), "
+							  "NOT EXISTS (SELECT FROM alphapulse.signals WHERE symbol = $1 AND model_id = $2 AND ts >= $3[1])",
+							  3, t, a, NULL, false, 1);
+		fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		if (SPI_execute_with_args(fresh ? insert :
+								  psprintf("%s ON CONFLICT (symbol, ts, model_id) DO UPDATE SET score = excluded.score, "
+										   "signal = excluded.signal, created = now() "
+										   "WHERE (g.score, g.signal) IS DISTINCT FROM (excluded.score, excluded.signal)",
+										   insert),
 								  5, t, a, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "writing signals failed");
 	}
