@@ -21,7 +21,7 @@ REGRESS = $(sort $(basename $(notdir $(filter-out sql/alphapulse--%,$(wildcard s
 # in -Wextra fires on them (checked against the common server headers).
 PG_CPPFLAGS = -Isrc
 PG_CFLAGS = -std=gnu99 -fno-math-errno -Wall -Wextra -Werror -Wno-unused-parameter
-SHLIB_LINK = -lm
+SHLIB_LINK = -lm -lxgboost
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)

@@ -733,3 +733,396 @@ COMMENT ON FUNCTION ap_psar(double precision, double precision, double precision
 'Parabolic SAR (TA-Lib SAR): the first direction is short if the second bar''s minus DM is positive, otherwise long; the acceleration factor starts at accel, grows by accel at each new extreme up to max_accel; the SAR never enters the last two bars'' range. Defaults 0.02, 0.2. Warm-up: the first row is NULL.';
 
 -- END functions
+-- BEGIN models
+-- Feature sets, feature rows, the run log, the model registry and signals.
+-- Functions that touch XGBoost run only in backends (never at load time).
+
+CREATE FUNCTION alphapulse.feature_names(features text[])
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'ap_feature_names'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION alphapulse.feature_names(text[]) IS
+'Validates feature items written kind[:p1[:p2[:p3]]] (e.g. rsi:14) and returns their column names (rsi_14); an unknown kind or a wrong parameter count is an error listing the valid kinds';
+
+CREATE TABLE alphapulse.feature_sets (
+	name			text PRIMARY KEY
+					CONSTRAINT feature_sets_name_format
+					CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'::text),
+	spec			jsonb NOT NULL,
+	features		text[] NOT NULL,
+	feature_names	text[] NOT NULL,
+	horizon			integer NOT NULL CHECK (horizon BETWEEN 1 AND 10000),
+	target_kind		text NOT NULL CHECK (target_kind IN ('classification', 'regression')),
+	threshold		double precision NOT NULL DEFAULT 0,
+	created			timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE alphapulse.feature_sets IS 'Named feature sets: feature items, their column names and the target (horizon h bars; classification: forward log return > threshold; regression: the forward log return)';
+
+CREATE TABLE alphapulse.features (
+	symbol		text NOT NULL
+				REFERENCES alphapulse.assets (symbol) ON UPDATE CASCADE ON DELETE CASCADE,
+	feature_set	text NOT NULL
+				REFERENCES alphapulse.feature_sets (name) ON DELETE CASCADE,
+	ts			timestamptz NOT NULL,
+	x			double precision[] NOT NULL,
+	target		double precision,
+	fwd_return	double precision,
+	PRIMARY KEY (symbol, feature_set, ts)
+);
+COMMENT ON TABLE alphapulse.features IS 'One row per bar and feature set: x in the order of feature_sets.feature_names (NULL element: no value yet, warm-up); target and fwd_return (ln(close[t+h]/close[t])) are NULL for the last h bars, which are scored but never trained on';
+
+CREATE FUNCTION ap_feature_set(name text, spec jsonb)
+RETURNS text[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	items text[];
+	names text[];
+	tgt jsonb := coalesce(spec -> 'target', '{}'::jsonb);
+	h integer;
+	kind text;
+	thr double precision;
+	bad text;
+BEGIN
+	IF name IS NULL OR spec IS NULL THEN
+		RAISE EXCEPTION 'feature set name and spec must not be null' USING ERRCODE = '22004';
+	END IF;
+	IF jsonb_typeof(spec) <> 'object' OR jsonb_typeof(spec -> 'features') IS DISTINCT FROM 'array' THEN
+		RAISE EXCEPTION 'feature set spec must be an object with a "features" array'
+			USING ERRCODE = '22023',
+			HINT = 'Example: {"features": ["ret:1", "rsi:14"], "target": {"horizon": 1, "type": "classification", "threshold": 0}}.';
+	END IF;
+	SELECT k INTO bad FROM jsonb_object_keys(spec) k WHERE k NOT IN ('features', 'target');
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown feature set key "%"', bad
+			USING ERRCODE = '22023', HINT = 'Valid keys: features, target.';
+	END IF;
+	SELECT k INTO bad FROM jsonb_object_keys(tgt) k WHERE k NOT IN ('horizon', 'type', 'threshold');
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown target key "%"', bad
+			USING ERRCODE = '22023', HINT = 'Valid keys: horizon, type, threshold.';
+	END IF;
+	IF EXISTS (SELECT FROM jsonb_array_elements(spec -> 'features') e WHERE jsonb_typeof(e) <> 'string') THEN
+		RAISE EXCEPTION 'feature items must be strings such as "rsi:14"' USING ERRCODE = '22023';
+	END IF;
+	items := ARRAY(SELECT jsonb_array_elements_text(spec -> 'features'));
+	names := alphapulse.feature_names(items);
+	BEGIN
+		h := coalesce((tgt ->> 'horizon')::integer, 1);
+		thr := coalesce((tgt ->> 'threshold')::double precision, 0);
+	EXCEPTION WHEN data_exception THEN
+		RAISE EXCEPTION 'target horizon must be an integer and threshold a number' USING ERRCODE = '22023';
+	END;
+	kind := coalesce(tgt ->> 'type', 'classification');
+	IF h < 1 OR h > 10000 THEN
+		RAISE EXCEPTION 'target horizon must be between 1 and 10000 bars' USING ERRCODE = '22023',
+			DETAIL = format('It was %s.', h);
+	END IF;
+	IF kind NOT IN ('classification', 'regression') THEN
+		RAISE EXCEPTION 'unknown target type "%"', kind USING ERRCODE = '22023',
+			HINT = 'Valid types: classification, regression.';
+	END IF;
+	IF EXISTS (SELECT FROM alphapulse.feature_sets s WHERE s.name = ap_feature_set.name
+			   AND (s.features, s.horizon, s.target_kind, s.threshold) IS DISTINCT FROM (items, h, kind, thr))
+	   AND (EXISTS (SELECT FROM alphapulse.features f WHERE f.feature_set = ap_feature_set.name)
+			OR EXISTS (SELECT FROM alphapulse.models m WHERE m.feature_set = ap_feature_set.name)) THEN
+		RAISE EXCEPTION 'feature set "%" is in use and cannot change', name USING ERRCODE = '55006',
+			HINT = 'Create a feature set under a new name, or delete its features and models first.';
+	END IF;
+	INSERT INTO alphapulse.feature_sets AS s (name, spec, features, feature_names, horizon, target_kind, threshold)
+	VALUES (name, spec, items, names, h, kind, thr)
+	ON CONFLICT ON CONSTRAINT feature_sets_pkey DO UPDATE
+	SET spec = excluded.spec, features = excluded.features, feature_names = excluded.feature_names,
+		horizon = excluded.horizon, target_kind = excluded.target_kind, threshold = excluded.threshold;
+	RETURN names;
+END
+$fn$;
+COMMENT ON FUNCTION ap_feature_set(text, jsonb) IS
+'Creates or replaces a named feature set from {"features": ["kind[:p...]", ...], "target": {"horizon": h (default 1), "type": "classification" (forward log return > threshold) | "regression" (forward log return), "threshold": 0}}; returns the feature column names. A set with features or models cannot change (55006).';
+
+CREATE FUNCTION ap_build_features(symbol text, feature_set text DEFAULT 'default')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ap_build_features'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION ap_build_features(text, text) IS
+'Computes a feature set over all bars of a symbol in one C pass (the indicator kernels, from the first bar) and inserts the rows after the last stored one, filling targets that became known; returns the number of rows added (0 at once when no bar is newer than the last row). Bars inserted or changed before the last built row are not picked up: delete the symbol''s rows of the set to rebuild.';
+
+CREATE VIEW alphapulse.feature_values AS
+SELECT f.symbol, f.feature_set, f.ts, n.feature, f.x[n.i] AS value, f.target
+FROM alphapulse.features f
+JOIN alphapulse.feature_sets s ON s.name = f.feature_set
+CROSS JOIN LATERAL pg_catalog.unnest(s.feature_names) WITH ORDINALITY AS n(feature, i);
+COMMENT ON VIEW alphapulse.feature_values IS 'Features in long form by name (symbol, feature set, ts, feature, value) for BI tools';
+
+CREATE TABLE alphapulse.runs (
+	id				bigserial PRIMARY KEY,
+	symbol			text NOT NULL,
+	feature_set		text,
+	algorithm		text,
+	mode			text,
+	status			text NOT NULL CHECK (status IN ('succeeded', 'failed')),
+	sqlstate		text,
+	message			text,
+	params			jsonb,
+	seed			bigint,
+	splits			jsonb,
+	fold_metrics	jsonb,
+	learning_curves	jsonb,
+	trials			jsonb,
+	holdout_metrics	jsonb,
+	data_from		timestamptz,
+	data_to			timestamptz,
+	n_rows			integer,
+	n_train			integer,
+	n_holdout		integer,
+	model_id		bigint,
+	versions		jsonb,
+	started			timestamptz NOT NULL,
+	finished		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	duration_ms		double precision,
+	durations		jsonb
+);
+CREATE INDEX runs_symbol_idx ON alphapulse.runs (symbol, id);
+COMMENT ON TABLE alphapulse.runs IS 'Every ap_train attempt: parameters, seed, splits (row ranges and timestamps), fold metrics, learning curves, search trials, holdout metrics, data window, row counts, durations (total and per phase: features, load, cv, refit in ms), library versions; failures with their SQLSTATE and message';
+
+CREATE TABLE alphapulse.models (
+	id				bigserial PRIMARY KEY,
+	symbol			text NOT NULL
+					REFERENCES alphapulse.assets (symbol) ON UPDATE CASCADE ON DELETE CASCADE,
+	version			integer NOT NULL,
+	algorithm		text NOT NULL CHECK (algorithm IN ('xgboost', 'ridge', 'lasso', 'logistic')),
+	feature_set		text NOT NULL REFERENCES alphapulse.feature_sets (name),
+	feature_names	text[] NOT NULL,
+	task			text NOT NULL CHECK (task IN ('classification', 'regression')),
+	params			jsonb NOT NULL,
+	n_rounds		integer,
+	train_from		timestamptz NOT NULL,
+	train_to		timestamptz NOT NULL,
+	holdout_from	timestamptz NOT NULL,
+	holdout_to		timestamptz NOT NULL,
+	cv_metrics		jsonb,
+	metrics			jsonb NOT NULL,
+	model			bytea,
+	model_sha256	bytea,
+	coefficients	jsonb,
+	feature_stats	jsonb NOT NULL,
+	stage			text NOT NULL CHECK (stage IN ('challenger', 'champion', 'archived')),
+	run_id			bigint,
+	created			timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	promoted		timestamptz,
+	CONSTRAINT models_symbol_version_key UNIQUE (symbol, version),
+	CONSTRAINT models_has_model CHECK ((algorithm = 'xgboost') = (model_sha256 IS NOT NULL)
+									   AND (algorithm = 'xgboost') = (model IS NOT NULL)
+									   AND (algorithm <> 'xgboost') = (coefficients IS NOT NULL))
+);
+-- at most one champion per symbol; the constraint trigger below adds "at least one"
+CREATE UNIQUE INDEX models_one_champion ON alphapulse.models (symbol) WHERE stage = 'champion';
+COMMENT ON TABLE alphapulse.models IS 'Model registry: version per symbol, algorithm, feature set and names, training and holdout windows, CV and holdout metrics, the model (XGBoost UBJ bytes, with their SHA-256 checked before every load so a damaged blob is an error and never reaches the parser, or linear coefficients on standardised features), training-data statistics of each feature (for drift checks), stage challenger/champion/archived; exactly one champion per symbol that has models';
+
+-- Checked at commit: every symbol touched that still has models has one champion.
+CREATE FUNCTION alphapulse.models_check_champion()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	s text := CASE WHEN TG_OP = 'DELETE' THEN OLD.symbol ELSE NEW.symbol END;
+BEGIN
+	IF EXISTS (SELECT FROM alphapulse.models WHERE symbol = s)
+	   AND NOT EXISTS (SELECT FROM alphapulse.models WHERE symbol = s AND stage = 'champion') THEN
+		RAISE EXCEPTION 'symbol "%" would have no champion model', s USING ERRCODE = '23514',
+			HINT = 'Promote another model with ap_promote(model_id) in the same transaction.';
+	END IF;
+	RETURN NULL;
+END
+$fn$;
+CREATE CONSTRAINT TRIGGER models_one_champion_check
+AFTER INSERT OR UPDATE OR DELETE ON alphapulse.models
+DEFERRABLE INITIALLY DEFERRED
+FOR EACH ROW EXECUTE FUNCTION alphapulse.models_check_champion();
+
+-- Registry changes invalidate the per-backend model caches of every session,
+-- delivered when this transaction commits (relcache invalidation).
+CREATE FUNCTION alphapulse.models_invalidate()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'ap_models_invalidate'
+LANGUAGE C;
+CREATE TRIGGER models_invalidate
+AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alphapulse.models
+FOR EACH STATEMENT EXECUTE FUNCTION alphapulse.models_invalidate();
+
+-- symbol has no foreign key of its own: model_id's (to a model of the same
+-- symbol) already ties the row to its asset, and a second per-row check
+-- would cost a third of a 200k-row ap_score
+CREATE TABLE alphapulse.signals (
+	symbol		text NOT NULL,
+	ts			timestamptz NOT NULL,
+	model_id	bigint NOT NULL REFERENCES alphapulse.models (id) ON DELETE CASCADE,
+	score		double precision NOT NULL,
+	signal		text NOT NULL CHECK (signal IN ('BUY', 'SELL', 'HOLD')),
+	created		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	PRIMARY KEY (symbol, ts, model_id)
+);
+COMMENT ON TABLE alphapulse.signals IS 'Scores of feature rows by a model (probability of "up" for classification, forward log return for regression) and the signal from the thresholds of ap_score';
+
+CREATE FUNCTION ap_promote(model_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	m alphapulse.models;
+BEGIN
+	SELECT * INTO m FROM alphapulse.models WHERE id = model_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'model % does not exist', model_id USING ERRCODE = '42704';
+	END IF;
+	-- serialise promotions of one symbol
+	PERFORM FROM alphapulse.models WHERE symbol = m.symbol FOR UPDATE;
+	IF m.stage = 'champion' THEN
+		RETURN m.id;
+	END IF;
+	UPDATE alphapulse.models SET stage = 'archived' WHERE symbol = m.symbol AND stage = 'champion';
+	UPDATE alphapulse.models SET stage = 'champion', promoted = pg_catalog.now() WHERE id = m.id;
+	RETURN m.id;
+END
+$fn$;
+COMMENT ON FUNCTION ap_promote(bigint) IS 'Makes a model the champion of its symbol; the previous champion is archived. Returns the model id.';
+
+CREATE FUNCTION ap_rollback(symbol text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cur alphapulse.models;
+	prev bigint;
+BEGIN
+	PERFORM FROM alphapulse.models m WHERE m.symbol = ap_rollback.symbol FOR UPDATE;
+	SELECT * INTO cur FROM alphapulse.models m WHERE m.symbol = ap_rollback.symbol AND m.stage = 'champion';
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'symbol "%" has no champion model', symbol USING ERRCODE = '42704';
+	END IF;
+	SELECT m.id INTO prev FROM alphapulse.models m
+	WHERE m.symbol = ap_rollback.symbol AND m.stage = 'archived' AND m.promoted IS NOT NULL
+	  AND m.promoted <= cur.promoted AND m.id <> cur.id
+	ORDER BY m.promoted DESC, m.id DESC LIMIT 1;
+	IF prev IS NULL THEN
+		RAISE EXCEPTION 'symbol "%" has no earlier champion to roll back to', symbol USING ERRCODE = '55000';
+	END IF;
+	UPDATE alphapulse.models m SET stage = 'archived', promoted = NULL WHERE m.id = cur.id;
+	UPDATE alphapulse.models m SET stage = 'champion' WHERE m.id = prev;
+	RETURN prev;
+END
+$fn$;
+COMMENT ON FUNCTION ap_rollback(text) IS 'Demotes the champion of a symbol (to archived) and restores the most recently promoted earlier champion; returns its id';
+
+-- The default set: 40 features, next-bar direction.
+SELECT @extschema@.ap_feature_set('default', '{"features": ["ret:1", "ret:2", "ret:4", "ret:8", "ret:24", "ret_lag:1", "ret_lag:2", "sma_ratio:10", "sma_ratio:50", "ema_ratio:20", "rsi:7", "rsi:14", "macd:12:26:9", "macd_hist:12:26:9", "bb_pctb:20:2", "bb_width:20:2", "atr_pct:14", "adx:14", "plus_di:14", "minus_di:14", "stoch_k:14:3:3", "stoch_d:14:3:3", "willr:14", "cci:20", "mfi:14", "roc:10", "cmo:14", "ultosc:7:14:28", "ppo:12:26", "aroon_osc:25", "zscore:20", "stddev_ret:24", "vol_z:20", "vol_ratio:20", "cmf:20", "hl_range", "co_ret", "donchian_pos:20", "hour_sin", "hour_cos"], "target": {"horizon": 1, "type": "classification", "threshold": 0}}'::jsonb);
+
+CREATE VIEW alphapulse.features_default AS
+SELECT symbol, ts,
+	x[1] AS ret_1,
+	x[2] AS ret_2,
+	x[3] AS ret_4,
+	x[4] AS ret_8,
+	x[5] AS ret_24,
+	x[6] AS ret_lag_1,
+	x[7] AS ret_lag_2,
+	x[8] AS sma_ratio_10,
+	x[9] AS sma_ratio_50,
+	x[10] AS ema_ratio_20,
+	x[11] AS rsi_7,
+	x[12] AS rsi_14,
+	x[13] AS macd_12_26_9,
+	x[14] AS macd_hist_12_26_9,
+	x[15] AS bb_pctb_20_2,
+	x[16] AS bb_width_20_2,
+	x[17] AS atr_pct_14,
+	x[18] AS adx_14,
+	x[19] AS plus_di_14,
+	x[20] AS minus_di_14,
+	x[21] AS stoch_k_14_3_3,
+	x[22] AS stoch_d_14_3_3,
+	x[23] AS willr_14,
+	x[24] AS cci_20,
+	x[25] AS mfi_14,
+	x[26] AS roc_10,
+	x[27] AS cmo_14,
+	x[28] AS ultosc_7_14_28,
+	x[29] AS ppo_12_26,
+	x[30] AS aroon_osc_25,
+	x[31] AS zscore_20,
+	x[32] AS stddev_ret_24,
+	x[33] AS vol_z_20,
+	x[34] AS vol_ratio_20,
+	x[35] AS cmf_20,
+	x[36] AS hl_range,
+	x[37] AS co_ret,
+	x[38] AS donchian_pos_20,
+	x[39] AS hour_sin,
+	x[40] AS hour_cos,
+	target, fwd_return
+FROM alphapulse.features WHERE feature_set = 'default';
+COMMENT ON VIEW alphapulse.features_default IS 'The default feature set laid out by name, one column per feature';
+
+CREATE FUNCTION ap_train(symbol text, mode text DEFAULT 'fast', algorithm text DEFAULT 'xgboost',
+	params jsonb DEFAULT '{}', feature_set text DEFAULT 'default')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ap_train'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ap_train(text, text, text, jsonb, text) IS
+'Builds the symbol''s features (incrementally), then trains on rows with known targets in time order: the last holdout share (default 0.2) is an out-of-time holdout, preceded by a gap of at least the target horizon; the rest is split into expanding walk-forward folds (fast: 1, full: 4), each validation block gap bars after its training rows. XGBoost (hist, early stopping per fold after early_stopping_rounds without improvement, 0 = all num_round rounds; learning curves) or ridge/lasso/logistic by coordinate descent on training-only standardisation. full runs a seeded random search (trials, default 12) scored by the mean validation log loss (rmse for regression). The chosen model is refit on all pre-holdout rows, scored once on the holdout (classification and trading metrics), registered in alphapulse.models (champion if the symbol has none) and logged in alphapulse.runs. Returns the model id.';
+
+CREATE FUNCTION ap_predict(symbol text, x double precision[])
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_predict_symbol'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ap_predict(text, double precision[]) IS
+'Prediction of the symbol''s champion for one feature vector in the order of its feature set''s feature_names (NULL element: missing, XGBoost only): the probability of "up" for classification, the forward log return for regression. Models are cached per backend; a registry change invalidates the cache of every session when it commits.';
+
+CREATE FUNCTION ap_predict(model_id bigint, x double precision[])
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'ap_predict_model'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ap_predict(bigint, double precision[]) IS
+'Prediction of a given registered model for one feature vector (see ap_predict(text, double precision[]))';
+
+CREATE FUNCTION ap_explain(symbol text, x double precision[])
+RETURNS TABLE (feature text, contribution double precision)
+AS 'MODULE_PATHNAME', 'ap_explain'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION ap_explain(text, double precision[]) IS
+'Each feature''s contribution to the champion''s prediction in margin units (log-odds for classification), plus a (bias) row; they sum to the margin. XGBoost: SHAP values (pred_contribs); linear: coefficient times standardised value.';
+
+CREATE FUNCTION ap_score(symbol text, since timestamptz DEFAULT '-infinity', buy double precision DEFAULT NULL,
+	sell double precision DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ap_score'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION ap_score(text, timestamptz, double precision, double precision) IS
+'Builds the symbol''s features (incrementally) and scores every row from since with complete features by the champion into alphapulse.signals (upsert): BUY when the score is above buy (default 0.55 for classification, 0 for regression), SELL below sell (0.45 / 0), else HOLD. Returns the number of rows scored.';
+
+CREATE VIEW alphapulse.champions AS
+SELECT m.symbol, m.id AS model_id, m.version, m.algorithm, m.feature_set, m.promoted,
+	m.holdout_from, m.holdout_to, m.metrics AS holdout_metrics, m.cv_metrics
+FROM alphapulse.models m WHERE m.stage = 'champion';
+COMMENT ON VIEW alphapulse.champions IS 'The champion model of each symbol with its out-of-time holdout metrics';
+
+GRANT SELECT ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs, alphapulse.models,
+	alphapulse.signals, alphapulse.feature_values, alphapulse.features_default, alphapulse.champions
+	TO alphapulse_reader;
+GRANT INSERT, UPDATE, DELETE ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs,
+	alphapulse.models, alphapulse.signals TO alphapulse_writer;
+GRANT USAGE ON SEQUENCE alphapulse.runs_id_seq, alphapulse.models_id_seq TO alphapulse_writer;
+GRANT ALL ON alphapulse.feature_sets, alphapulse.features, alphapulse.runs, alphapulse.models,
+	alphapulse.signals TO alphapulse_admin;
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.feature_sets', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.features', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.runs', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.runs_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.models', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.signals', '');
+-- END models

@@ -6,12 +6,15 @@
 
 #include "fmgr.h"
 
+#include "ml_util.h"
+
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Nothing to set up yet; kept so preloading is cheap and fork-safe. */
+/* Defines settings only; kept cheap and fork-safe (no threads, no XGBoost). */
 void
 _PG_init(void)
 {
+	MlDefineSettings();
 }

@@ -1,0 +1,843 @@
+/*
+ * ml_features.c - feature kinds built on the indicator kernels, and the SQL
+ * functions that name a feature set's columns and build a symbol's features
+ * in one pass over its bars.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "ml_features.h"
+#include "ml_util.h"
+#include "win_numeric.h"
+
+typedef void (*FeatureFn) (const BarSeries *b, const double *p, ta_real *out);
+
+typedef struct FeatureKind
+{
+	const char *name;
+	int			nparams;
+	bool		int_params;		/* every parameter is a positive integer */
+	FeatureFn	fn;
+	const char *doc;
+} FeatureKind;
+
+#define N (b->n)
+#define P(i) ((int) p[i])
+
+static ta_real *
+Scratch(int n)
+{
+	return TaAlloc(sizeof(ta_real) * (n > 0 ? n : 1));
+}
+
+/* Divides out[i] by the close (indicators in price units become unitless). */
+static void
+PerClose(const BarSeries *b, ta_real *out)
+{
+	for (int i = 0; i < N; i++)
+		if (TA_HAS(out[i]))
+			out[i] /= b->close[i];
+}
+
+static void
+FRet(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeLogret(b->close, N, P(0), out);
+}
+
+static void
+FRetLag(const BarSeries *b, const double *p, ta_real *out)
+{
+	ta_real    *r = Scratch(N);
+
+	ComputeLogret(b->close, N, 1, r);
+	for (int i = 0; i < N; i++)
+		out[i] = (i >= P(0)) ? r[i - P(0)] : TA_NONE;
+	TaFree(r);
+}
+
+static void
+FSmaRatio(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeSma(b->close, N, P(0), out);
+	for (int i = 0; i < N; i++)
+		if (TA_HAS(out[i]))
+			out[i] = b->close[i] / out[i] - 1;
+}
+
+static void
+FEmaRatio(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeEma(b->close, N, P(0), out);
+	for (int i = 0; i < N; i++)
+		if (TA_HAS(out[i]))
+			out[i] = b->close[i] / out[i] - 1;
+}
+
+static void
+FRsi(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeRsi(b->close, N, P(0), out);
+}
+
+static void
+FMacdPart(const BarSeries *b, const double *p, ta_real *out, int part)
+{
+	ta_real    *m = Scratch(N),
+			   *s = Scratch(N),
+			   *h = Scratch(N);
+
+	ComputeMacd(b->close, N, P(0), P(1), P(2), m, s, h);
+	memcpy(out, part == 0 ? m : h, sizeof(ta_real) * N);
+	PerClose(b, out);
+	TaFree(m);
+	TaFree(s);
+	TaFree(h);
+}
+
+static void
+FMacd(const BarSeries *b, const double *p, ta_real *out)
+{
+	FMacdPart(b, p, out, 0);
+}
+
+static void
+FMacdHist(const BarSeries *b, const double *p, ta_real *out)
+{
+	FMacdPart(b, p, out, 2);
+}
+
+static void
+FBbPart(const BarSeries *b, const double *p, ta_real *out, bool pctb)
+{
+	ta_real    *lo = Scratch(N),
+			   *mid = Scratch(N),
+			   *up = Scratch(N),
+			   *bw = Scratch(N);
+
+	ComputeBbands(b->close, N, P(0), p[1], lo, mid, up, bw, out);
+	if (!pctb)
+		memcpy(out, bw, sizeof(ta_real) * N);
+	TaFree(lo);
+	TaFree(mid);
+	TaFree(up);
+	TaFree(bw);
+}
+
+static void
+FBbPctb(const BarSeries *b, const double *p, ta_real *out)
+{
+	FBbPart(b, p, out, true);
+}
+
+static void
+FBbWidth(const BarSeries *b, const double *p, ta_real *out)
+{
+	FBbPart(b, p, out, false);
+}
+
+static void
+FAtrPct(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeNatr(b->high, b->low, b->close, N, P(0), out);
+}
+
+static void
+FDmiPart(const BarSeries *b, const double *p, ta_real *out, int part)
+{
+	ta_real    *pl = Scratch(N),
+			   *mi = Scratch(N),
+			   *ad = Scratch(N);
+
+	ComputeDmi(b->high, b->low, b->close, N, P(0), pl, mi, ad);
+	memcpy(out, part == 0 ? pl : part == 1 ? mi : ad, sizeof(ta_real) * N);
+	TaFree(pl);
+	TaFree(mi);
+	TaFree(ad);
+}
+
+static void
+FPlusDi(const BarSeries *b, const double *p, ta_real *out)
+{
+	FDmiPart(b, p, out, 0);
+}
+
+static void
+FMinusDi(const BarSeries *b, const double *p, ta_real *out)
+{
+	FDmiPart(b, p, out, 1);
+}
+
+static void
+FAdx(const BarSeries *b, const double *p, ta_real *out)
+{
+	FDmiPart(b, p, out, 2);
+}
+
+static void
+FStochPart(const BarSeries *b, const double *p, ta_real *out, bool d)
+{
+	ta_real    *k = Scratch(N),
+			   *dd = Scratch(N);
+
+	ComputeStoch(b->high, b->low, b->close, N, P(0), P(1), P(2), k, dd);
+	memcpy(out, d ? dd : k, sizeof(ta_real) * N);
+	TaFree(k);
+	TaFree(dd);
+}
+
+static void
+FStochK(const BarSeries *b, const double *p, ta_real *out)
+{
+	FStochPart(b, p, out, false);
+}
+
+static void
+FStochD(const BarSeries *b, const double *p, ta_real *out)
+{
+	FStochPart(b, p, out, true);
+}
+
+static void
+FStochRsi(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeStochRsi(b->close, N, P(0), P(1), P(2), out);
+}
+
+static void
+FWillr(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeWillr(b->high, b->low, b->close, N, P(0), out);
+}
+
+static void
+FCci(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeCci(b->high, b->low, b->close, N, P(0), out);
+}
+
+static void
+FMfi(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeMfi(b->high, b->low, b->close, b->volume, N, P(0), out);
+}
+
+static void
+FRoc(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeRoc(b->close, N, P(0), out);
+}
+
+static void
+FCmo(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeCmo(b->close, N, P(0), out);
+}
+
+static void
+FTrix(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeTrix(b->close, N, P(0), out);
+}
+
+static void
+FUltosc(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeUltosc(b->high, b->low, b->close, N, P(0), P(1), P(2), out);
+}
+
+static void
+FPpo(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputePriceOsc(b->close, N, P(0), P(1), true, true, out);
+}
+
+static void
+FAroonOsc(const BarSeries *b, const double *p, ta_real *out)
+{
+	ta_real    *up = Scratch(N),
+			   *dn = Scratch(N);
+
+	ComputeAroon(b->high, b->low, N, P(0), up, dn, out);
+	TaFree(up);
+	TaFree(dn);
+}
+
+static void
+FZscore(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeZscore(b->close, N, P(0), out);
+}
+
+static void
+FLinregSlope(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeLinregSlope(b->close, N, P(0), out);
+	PerClose(b, out);
+}
+
+static void
+FStddevRet(const BarSeries *b, const double *p, ta_real *out)
+{
+	ta_real    *r = Scratch(N),
+			   *m = Scratch(N);
+
+	ComputeLogret(b->close, N, 1, r);
+	ComputeVariance(r, N, P(0), false, m, out);
+	for (int i = 0; i < N; i++)
+		if (TA_HAS(out[i]))
+			out[i] = sqrtl(out[i] > 0 ? out[i] : 0);
+	TaFree(r);
+	TaFree(m);
+}
+
+static void
+FVolZ(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeZscore(b->volume, N, P(0), out);
+}
+
+static void
+FVolRatio(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeSma(b->volume, N, P(0), out);
+	for (int i = 0; i < N; i++)
+		if (TA_HAS(out[i]))
+			out[i] = (out[i] > 0) ? b->volume[i] / out[i] - 1 : 0;
+}
+
+static void
+FCmf(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputeCmf(b->high, b->low, b->close, b->volume, N, P(0), out);
+}
+
+static void
+FHlRange(const BarSeries *b, const double *p, ta_real *out)
+{
+	for (int i = 0; i < N; i++)
+		out[i] = (b->high[i] - b->low[i]) / b->close[i];
+}
+
+static void
+FCoRet(const BarSeries *b, const double *p, ta_real *out)
+{
+	for (int i = 0; i < N; i++)
+		out[i] = logl(b->close[i] / b->open[i]);
+}
+
+static void
+FDonchianPos(const BarSeries *b, const double *p, ta_real *out)
+{
+	ta_real    *lo = Scratch(N),
+			   *mid = Scratch(N),
+			   *up = Scratch(N);
+
+	ComputeDonchian(b->high, b->low, N, P(0), lo, mid, up);
+	for (int i = 0; i < N; i++)
+		out[i] = !TA_HAS(lo[i]) ? TA_NONE :
+			(up[i] > lo[i]) ? (b->close[i] - lo[i]) / (up[i] - lo[i]) : 0.5;
+	TaFree(lo);
+	TaFree(mid);
+	TaFree(up);
+}
+
+static void
+FPsarDist(const BarSeries *b, const double *p, ta_real *out)
+{
+	ComputePsar(b->high, b->low, N, 0.02, 0.2, out);
+	for (int i = 0; i < N; i++)
+		if (TA_HAS(out[i]))
+			out[i] = (b->close[i] - out[i]) / b->close[i];
+}
+
+static void
+FCalendar(const BarSeries *b, ta_real *out, double period, bool use_cos)
+{
+	for (int i = 0; i < N; i++)
+	{
+		double		phase = fmod(b->ts[i], period) / period * 2 * M_PI;
+
+		out[i] = use_cos ? cos(phase) : sin(phase);
+	}
+}
+
+static void
+FHourSin(const BarSeries *b, const double *p, ta_real *out)
+{
+	FCalendar(b, out, 86400.0, false);
+}
+
+static void
+FHourCos(const BarSeries *b, const double *p, ta_real *out)
+{
+	FCalendar(b, out, 86400.0, true);
+}
+
+static void
+FDowSin(const BarSeries *b, const double *p, ta_real *out)
+{
+	FCalendar(b, out, 7 * 86400.0, false);
+}
+
+static void
+FDowCos(const BarSeries *b, const double *p, ta_real *out)
+{
+	FCalendar(b, out, 7 * 86400.0, true);
+}
+
+/* The catalogue; docs are shown in error hints and the COMMENT ON. */
+static const FeatureKind kinds[] = {
+	{"ret", 1, true, FRet, "log return over p bars"},
+	{"ret_lag", 1, true, FRetLag, "1-bar log return k bars ago"},
+	{"sma_ratio", 1, true, FSmaRatio, "close/SMA(p) - 1"},
+	{"ema_ratio", 1, true, FEmaRatio, "close/EMA(p) - 1"},
+	{"rsi", 1, true, FRsi, "RSI(p)"},
+	{"macd", 3, true, FMacd, "MACD line / close"},
+	{"macd_hist", 3, true, FMacdHist, "MACD histogram / close"},
+	{"bb_pctb", 2, false, FBbPctb, "Bollinger %B(p, k)"},
+	{"bb_width", 2, false, FBbWidth, "Bollinger bandwidth(p, k)"},
+	{"atr_pct", 1, true, FAtrPct, "NATR(p)"},
+	{"adx", 1, true, FAdx, "ADX(p)"},
+	{"plus_di", 1, true, FPlusDi, "+DI(p)"},
+	{"minus_di", 1, true, FMinusDi, "-DI(p)"},
+	{"stoch_k", 3, true, FStochK, "slow %K(fastk, slowk, slowd)"},
+	{"stoch_d", 3, true, FStochD, "slow %D(fastk, slowk, slowd)"},
+	{"stochrsi", 3, true, FStochRsi, "StochRSI(p, k, smooth)"},
+	{"willr", 1, true, FWillr, "Williams %R(p)"},
+	{"cci", 1, true, FCci, "CCI(p)"},
+	{"mfi", 1, true, FMfi, "MFI(p)"},
+	{"roc", 1, true, FRoc, "ROC(p)"},
+	{"cmo", 1, true, FCmo, "CMO(p)"},
+	{"trix", 1, true, FTrix, "TRIX(p)"},
+	{"ultosc", 3, true, FUltosc, "Ultimate oscillator(p1, p2, p3)"},
+	{"ppo", 2, true, FPpo, "PPO(fast, slow), EMA based"},
+	{"aroon_osc", 1, true, FAroonOsc, "Aroon oscillator(p)"},
+	{"zscore", 1, true, FZscore, "z-score of close over p"},
+	{"linreg_slope", 1, true, FLinregSlope, "least-squares slope(p) / close"},
+	{"stddev_ret", 1, true, FStddevRet, "population stddev of 1-bar log returns over p"},
+	{"vol_z", 1, true, FVolZ, "z-score of volume over p"},
+	{"vol_ratio", 1, true, FVolRatio, "volume/SMA(volume, p) - 1"},
+	{"cmf", 1, true, FCmf, "Chaikin money flow(p)"},
+	{"hl_range", 0, true, FHlRange, "(high - low) / close"},
+	{"co_ret", 0, true, FCoRet, "ln(close/open)"},
+	{"donchian_pos", 1, true, FDonchianPos, "(close - lower)/(upper - lower) of Donchian(p), 0.5 if flat"},
+	{"psar_dist", 0, true, FPsarDist, "(close - SAR(0.02, 0.2)) / close"},
+	{"hour_sin", 0, true, FHourSin, "sin of the UTC time of day"},
+	{"hour_cos", 0, true, FHourCos, "cos of the UTC time of day"},
+	{"dow_sin", 0, true, FDowSin, "sin of the position in the week"},
+	{"dow_cos", 0, true, FDowCos, "cos of the position in the week"},
+};
+
+#define NKINDS ((int) lengthof(kinds))
+
+const char *
+FeatureKindList(void)
+{
+	static char *list = NULL;
+
+	if (list == NULL)
+	{
+		StringInfoData s;
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		initStringInfo(&s);
+		for (int i = 0; i < NKINDS; i++)
+			appendStringInfo(&s, "%s%s/%d", i ? ", " : "", kinds[i].name, kinds[i].nparams);
+		list = s.data;
+		MemoryContextSwitchTo(old);
+	}
+	return list;
+}
+
+char *
+ParseFeatureItem(const char *text, FeatureItem *item)
+{
+	char	   *copy = pstrdup(text);
+	char	   *colon = strchr(copy, ':');
+	char	   *rest;
+	int			k;
+
+	memset(item, 0, sizeof(*item));
+	if (colon)
+		*colon = '\0';
+	for (k = 0; k < NKINDS; k++)
+		if (strcmp(kinds[k].name, copy) == 0)
+			break;
+	if (k == NKINDS)
+		return psprintf("unknown feature kind \"%s\"", copy);
+	item->kind = k;
+	snprintf(item->name, sizeof(item->name), "%s", copy);
+	rest = colon ? colon + 1 : NULL;
+	while (rest != NULL)
+	{
+		char	   *next = strchr(rest, ':');
+		char	   *end;
+		double		v;
+		char		buf[32];
+
+		if (next)
+			*next++ = '\0';
+		if (item->nparams >= AP_MAX_FEATURE_PARAMS)
+			return psprintf("feature \"%s\" has too many parameters", text);
+		v = strtod(rest, &end);
+		if (*rest == '\0' || *end != '\0' || !isfinite(v) || v <= 0 || v > 100000)
+			return psprintf("feature \"%s\": parameter \"%s\" is not a number in (0, 100000]",
+							text, rest);
+		if (kinds[k].int_params && v != floor(v))
+			return psprintf("feature \"%s\": parameter \"%s\" must be an integer", text, rest);
+		item->params[item->nparams++] = v;
+		snprintf(buf, sizeof(buf), "_%g", v);
+		for (char *c = buf; *c; c++)
+			if (*c == '.')
+				*c = 'p';
+		strlcat(item->name, buf, sizeof(item->name));
+		rest = next;
+	}
+	if (item->nparams != kinds[k].nparams)
+		return psprintf("feature \"%s\" takes %d parameter%s (%s), not %d", kinds[k].name,
+						kinds[k].nparams, kinds[k].nparams == 1 ? "" : "s", kinds[k].doc,
+						item->nparams);
+	return NULL;
+}
+
+void
+ComputeFeature(const FeatureItem *item, const BarSeries *bars, double *out)
+{
+	ta_real    *r = Scratch(bars->n);
+
+	kinds[item->kind].fn(bars, item->params, r);
+	for (int i = 0; i < bars->n; i++)
+		out[i] = TA_HAS(r[i]) && isfinite((double) r[i]) ? (double) r[i] : NAN;
+	TaFree(r);
+}
+
+/* Parses a text[] of feature items, raising the error of the first bad one. */
+FeatureItem *
+ParseFeatureArray(ArrayType *arr, int *nitems)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	FeatureItem *items;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features must be a one-dimensional array")));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0 || n > AP_MAX_FEATURES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a feature set needs between 1 and %d features", AP_MAX_FEATURES),
+				 errdetail("It has %d.", n)));
+	items = palloc(sizeof(FeatureItem) * n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *msg;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("feature %d is null", i + 1)));
+		msg = ParseFeatureItem(TextDatumGetCString(elems[i]), &items[i]);
+		if (msg)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s", msg),
+					 errhint("Features are written kind[:p1[:p2[:p3]]]; kinds (with their parameter counts): %s.",
+							 FeatureKindList())));
+		for (int j = 0; j < i; j++)
+			if (strcmp(items[j].name, items[i].name) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("feature \"%s\" appears twice", items[i].name)));
+	}
+	*nitems = n;
+	return items;
+}
+
+PG_FUNCTION_INFO_V1(ap_feature_names);
+
+/* The column names of a list of feature items; validates every item. */
+Datum
+ap_feature_names(PG_FUNCTION_ARGS)
+{
+	int			n;
+	FeatureItem *items = ParseFeatureArray(PG_GETARG_ARRAYTYPE_P(0), &n);
+	Datum	   *names = palloc(sizeof(Datum) * n);
+
+	for (int i = 0; i < n; i++)
+		names[i] = CStringGetTextDatum(items[i].name);
+	PG_RETURN_ARRAYTYPE_P(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* Reads the bars of a symbol, oldest first, into kernel reals. */
+static void
+LoadBars(const char *symbol, BarSeries *b)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(symbol)};
+	int			ret;
+
+	ret = SPI_execute_with_args("SELECT ts, open, high, low, close, volume FROM alphapulse.bars "
+								"WHERE symbol = $1 ORDER BY ts",
+								1, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading bars failed: %d", ret);
+	b->n = (int) SPI_processed;
+	b->ts = palloc(sizeof(double) * (b->n + 1));
+	b->tstz = palloc(sizeof(int64) * (b->n + 1));
+	b->open = Scratch(b->n);
+	b->high = Scratch(b->n);
+	b->low = Scratch(b->n);
+	b->close = Scratch(b->n);
+	b->volume = Scratch(b->n);
+	for (int i = 0; i < b->n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		ta_real    *cols[5] = {b->open, b->high, b->low, b->close, b->volume};
+
+		b->tstz[i] = DatumGetTimestampTz(SPI_getbinval(tup, td, 1, &isnull));
+		b->ts[i] = TimestampTzToEpoch(b->tstz[i]);
+		for (int c = 0; c < 5; c++)
+		{
+			Numeric		num = DatumGetNumeric(SPI_getbinval(tup, td, c + 2, &isnull));
+			int			dscale;
+
+			NumericToReal(num, &cols[c][i], &dscale);
+		}
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Feature-set metadata read from alphapulse.feature_sets. */
+typedef struct FeatureSetDef
+{
+	int			nfeat;
+	FeatureItem *items;
+	int			horizon;
+	bool		classification;
+	double		threshold;
+} FeatureSetDef;
+
+static void
+LoadFeatureSet(const char *name, FeatureSetDef *fs)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	bool		isnull;
+	TupleDesc	td;
+	HeapTuple	tup;
+
+	if (SPI_execute_with_args("SELECT features, horizon, target_kind, threshold "
+							  "FROM alphapulse.feature_sets WHERE name = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading feature set failed");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("feature set \"%s\" does not exist", name),
+				 errhint("Create it with ap_feature_set(name, spec); see alphapulse.feature_sets.")));
+	td = SPI_tuptable->tupdesc;
+	tup = SPI_tuptable->vals[0];
+	fs->items = ParseFeatureArray(DatumGetArrayTypeP(SPI_getbinval(tup, td, 1, &isnull)), &fs->nfeat);
+	fs->horizon = DatumGetInt32(SPI_getbinval(tup, td, 2, &isnull));
+	fs->classification = strcmp(TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull)),
+								"classification") == 0;
+	fs->threshold = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+}
+
+/* Checks that the symbol is registered in alphapulse.assets. */
+void
+CheckSymbol(const char *symbol)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(symbol)};
+
+	if (SPI_execute_with_args("SELECT 1 FROM alphapulse.assets WHERE symbol = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading assets failed");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("unknown symbol \"%s\"", symbol),
+				 errhint("Symbols are registered in alphapulse.assets.")));
+}
+
+static Datum
+Float8ArrayWithNulls(const double *v, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * n);
+	bool	   *nulls = palloc(sizeof(bool) * n);
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < n; i++)
+	{
+		nulls[i] = isnan(v[i]);
+		d[i] = Float8GetDatum(nulls[i] ? 0 : v[i]);
+	}
+	return PointerGetDatum(construct_md_array(d, nulls, 1, dims, lbs, FLOAT8OID, 8,
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+#define AP_BUILD_BATCH 2000
+
+PG_FUNCTION_INFO_V1(ap_build_features);
+
+/*
+ * Computes a feature set over all bars of a symbol in one pass and stores the
+ * rows after the last stored one, plus targets that have become known.
+ * Indicators always run from the first bar, so an incremental build gives the
+ * same values as a full one.
+ */
+Datum
+ap_build_features(PG_FUNCTION_ARGS)
+{
+	char	   *symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *setname = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	FeatureSetDef fs;
+	BarSeries	b;
+	double	  **cols;
+	TimestampTz last_ts = DT_NOBEGIN;
+	int			first_new;
+	int64		added = 0;
+	SPIPlanPtr	ins,
+				upd;
+	Oid			instypes[7] = {TEXTOID, TEXTOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, INT4OID};
+	Oid			updtypes[5] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, FLOAT8OID, FLOAT8OID};
+
+	SPI_connect();
+	CheckSymbol(symbol);
+	LoadFeatureSet(setname, &fs);
+	/* nothing to do when no bar is newer than the last row built */
+	{
+		Oid			t[2] = {TEXTOID, TEXTOID};
+		Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
+		bool		isnull;
+
+		SPI_execute_with_args("SELECT (SELECT max(ts) FROM alphapulse.bars WHERE symbol = $1) <= "
+							  "(SELECT max(ts) FROM alphapulse.features WHERE symbol = $1 AND feature_set = $2)",
+							  2, t, a, NULL, false, 1);
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull)
+		{
+			SPI_finish();
+			PG_RETURN_INT64(0);
+		}
+	}
+	LoadBars(symbol, &b);
+
+	cols = palloc(sizeof(double *) * fs.nfeat);
+	for (int f = 0; f < fs.nfeat; f++)
+	{
+		cols[f] = palloc(sizeof(double) * (b.n + 1));
+		ComputeFeature(&fs.items[f], &b, cols[f]);
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	{
+		Oid			t[2] = {TEXTOID, TEXTOID};
+		Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
+		bool		isnull;
+
+		SPI_execute_with_args("SELECT max(ts) FROM alphapulse.features WHERE symbol = $1 AND feature_set = $2",
+							  2, t, a, NULL, true, 1);
+		{
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				last_ts = DatumGetTimestampTz(d);
+		}
+	}
+
+	ins = SPI_prepare("INSERT INTO alphapulse.features (symbol, feature_set, ts, x, target, fwd_return) "
+					  "SELECT $1, $2, u.ts, $4[(u.o - 1) * $7 + 1 : u.o * $7], $5[u.o], $6[u.o] "
+					  "FROM unnest($3) WITH ORDINALITY AS u(ts, o)", 7, instypes);
+	upd = SPI_prepare("UPDATE alphapulse.features SET target = $4, fwd_return = $5 "
+					  "WHERE symbol = $1 AND feature_set = $2 AND ts = $3 AND target IS NULL",
+					  5, updtypes);
+	if (ins == NULL || upd == NULL)
+		elog(ERROR, "preparing feature statements failed");
+
+	first_new = 0;
+	while (first_new < b.n && b.tstz[first_new] <= last_ts)
+		first_new++;
+	/* rows already stored whose target has become known since */
+	for (int i = Max(0, first_new - fs.horizon); i < first_new; i++)
+	{
+		Datum		a[5];
+		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+		double		fwd;
+
+		if (i + fs.horizon >= b.n)
+			continue;
+		fwd = (double) logl(b.close[i + fs.horizon] / b.close[i]);
+		a[0] = CStringGetTextDatum(symbol);
+		a[1] = CStringGetTextDatum(setname);
+		a[2] = TimestampTzGetDatum(b.tstz[i]);
+		a[3] = Float8GetDatum(fs.classification ? (fwd > fs.threshold ? 1.0 : 0.0) : fwd);
+		a[4] = Float8GetDatum(fwd);
+		SPI_execute_plan(upd, a, nulls, false, 0);
+	}
+	/* new rows in batches: one statement per AP_BUILD_BATCH rows */
+	for (int from = first_new; from < b.n; from += AP_BUILD_BATCH)
+	{
+		int			cnt = Min(AP_BUILD_BATCH, b.n - from);
+		Datum		a[7];
+		double	   *flat = palloc(sizeof(double) * ((size_t) cnt * fs.nfeat));
+		double	   *tg = palloc(sizeof(double) * cnt);
+		double	   *fw = palloc(sizeof(double) * cnt);
+		Datum	   *ts = palloc(sizeof(Datum) * cnt);
+
+		for (int k = 0; k < cnt; k++)
+		{
+			int			i = from + k;
+
+			for (int f = 0; f < fs.nfeat; f++)
+				flat[(size_t) k * fs.nfeat + f] = cols[f][i];
+			ts[k] = TimestampTzGetDatum(b.tstz[i]);
+			if (i + fs.horizon < b.n)
+			{
+				double		fwd = (double) logl(b.close[i + fs.horizon] / b.close[i]);
+
+				tg[k] = fs.classification ? (fwd > fs.threshold ? 1.0 : 0.0) : fwd;
+				fw[k] = fwd;
+			}
+			else
+				tg[k] = fw[k] = NAN;
+		}
+		a[0] = CStringGetTextDatum(symbol);
+		a[1] = CStringGetTextDatum(setname);
+		a[2] = PointerGetDatum(construct_array(ts, cnt, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		a[3] = Float8ArrayWithNulls(flat, cnt * fs.nfeat);
+		a[4] = Float8ArrayWithNulls(tg, cnt);
+		a[5] = Float8ArrayWithNulls(fw, cnt);
+		a[6] = Int32GetDatum(fs.nfeat);
+		if (SPI_execute_plan(ins, a, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "inserting features failed");
+		added += cnt;
+		pfree(flat);
+		pfree(tg);
+		pfree(fw);
+		pfree(ts);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_finish();
+	PG_RETURN_INT64(added);
+}

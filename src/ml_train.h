@@ -1,0 +1,31 @@
+/*
+ * ml_train.h - training data and model (de)serialisation shared by training
+ * and scoring.
+ */
+#ifndef AP_ML_TRAIN_H
+#define AP_ML_TRAIN_H
+
+#include "postgres.h"
+#include "utils/jsonb.h"
+
+#include "ml_model.h"
+
+/* Feature rows of one symbol and feature set, oldest first. */
+typedef struct FeatureRows
+{
+	int			n;
+	int			p;
+	double	   *x;				/* row-major n x p */
+	double	   *y;				/* target (NaN when unknown) */
+	double	   *fwd;			/* forward log return */
+	TimestampTz *ts;
+} FeatureRows;
+
+/* Loads rows with complete features; with_target: only rows whose target is known. */
+extern void LoadFeatureRows(const char *symbol, const char *feature_set, bool with_target,
+							TimestampTz since, int expect_p, FeatureRows *rows);
+extern int	FeatureSetWidth(const char *feature_set);
+extern Jsonb *LinearToJsonb(const LinearModel *m);
+extern void BuildFeaturesFor(Oid nsp, const char *symbol, const char *feature_set);
+
+#endif							/* AP_ML_TRAIN_H */

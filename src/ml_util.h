@@ -1,0 +1,31 @@
+/*
+ * ml_util.h - PostgreSQL-side helpers shared by the ml_* files: settings,
+ * registry lookups and argument checks.
+ */
+#ifndef AP_ML_UTIL_H
+#define AP_ML_UTIL_H
+
+#include "postgres.h"
+#include "utils/array.h"
+#include "utils/timestamp.h"
+
+#include "ml_features.h"
+
+/* alphapulse.xgboost_threads */
+extern int	ap_xgboost_threads;
+
+extern void MlDefineSettings(void);
+extern void CheckSymbol(const char *symbol);
+extern void LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
+						 const char *mode, const char *params, int sqlstate,
+						 const char *message, TimestampTz started);
+extern FeatureItem *ParseFeatureArray(ArrayType *arr, int *nitems);
+
+/* seconds since 1970-01-01 UTC */
+static inline double
+TimestampTzToEpoch(TimestampTz t)
+{
+	return (double) (t - ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC)) / 1e6;
+}
+
+#endif							/* AP_ML_UTIL_H */

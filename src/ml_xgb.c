@@ -1,0 +1,270 @@
+/*
+ * ml_xgb.c - thin, leak-proof wrappers over the XGBoost C API.  Handles are
+ * registered with a memory-context reset callback of their owner context.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "ml_util.h"
+#include "ml_xgb.h"
+
+typedef struct XgbHandle
+{
+	MemoryContextCallback cb;
+	void	   *handle;
+	bool		booster;
+} XgbHandle;
+
+/* Frees the handle when its owner context is reset or deleted (also on error). */
+static void
+XgbRelease(void *arg)
+{
+	XgbHandle  *h = (XgbHandle *) arg;
+
+	if (h->handle == NULL)
+		return;
+	if (h->booster)
+		XGBoosterFree(h->handle);
+	else
+		XGDMatrixFree(h->handle);
+	h->handle = NULL;
+}
+
+static XgbHandle *
+XgbTrack(MemoryContext owner, bool booster)
+{
+	XgbHandle  *h = MemoryContextAllocZero(owner, sizeof(XgbHandle));
+
+	h->booster = booster;
+	h->cb.func = XgbRelease;
+	h->cb.arg = h;
+	MemoryContextRegisterResetCallback(owner, &h->cb);
+	return h;
+}
+
+void
+XgbCheck(int rc, const char *what)
+{
+	if (rc != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("xgboost %s failed: %s", what, XGBGetLastError())));
+}
+
+void
+XgbSetParam(XgbParams *ps, const char *name, const char *value)
+{
+	for (int i = 0; i < ps->n; i++)
+		if (strcmp(ps->name[i], name) == 0)
+		{
+			strlcpy(ps->value[i], value, sizeof(ps->value[i]));
+			return;
+		}
+	if (ps->n >= 32)
+		elog(ERROR, "too many xgboost parameters");
+	strlcpy(ps->name[ps->n], name, sizeof(ps->name[0]));
+	strlcpy(ps->value[ps->n], value, sizeof(ps->value[0]));
+	ps->n++;
+}
+
+const char *
+XgbGetParam(const XgbParams *ps, const char *name)
+{
+	for (int i = 0; i < ps->n; i++)
+		if (strcmp(ps->name[i], name) == 0)
+			return ps->value[i];
+	return NULL;
+}
+
+/* A DMatrix read straight from row-major float8 rows (no float copy); NaN is missing. */
+DMatrixHandle
+XgbMatrixDense(MemoryContext owner, const double *x, int n, int p, const float *y)
+{
+	XgbHandle  *h = XgbTrack(owner, false);
+	char		iface[256];
+	char		config[64];
+
+	snprintf(iface, sizeof(iface),
+			 "{\"data\": [%lu, true], \"shape\": [%d, %d], \"typestr\": \"<f8\", \"version\": 3}",
+			 (unsigned long) (uintptr_t) x, n, p);
+	snprintf(config, sizeof(config), "{\"missing\": NaN, \"nthread\": %d}", ap_xgboost_threads);
+	XgbCheck(XGDMatrixCreateFromDense(iface, config, &h->handle), "matrix creation");
+	if (y)
+		XgbCheck(XGDMatrixSetFloatInfo(h->handle, "label", y, n), "setting labels");
+	return h->handle;
+}
+
+DMatrixHandle
+XgbMatrix(MemoryContext owner, const float *x, int n, int p, const float *y)
+{
+	XgbHandle  *h = XgbTrack(owner, false);
+
+	XgbCheck(XGDMatrixCreateFromMat_omp(x, n, p, NAN, &h->handle, ap_xgboost_threads),
+			 "matrix creation");
+	if (y)
+		XgbCheck(XGDMatrixSetFloatInfo(h->handle, "label", y, n), "setting labels");
+	return h->handle;
+}
+
+BoosterHandle
+XgbBooster(MemoryContext owner, DMatrixHandle *cache, int ncache, const XgbParams *ps)
+{
+	XgbHandle  *h = XgbTrack(owner, true);
+	char		threads[16];
+
+	XgbCheck(XGBoosterCreate(cache, ncache, &h->handle), "booster creation");
+	snprintf(threads, sizeof(threads), "%d", ap_xgboost_threads);
+	XgbCheck(XGBoosterSetParam(h->handle, "nthread", threads), "setting nthread");
+	for (int i = 0; i < ps->n; i++)
+		XgbCheck(XGBoosterSetParam(h->handle, ps->name[i], ps->value[i]), "setting a parameter");
+	return h->handle;
+}
+
+BoosterHandle
+XgbLoad(MemoryContext owner, const void *buf, size_t len)
+{
+	XgbHandle  *h = XgbTrack(owner, true);
+	char		threads[16];
+
+	XgbCheck(XGBoosterCreate(NULL, 0, &h->handle), "booster creation");
+	if (XGBoosterLoadModelFromBuffer(h->handle, buf, len) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupt model blob"),
+				 errdetail("XGBoost could not load it: %s", XGBGetLastError())));
+	snprintf(threads, sizeof(threads), "%d", ap_xgboost_threads);
+	XgbCheck(XGBoosterSetParam(h->handle, "nthread", threads), "setting nthread");
+	return h->handle;
+}
+
+/* Reads "name-metric:value" for the given eval name from an eval string. */
+static double
+EvalValue(const char *s, const char *name)
+{
+	const char *p = strstr(s, name);
+
+	if (p == NULL)
+		return NAN;
+	p = strchr(p, ':');
+	return p ? strtod(p + 1, NULL) : NAN;
+}
+
+int
+XgbTrain(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid, int max_rounds,
+		 int es_rounds, bool lower_is_better, double *curve, int *rounds_run,
+		 double *best_metric)
+{
+	DMatrixHandle mats[2] = {dtrain, dvalid};
+	const char *names[2] = {"train", "valid"};
+	int			best = 0;
+	double		best_val = NAN;
+	int			i;
+
+	for (i = 0; i < max_rounds; i++)
+	{
+		const char *out;
+		double		v;
+
+		CHECK_FOR_INTERRUPTS();
+		XgbCheck(XGBoosterUpdateOneIter(b, i, dtrain), "boosting");
+		if (dvalid == NULL)
+		{
+			/* a refit with a fixed round count: no curve, no evaluation cost */
+			curve[2 * i] = curve[2 * i + 1] = NAN;
+			continue;
+		}
+		XgbCheck(XGBoosterEvalOneIter(b, i, mats, names, 2, &out), "evaluation");
+		curve[2 * i] = EvalValue(out, "train-");
+		v = EvalValue(out, "valid-");
+		curve[2 * i + 1] = v;
+		if (i == 0 || (lower_is_better ? v < best_val : v > best_val))
+		{
+			best_val = v;
+			best = i;
+		}
+		else if (es_rounds > 0 && i - best >= es_rounds)
+		{
+			i++;
+			break;
+		}
+	}
+	*rounds_run = i;
+	*best_metric = best_val;
+	/* without early stopping every round counts */
+	return (dvalid && es_rounds > 0) ? best + 1 : i;
+}
+
+/* type: 0 value, 2 SHAP contributions; iteration_end 0 means all rounds. */
+void
+XgbPredict(BoosterHandle b, DMatrixHandle d, int type, int iteration_end, double *out, int nout)
+{
+	char		config[256];
+	const bst_ulong *shape;
+	bst_ulong	dim,
+				total = 1;
+	const float *res;
+
+	snprintf(config, sizeof(config),
+			 "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
+			 "\"iteration_end\": %d, \"strict_shape\": false}", type, iteration_end);
+	XgbCheck(XGBoosterPredictFromDMatrix(b, d, config, &shape, &dim, &res), "prediction");
+	for (bst_ulong k = 0; k < dim; k++)
+		total *= shape[k];
+	if ((int) total != nout)
+		elog(ERROR, "xgboost returned %lu values, expected %d", (unsigned long) total, nout);
+	for (int i = 0; i < nout; i++)
+		out[i] = res[i];
+}
+
+/* In-place prediction from a row-major float8 matrix: no DMatrix, no copy. */
+void
+XgbPredictDense(BoosterHandle b, const double *x, int n, int p, double *out)
+{
+	char		iface[256];
+	const bst_ulong *shape;
+	bst_ulong	dim,
+				total = 1;
+	const float *res;
+	static const char *config = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+		"\"iteration_end\": 0, \"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}";
+
+	snprintf(iface, sizeof(iface),
+			 "{\"data\": [%lu, true], \"shape\": [%d, %d], \"typestr\": \"<f8\", \"version\": 3}",
+			 (unsigned long) (uintptr_t) x, n, p);
+	XgbCheck(XGBoosterPredictFromDense(b, iface, config, NULL, &shape, &dim, &res), "prediction");
+	for (bst_ulong k = 0; k < dim; k++)
+		total *= shape[k];
+	if ((int) total != n)
+		elog(ERROR, "xgboost returned %lu values, expected %d", (unsigned long) total, n);
+	for (int i = 0; i < n; i++)
+		out[i] = res[i];
+}
+
+bytea *
+XgbSave(BoosterHandle b)
+{
+	bst_ulong	len;
+	const char *buf;
+	bytea	   *out;
+
+	XgbCheck(XGBoosterSaveModelToBuffer(b, "{\"format\": \"ubj\"}", &len, &buf), "saving the model");
+	out = palloc(VARHDRSZ + len);
+	SET_VARSIZE(out, VARHDRSZ + len);
+	memcpy(VARDATA(out), buf, len);
+	return out;
+}
+
+const char *
+XgbVersion(void)
+{
+	int			major,
+				minor,
+				patch;
+
+	XGBoostVersion(&major, &minor, &patch);
+	return psprintf("%d.%d.%d", major, minor, patch);
+}
