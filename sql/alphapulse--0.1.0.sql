@@ -733,3 +733,122 @@ COMMENT ON FUNCTION ap_psar(double precision, double precision, double precision
 'Parabolic SAR (TA-Lib SAR): the first direction is short if the second bar''s minus DM is positive, otherwise long; the acceleration factor starts at accel, grows by accel at each new extreme up to max_accel; the SAR never enters the last two bars'' range. Defaults 0.02, 0.2. Warm-up: the first row is NULL.';
 
 -- END functions
+-- BEGIN feeds
+-- HTTP feeds: definitions, their secrets, the run log, news, and the
+-- functions that fetch.  Network functions are revoked from PUBLIC.
+
+CREATE TABLE alphapulse.feeds (
+	name			text PRIMARY KEY
+					CONSTRAINT feeds_name_format CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'::text),
+	kind			text NOT NULL
+					CONSTRAINT feeds_kind CHECK (kind = ANY (ARRAY['price'::text, 'news'::text])),
+	format			text NOT NULL
+					CONSTRAINT feeds_format CHECK (format = ANY (ARRAY['binance'::text, 'coinbase'::text,
+						'kraken'::text, 'coingecko'::text, 'yahoo'::text, 'rss'::text])),
+	url				text NOT NULL,
+	symbol			text REFERENCES alphapulse.assets (symbol) ON UPDATE CASCADE ON DELETE CASCADE,
+	options			jsonb NOT NULL DEFAULT '{}'::jsonb,
+	cursor_ts		timestamptz,
+	last_success	timestamptz,
+	last_error_at	timestamptz,
+	last_error		text,
+	consecutive_failures integer NOT NULL DEFAULT 0,
+	rows_landed		bigint NOT NULL DEFAULT 0,
+	created			timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT feeds_kind_fits_format CHECK ((kind = 'news'::text) = (format = 'rss'::text)),
+	CONSTRAINT feeds_price_has_symbol CHECK (kind = 'news'::text OR symbol IS NOT NULL)
+);
+COMMENT ON TABLE alphapulse.feeds IS 'HTTP feeds (add with ap_add_feed) and their progress: the cursor and status counters';
+COMMENT ON COLUMN alphapulse.feeds.format IS 'binance, coinbase, kraken, coingecko, yahoo (bars) or rss (RSS 2.0 and Atom news)';
+COMMENT ON COLUMN alphapulse.feeds.url IS 'Base URL; paging parameters (startTime/limit, start/end/granularity, since, from/to, period1/period2) are appended';
+COMMENT ON COLUMN alphapulse.feeds.options IS 'start, end (timestamps: first bar wanted, first bar not wanted), page_size (bars per request); rss: keywords {"word": "symbol"}';
+COMMENT ON COLUMN alphapulse.feeds.cursor_ts IS 'Start of the last closed bar landed (news: newest item published); moves in the same transaction as the rows';
+COMMENT ON COLUMN alphapulse.feeds.consecutive_failures IS 'Failed attempts since the last successful one';
+COMMENT ON COLUMN alphapulse.feeds.rows_landed IS 'Rows inserted or changed by this feed, all time';
+
+-- API keys: sent as HTTP headers, readable by admins only.
+CREATE TABLE alphapulse.feed_secrets (
+	feed		text PRIMARY KEY REFERENCES alphapulse.feeds (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	headers		jsonb NOT NULL
+				CONSTRAINT feed_secrets_headers_object CHECK (pg_catalog.jsonb_typeof(headers) = 'object'::text)
+);
+COMMENT ON TABLE alphapulse.feed_secrets IS 'HTTP headers (e.g. {"X-MBX-APIKEY": "..."}) sent with a feed''s requests, only to its own host; admins only';
+
+CREATE TABLE alphapulse.feed_runs (
+	id			bigserial PRIMARY KEY,
+	feed		text NOT NULL REFERENCES alphapulse.feeds (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	started		timestamptz NOT NULL,
+	finished	timestamptz NOT NULL,
+	url			text NOT NULL,
+	http_status	integer,
+	rows_landed	bigint NOT NULL,
+	message		text,
+	via			text NOT NULL CONSTRAINT feed_runs_via CHECK (via = ANY (ARRAY['now'::text, 'worker'::text]))
+);
+CREATE INDEX feed_runs_feed_id ON alphapulse.feed_runs (feed, id);
+COMMENT ON TABLE alphapulse.feed_runs IS 'One row per HTTP attempt: status, rows landed, and the error message (NULL when it succeeded)';
+COMMENT ON COLUMN alphapulse.feed_runs.via IS 'now: ap_ingest_now in a backend; worker: the background worker';
+
+CREATE TABLE alphapulse.news (
+	guid		text PRIMARY KEY,
+	feed		text NOT NULL,
+	title		text,
+	link		text,
+	published	timestamptz,
+	summary		text,
+	source		text,
+	symbols		text[] NOT NULL DEFAULT '{}'::text[],
+	fetched		timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX news_published ON alphapulse.news (published);
+COMMENT ON TABLE alphapulse.news IS 'News items from RSS 2.0 / Atom feeds, de-duplicated by guid (Atom id; link or title when absent)';
+COMMENT ON COLUMN alphapulse.news.symbols IS 'Symbols the item mentions (feed keyword map, whole words in title and summary, case-insensitive), plus the feed''s own symbol';
+COMMENT ON COLUMN alphapulse.news.source IS 'Title of the channel or feed the item came from';
+
+CREATE VIEW alphapulse.feed_status AS
+SELECT f.name, f.kind, f.format, f.symbol, f.cursor_ts, f.last_success,
+	   f.last_error_at, f.last_error, f.consecutive_failures, f.rows_landed
+FROM alphapulse.feeds f;
+COMMENT ON VIEW alphapulse.feed_status IS 'Per feed: cursor, last success, last error, consecutive failures, rows landed';
+
+CREATE FUNCTION ap_add_feed(name text, kind text, format text, url text,
+							symbol text DEFAULT NULL, options jsonb DEFAULT '{}'::jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'ap_add_feed'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) IS
+'Register a feed. kind price (symbol required, an existing asset) or news; format binance, coinbase, kraken, coingecko, yahoo or rss; url http(s) on a host in alphapulse.allowed_hosts; options start, end, page_size (coinbase at most 300), or keywords for rss. coingecko market_chart prices become bars with open = high = low = close and volume 0.';
+
+CREATE FUNCTION ap_remove_feed(name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'ap_remove_feed'
+LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ap_remove_feed(text) IS 'Remove a feed with its secret and run log; bars and news it landed stay.';
+
+CREATE FUNCTION ap_ingest_now(feed text, OUT requests integer, OUT rows_landed bigint,
+							  OUT ok boolean, OUT message text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'ap_ingest_now'
+LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ap_ingest_now(text) IS
+'Fetch a feed synchronously in this session, page by page until caught up (each page and the cursor land together; a bad page lands nothing). Retries 5xx, 429 (honouring Retry-After) and timeouts with exponential backoff and jitter, up to alphapulse.max_retries; a failure is returned (ok false, message) and logged in alphapulse.feed_runs, not raised.';
+
+REVOKE ALL ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_remove_feed(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_ingest_now(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) TO alphapulse_admin;
+GRANT EXECUTE ON FUNCTION ap_remove_feed(text) TO alphapulse_admin;
+GRANT EXECUTE ON FUNCTION ap_ingest_now(text) TO alphapulse_writer;
+
+GRANT SELECT ON alphapulse.feeds, alphapulse.feed_runs, alphapulse.news, alphapulse.feed_status TO alphapulse_reader;
+GRANT UPDATE (options, url) ON alphapulse.feeds TO alphapulse_admin;
+GRANT DELETE ON alphapulse.feed_runs, alphapulse.news TO alphapulse_admin;
+GRANT ALL ON alphapulse.feed_secrets TO alphapulse_admin;
+
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.feeds', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.feed_secrets', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.news', '');
+-- END feeds

@@ -6,12 +6,15 @@
 
 #include "fmgr.h"
 
+#include "feed.h"
+
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Nothing to set up yet; kept so preloading is cheap and fork-safe. */
+/* Settings and worker registration only: cheap and fork-safe when preloaded. */
 void
 _PG_init(void)
 {
+	FeedInit();
 }
