@@ -20,6 +20,7 @@ path only, then normal).  Faults:
   big        2 MB body
   overlap    each page starts 5 bars before the requested start
   dup        every bar appears twice in each page
+  auth       401 unless the X-MBX-APIKEY header is "fixture-key"
 Binance symbol GEN (bench): 1,000,000 generated hourly bars from 2000-01-01.
 Standard library only; 127.0.0.1 only.
 """
@@ -223,6 +224,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "hop" in active:
             left = [f for f in faultseg.split("+") if not f.startswith("hop")]
             return self.send(302, "", headers=[("Location", "/%s%s?%s" % ("+".join(left) or "ok", rest, u.query))])
+        if "auth" in active and self.headers.get("X-MBX-APIKEY") != "fixture-key":
+            return self.send(401, '{"msg":"API-key format invalid."}')
         if "500" in active:
             return self.send(500, '{"msg":"fixture 500"}')
         if "429" in active:
