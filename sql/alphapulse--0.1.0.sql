@@ -805,11 +805,23 @@ COMMENT ON TABLE alphapulse.news IS 'News items from RSS 2.0 / Atom feeds, de-du
 COMMENT ON COLUMN alphapulse.news.symbols IS 'Symbols the item mentions (feed keyword map, whole words in title and summary, case-insensitive), plus the feed''s own symbol';
 COMMENT ON COLUMN alphapulse.news.source IS 'Title of the channel or feed the item came from';
 
+-- Work for the background worker: ap_ingest adds a row and wakes the worker
+-- at commit; the worker deletes the row with the feed's last page.
+CREATE TABLE alphapulse.feed_queue (
+	id			bigserial PRIMARY KEY,
+	feed		text NOT NULL REFERENCES alphapulse.feeds (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	requested	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	not_before	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX feed_queue_feed ON alphapulse.feed_queue (feed);
+COMMENT ON TABLE alphapulse.feed_queue IS 'Feed runs waiting for or being served by the worker (rows leave when the run ends)';
+
 CREATE VIEW alphapulse.feed_status AS
 SELECT f.name, f.kind, f.format, f.symbol, f.cursor_ts, f.last_success,
-	   f.last_error_at, f.last_error, f.consecutive_failures, f.rows_landed
+	   f.last_error_at, f.last_error, f.consecutive_failures, f.rows_landed,
+	   (SELECT pg_catalog.count(*) FROM alphapulse.feed_queue q WHERE q.feed = f.name) AS queued
 FROM alphapulse.feeds f;
-COMMENT ON VIEW alphapulse.feed_status IS 'Per feed: cursor, last success, last error, consecutive failures, rows landed';
+COMMENT ON VIEW alphapulse.feed_status IS 'Per feed: cursor, last success, last error, consecutive failures, rows landed, queued runs';
 
 CREATE FUNCTION ap_add_feed(name text, kind text, format text, url text,
 							symbol text DEFAULT NULL, options jsonb DEFAULT '{}'::jsonb)
@@ -836,14 +848,24 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ap_ingest_now(text) IS
 'Fetch a feed synchronously in this session, page by page until caught up (each page and the cursor land together; a bad page lands nothing). Retries 5xx, 429 (honouring Retry-After) and timeouts with exponential backoff and jitter, up to alphapulse.max_retries; a failure is returned (ok false, message) and logged in alphapulse.feed_runs, not raised.';
 
+CREATE FUNCTION ap_ingest(feed text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ap_ingest'
+LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ap_ingest(text) IS
+'Queue a feed for the background worker and return the queue id at once; the worker is woken when this transaction commits and runs the feed until caught up, from its cursor. Needs alphapulse in shared_preload_libraries, and works in the database named by alphapulse.database.';
+
 REVOKE ALL ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ap_remove_feed(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ap_ingest_now(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_ingest(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) TO alphapulse_admin;
 GRANT EXECUTE ON FUNCTION ap_remove_feed(text) TO alphapulse_admin;
 GRANT EXECUTE ON FUNCTION ap_ingest_now(text) TO alphapulse_writer;
+GRANT EXECUTE ON FUNCTION ap_ingest(text) TO alphapulse_writer;
 
-GRANT SELECT ON alphapulse.feeds, alphapulse.feed_runs, alphapulse.news, alphapulse.feed_status TO alphapulse_reader;
+GRANT SELECT ON alphapulse.feeds, alphapulse.feed_runs, alphapulse.feed_queue, alphapulse.news, alphapulse.feed_status TO alphapulse_reader;
 GRANT UPDATE (options, url) ON alphapulse.feeds TO alphapulse_admin;
 GRANT DELETE ON alphapulse.feed_runs, alphapulse.news TO alphapulse_admin;
 GRANT ALL ON alphapulse.feed_secrets TO alphapulse_admin;

@@ -142,5 +142,11 @@ extern void FeedLogAttempt(const char *feed, TimestampTz started, const char *ur
 						   long status, int64 rows, const char *message,
 						   const char *via);
 extern int	FeedBackoffMs(int attempt, int retry_after);
+extern bool FeedAdvance(FeedDef *f, FeedPageOutcome *out, TimestampTz window_end,
+						TimestampTz *pos);
+
+/* feed_worker.c */
+extern void FeedRegisterWorker(void);
+extern void FeedWakeWorkerAtCommit(void);
 
 #endif							/* FEED_H */

@@ -69,7 +69,7 @@ FeedReadOptions(FeedDef *f)
 				v;
 	JsonbIteratorToken tok;
 
-	f->page_size = feed_batch_size;
+	f->page_size = f->format == FEED_COINBASE ? Min(feed_batch_size, 300) : feed_batch_size;
 	f->start = 0;
 	f->has_end = false;
 	f->keywords = NIL;
@@ -585,4 +585,26 @@ FeedBackoffMs(int attempt, int retry_after)
 	base = Min(base, 60000.0);
 	/* "equal jitter": half fixed, half random, so retries spread out */
 	return (int) (base / 2 + pg_prng_double(&pg_global_prng_state) * base / 2);
+}
+
+/*
+ * After a landed page: move *pos to where the next request starts and say
+ * whether the run is caught up (window formats stop in FeedNextUrl).
+ */
+bool
+FeedAdvance(FeedDef *f, FeedPageOutcome *out, TimestampTz window_end, TimestampTz *pos)
+{
+	switch (f->format)
+	{
+		case FEED_RSS:
+			return true;
+		case FEED_BINANCE:
+		case FEED_KRAKEN:
+			*pos = f->cursor + f->bar_usecs;
+			return !out->progressed ||
+				(f->format == FEED_BINANCE && out->nraw < f->page_size);
+		default:
+			*pos = window_end;
+			return false;
+	}
 }

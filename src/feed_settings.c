@@ -22,7 +22,7 @@ int			feed_max_retries = 3;
 char	   *feed_user_agent = NULL;
 bool		feed_worker_preloaded = false;
 
-/* Define the settings; note whether the postmaster preloaded us. */
+/* Define the settings; when preloaded by the postmaster, register the worker. */
 void
 FeedInit(void)
 {
@@ -31,10 +31,6 @@ FeedInit(void)
 							   "Empty allows none. Redirects are checked against the same list.",
 							   &feed_allowed_hosts, "",
 							   PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("alphapulse.database",
-							   "Database the feed worker works in.",
-							   NULL, &feed_database, "postgres",
-							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("alphapulse.request_timeout",
 							"Time limit of one HTTP request.",
 							NULL, &feed_request_timeout_ms, 30000, 100, 3600 * 1000,
@@ -62,6 +58,12 @@ FeedInit(void)
 
 	if (process_shared_preload_libraries_in_progress)
 	{
+		/* a PGC_POSTMASTER setting may only be defined while preloading */
+		DefineCustomStringVariable("alphapulse.database",
+								   "Database the feed worker works in.",
+								   NULL, &feed_database, "postgres",
+								   PGC_POSTMASTER, 0, NULL, NULL, NULL);
 		feed_worker_preloaded = true;
+		FeedRegisterWorker();
 	}
 }

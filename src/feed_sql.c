@@ -255,22 +255,7 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 			message = pstrdup(message);
 			break;
 		}
-		/* Where the next page starts, and whether this one said we are caught up. */
-		switch (f->format)
-		{
-			case FEED_RSS:
-				done = true;
-				break;
-			case FEED_BINANCE:
-			case FEED_KRAKEN:
-				done = !out.progressed ||
-					(f->format == FEED_BINANCE && out.nraw < f->page_size);
-				pos = f->cursor + f->bar_usecs;
-				break;
-			default:
-				pos = wend;
-				break;
-		}
+		done = FeedAdvance(f, &out, wend, &pos);
 		if (done)
 			break;
 	}

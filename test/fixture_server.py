@@ -15,6 +15,7 @@ path only, then normal).  Faults:
   badjson    a syntactically broken JSON body (complete HTTP response)
   badnum     the bar at index 50 of the series has close "12.3.4"
   slow       sleep 3 s before answering
+  delay      sleep 0.05 s before answering (long backfills for crash tests)
   redirect   302 to the same URL on host "localhost" (not on the allow list)
   hop        302 to the same URL without the hop fault, same host
   big        2 MB body
@@ -232,6 +233,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(429, '{"msg":"slow down"}', headers=[("Retry-After", "1")])
         if "slow" in active:
             time.sleep(3)
+        if "delay" in active:
+            time.sleep(0.05)
         if "big" in active:
             return self.send(200, "[" + " " * (2 * 1024 * 1024) + "]")
         fmt = rest.split("/")[1]
