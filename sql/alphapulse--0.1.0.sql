@@ -837,7 +837,7 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'ap_remove_feed'
 LANGUAGE C VOLATILE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION ap_remove_feed(text) IS 'Remove a feed with its secret and run log; bars and news it landed stay.';
+COMMENT ON FUNCTION ap_remove_feed(text) IS 'Remove a feed with its secret, run log, queued runs and pg_cron job; bars and news it landed stay.';
 
 CREATE FUNCTION ap_ingest_now(feed text, OUT requests integer, OUT rows_landed bigint,
 							  OUT ok boolean, OUT message text)
@@ -856,14 +856,40 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ap_ingest(text) IS
 'Queue a feed for the background worker and return the queue id at once; the worker is woken when this transaction commits and runs the feed until caught up, from its cursor. Needs alphapulse in shared_preload_libraries, and works in the database named by alphapulse.database.';
 
+-- pg_cron is optional: looked up when called, not when the extension is created.
+CREATE FUNCTION ap_schedule_feed(feed text, schedule text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	IF NOT EXISTS (SELECT FROM alphapulse.feeds f WHERE f.name = feed) THEN
+		RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+			MESSAGE = pg_catalog.format('feed "%s" does not exist', feed);
+	END IF;
+	IF pg_catalog.to_regprocedure('cron.schedule(text,text,text)') IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+			MESSAGE = 'pg_cron is not installed in this database',
+			HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
+	END IF;
+	-- the name is a checked identifier (feeds_name_format) and is quoted as a literal
+	RETURN cron.schedule('alphapulse_feed_' || feed, schedule,
+						 pg_catalog.format('SELECT %I.ap_ingest(%L)', '@extschema@', feed));
+END
+$fn$;
+COMMENT ON FUNCTION ap_schedule_feed(text, text) IS
+'Schedule ap_ingest(feed) with pg_cron (job alphapulse_feed_<feed>, replaced if it exists) and return the cron job id; schedule is a cron expression. ap_remove_feed unschedules it.';
+
 REVOKE ALL ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ap_remove_feed(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ap_ingest_now(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ap_ingest(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_schedule_feed(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) TO alphapulse_admin;
 GRANT EXECUTE ON FUNCTION ap_remove_feed(text) TO alphapulse_admin;
 GRANT EXECUTE ON FUNCTION ap_ingest_now(text) TO alphapulse_writer;
 GRANT EXECUTE ON FUNCTION ap_ingest(text) TO alphapulse_writer;
+GRANT EXECUTE ON FUNCTION ap_schedule_feed(text, text) TO alphapulse_admin;
 
 GRANT SELECT ON alphapulse.feeds, alphapulse.feed_runs, alphapulse.feed_queue, alphapulse.news, alphapulse.feed_status TO alphapulse_reader;
 GRANT UPDATE (options, url) ON alphapulse.feeds TO alphapulse_admin;

@@ -135,13 +135,14 @@ ap_add_feed(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* Drop a feed with its log, queue and secret; landed bars and news stay. */
+/* Drop a feed with its log, queue, secret and cron job; landed bars and news stay. */
 Datum
 ap_remove_feed(PG_FUNCTION_ARGS)
 {
 	char	   *name = FeedArgName(fcinfo, 0);
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
+	bool		isnull;
 
 	args[0] = CStringGetTextDatum(name);
 	SPI_connect();
@@ -152,6 +153,16 @@ ap_remove_feed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("feed \"%s\" does not exist", name)));
+	/* and its pg_cron job, when pg_cron is installed here */
+	if (SPI_execute("SELECT pg_catalog.to_regclass('cron.job') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for pg_cron");
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+	{
+		args[0] = CStringGetTextDatum(psprintf("alphapulse_feed_%s", name));
+		if (SPI_execute_with_args("SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname OPERATOR(pg_catalog.=) $1",
+								  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not unschedule the feed's cron job");
+	}
 	SPI_finish();
 	PG_RETURN_VOID();
 }
