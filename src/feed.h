@@ -48,6 +48,7 @@ typedef struct FeedDef
 	Jsonb	   *options;
 	bool		has_cursor;
 	TimestampTz cursor;			/* last closed bar / newest item landed */
+	bool		has_start;
 	TimestampTz start;			/* first bar wanted when there is no cursor */
 	bool		has_end;
 	TimestampTz end;			/* bars at or after this are not wanted */

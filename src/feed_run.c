@@ -70,7 +70,7 @@ FeedReadOptions(FeedDef *f)
 	JsonbIteratorToken tok;
 
 	f->page_size = f->format == FEED_COINBASE ? Min(feed_batch_size, 300) : feed_batch_size;
-	f->start = 0;
+	f->has_start = false;
 	f->has_end = false;
 	f->keywords = NIL;
 	if (f->options == NULL)
@@ -98,7 +98,10 @@ FeedReadOptions(FeedDef *f)
 						 errmsg("option %s must be a timestamp string", key)));
 			t = FeedTextTime(key, pnstrdup(v.val.string.val, v.val.string.len));
 			if (key[0] == 's')
+			{
 				f->start = t;
+				f->has_start = true;
+			}
 			else
 			{
 				f->end = t;
@@ -165,7 +168,7 @@ FeedReadOptions(FeedDef *f)
 					 errhint(f->format == FEED_RSS ? "News feeds take keywords."
 							 : "Price feeds take start, end and page_size.")));
 	}
-	if (f->has_end && f->start != 0 && f->end <= f->start)
+	if (f->has_end && f->has_start && f->end <= f->start)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option end must be after start")));
@@ -277,7 +280,7 @@ FeedLoad(const char *name, bool for_update)
 		MemoryContextSwitchTo(spicxt);
 	}
 	SPI_finish();
-	if (f->start == 0)
+	if (!f->has_start)
 		f->start = GetCurrentTimestamp() - (int64) f->page_size * f->bar_usecs;
 	return f;
 }
