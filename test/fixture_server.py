@@ -22,7 +22,7 @@ path only, then normal).  Faults:
   overlap    each page starts 5 bars before the requested start
   dup        every bar appears twice in each page
   auth       401 unless the X-MBX-APIKEY header is "fixture-key"
-Binance symbol GEN (bench): 1,000,000 generated hourly bars from 2000-01-01.
+Binance symbol GEN (bench): 1,000,000 generated one-minute bars from 2000-01-01.
 Standard library only; 127.0.0.1 only.
 """
 import csv
@@ -62,13 +62,16 @@ GEN_START = int((dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc) - EPOCH).total_
 GEN_N = 1000000
 
 
+GEN_STEP = 60
+
+
 def gen_rows(first, n):
-    """Bench series: bar i copies btc bar i mod len(btc), at 2000-01-01 + i hours."""
+    """Bench series: bar i copies btc bar i mod len(btc), at 2000-01-01 + i minutes."""
     src = SERIES["btc"]
     out = []
     for i in range(first, min(first + n, GEN_N)):
         r = src[i % len(src)]
-        out.append((GEN_START + i * HOUR,) + r[1:])
+        out.append((GEN_START + i * GEN_STEP,) + r[1:])
     return out
 
 
@@ -77,7 +80,7 @@ def rows_from(sym, start_s, n, faults):
     if "overlap" in faults:
         start_s -= 5 * HOUR
     if sym == "gen":
-        first = max(0, -(-(start_s - GEN_START) // HOUR))
+        first = max(0, -(-(start_s - GEN_START) // GEN_STEP))
         return gen_rows(first, n)
     rows = SERIES.get(sym, [])
     lo, hi = 0, len(rows)
@@ -109,15 +112,28 @@ def sym_of(name):
     return PAIRS.get(name.lower(), name.lower())
 
 
+GEN_CACHE = {}     # (start_ms, limit) -> body: the bench re-reads the same pages
+
+
 def binance(path, q, faults):
     sym = sym_of(q.get("symbol", ["BTCUSDT"])[0])
     start_ms = int(q.get("startTime", ["0"])[0])
     limit = min(int(q.get("limit", ["500"])[0]), 1000 if sym != "gen" else 100000)
+    if sym == "gen" and not faults:
+        key = (start_ms, limit)
+        if key not in GEN_CACHE:
+            GEN_CACHE[key] = binance_body(sym, start_ms, limit, faults)
+        return GEN_CACHE[key]
+    return binance_body(sym, start_ms, limit, faults)
+
+
+def binance_body(sym, start_ms, limit, faults):
     rows = rows_from(sym, -(-start_ms // 1000), limit, faults)
     parts = []
     for r in rows:
         parts.append('[%d,"%s","%s","%s","%s","%s",%d,"0",1,"0","0","0"]'
-                     % (r[0] * 1000, r[1], r[2], r[3], r[4], r[5], (r[0] + HOUR) * 1000 - 1))
+                     % (r[0] * 1000, r[1], r[2], r[3], r[4], r[5],
+                        (r[0] + (GEN_STEP if sym == "gen" else HOUR)) * 1000 - 1))
     return "[" + ",".join(parts) + "]"
 
 
@@ -195,6 +211,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def send(self, code, body, ctype="application/json", headers=(), length=None):
         data = body.encode() if isinstance(body, str) else body
+        if code == 200 and length is None:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                             % (ctype.encode(), len(data)) + data)
+            return
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data) if length is None else length))
