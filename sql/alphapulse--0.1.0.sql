@@ -856,6 +856,24 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ap_ingest(text) IS
 'Queue a feed for the background worker and return the queue id at once; the worker is woken when this transaction commits and runs the feed until caught up, from its cursor. Needs alphapulse in shared_preload_libraries, and works in the database named by alphapulse.database.';
 
+CREATE FUNCTION ap_feed_parse(format text, body text, options jsonb DEFAULT '{}'::jsonb,
+							  bar interval DEFAULT '1 hour'::interval,
+							  now timestamptz DEFAULT pg_catalog.now())
+RETURNS TABLE (ts timestamptz, open numeric, high numeric, low numeric, close numeric,
+			   volume numeric, closed boolean)
+AS 'MODULE_PATHNAME', 'ap_feed_parse'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION ap_feed_parse(text, text, jsonb, interval, timestamptz) IS
+'The bars a price-feed response body would land, without network or tables (for checking a feed''s output). Prices and volumes are numeric_in of the response text; closed says whether the bar had ended at now (binance: closeTime < now; kraken: every entry but the last; others: ts + bar <= now). Errors are those a run would log.';
+
+CREATE FUNCTION ap_feed_parse_news(body text, options jsonb DEFAULT '{}'::jsonb)
+RETURNS TABLE (guid text, title text, link text, published timestamptz, summary text,
+			   source text, symbols text[])
+AS 'MODULE_PATHNAME', 'ap_feed_parse_news'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION ap_feed_parse_news(text, jsonb) IS
+'The items an RSS 2.0 or Atom body would land, without network or tables; options may hold keywords {"word": "symbol"}. DTDs are refused; no entity is expanded and nothing is fetched.';
+
 -- pg_cron is optional: looked up when called, not when the extension is created.
 CREATE FUNCTION ap_schedule_feed(feed text, schedule text)
 RETURNS bigint
@@ -890,6 +908,10 @@ GRANT EXECUTE ON FUNCTION ap_remove_feed(text) TO alphapulse_admin;
 GRANT EXECUTE ON FUNCTION ap_ingest_now(text) TO alphapulse_writer;
 GRANT EXECUTE ON FUNCTION ap_ingest(text) TO alphapulse_writer;
 GRANT EXECUTE ON FUNCTION ap_schedule_feed(text, text) TO alphapulse_admin;
+REVOKE ALL ON FUNCTION ap_feed_parse(text, text, jsonb, interval, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_feed_parse_news(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ap_feed_parse(text, text, jsonb, interval, timestamptz) TO alphapulse_reader;
+GRANT EXECUTE ON FUNCTION ap_feed_parse_news(text, jsonb) TO alphapulse_reader;
 
 GRANT SELECT ON alphapulse.feeds, alphapulse.feed_runs, alphapulse.feed_queue, alphapulse.news, alphapulse.feed_status TO alphapulse_reader;
 GRANT UPDATE (options, url) ON alphapulse.feeds TO alphapulse_admin;

@@ -95,6 +95,7 @@ typedef struct FeedBars
 	Datum	   *low;
 	Datum	   *close;
 	Datum	   *volume;
+	bool	   *closed;
 	int			nclosed;		/* bars known to be closed */
 	TimestampTz last_closed;	/* max ts of the closed bars */
 	int			nraw;			/* entries in the response, kept or not */
@@ -121,6 +122,7 @@ extern void FeedParseNews(FeedDef *f, const char *body, size_t len, FeedNews *ou
 /* feed_run.c */
 extern bool FeedSymbolValid(const char *s);
 extern void FeedCheckOptions(FeedFormat format, Jsonb *options);
+extern void FeedDefForParse(FeedDef *f, FeedFormat format, Jsonb *options, int64 bar_usecs);
 extern FeedDef *FeedLoad(const char *name, bool for_update);
 extern char *FeedNextUrl(FeedDef *f, TimestampTz pos, TimestampTz now, TimestampTz *window_end);
 extern TimestampTz FeedStartPos(FeedDef *f);

@@ -146,6 +146,7 @@ FeedBarsGrow(FeedBars *b)
 		b->low = palloc(sizeof(Datum) * b->cap);
 		b->close = palloc(sizeof(Datum) * b->cap);
 		b->volume = palloc(sizeof(Datum) * b->cap);
+		b->closed = palloc(sizeof(bool) * b->cap);
 	}
 	else
 	{
@@ -155,6 +156,7 @@ FeedBarsGrow(FeedBars *b)
 		b->low = repalloc(b->low, sizeof(Datum) * b->cap);
 		b->close = repalloc(b->close, sizeof(Datum) * b->cap);
 		b->volume = repalloc(b->volume, sizeof(Datum) * b->cap);
+		b->closed = repalloc(b->closed, sizeof(bool) * b->cap);
 	}
 }
 
@@ -172,6 +174,7 @@ FeedAddBar(FeedDef *f, FeedBars *b, TimestampTz ts, Datum o, Datum h, Datum l,
 	b->low[b->n] = l;
 	b->close[b->n] = c;
 	b->volume[b->n] = v;
+	b->closed[b->n] = closed;
 	b->n++;
 	if (closed)
 	{

@@ -200,6 +200,18 @@ FeedCheckOptions(FeedFormat format, Jsonb *options)
 	FeedReadOptions(&f);
 }
 
+/* A feed definition with just what the parsers need (ap_feed_parse). */
+void
+FeedDefForParse(FeedDef *f, FeedFormat format, Jsonb *options, int64 bar_usecs)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = "ap_feed_parse";
+	f->format = format;
+	f->options = options;
+	f->bar_usecs = bar_usecs;
+	FeedReadOptions(f);
+}
+
 static int64
 FeedIntervalUsecs(Interval *iv)
 {

@@ -1,6 +1,7 @@
 /*
- * feed_sql.c - SQL-callable feed functions: ap_add_feed, ap_remove_feed and
- * ap_ingest_now (a whole run in this backend, for scripts and tests).
+ * feed_sql.c - SQL-callable feed functions: ap_add_feed, ap_remove_feed,
+ * ap_ingest_now (a whole run in this backend, for scripts and tests), and the
+ * network-free parsers ap_feed_parse / ap_feed_parse_news.
  */
 #include "postgres.h"
 
@@ -14,6 +15,7 @@
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "feed.h"
 
@@ -283,4 +285,81 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 	else
 		nulls[3] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(ap_feed_parse);
+PG_FUNCTION_INFO_V1(ap_feed_parse_news);
+
+/* The bars a response body would land, without the network or the tables. */
+Datum
+ap_feed_parse(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	FeedFormat	fmt = FeedFormatFromName(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Jsonb	   *options = PG_GETARG_JSONB_P(2);
+	Interval   *bar = PG_GETARG_INTERVAL_P(3);
+	TimestampTz now = PG_GETARG_TIMESTAMPTZ(4);
+	FeedDef		f;
+	FeedBars	b;
+	int			i;
+
+	if (fmt == FEED_RSS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rss is parsed by ap_feed_parse_news")));
+	FeedDefForParse(&f, fmt, options,
+					bar->time + (int64) bar->day * USECS_PER_DAY +
+					(int64) bar->month * DAYS_PER_MONTH * USECS_PER_DAY);
+	InitMaterializedSRF(fcinfo, 0);
+	FeedParseBars(&f, body, strlen(body), now, &b);
+	for (i = 0; i < b.n; i++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+
+		values[0] = TimestampTzGetDatum(b.ts[i]);
+		values[1] = b.open[i];
+		values[2] = b.high[i];
+		values[3] = b.low[i];
+		values[4] = b.close[i];
+		values[5] = b.volume[i];
+		values[6] = BoolGetDatum(b.closed[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* The items an RSS 2.0 or Atom body would land, without the network or the tables. */
+Datum
+ap_feed_parse_news(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *options = PG_GETARG_JSONB_P(1);
+	FeedDef		f;
+	FeedNews	n;
+	int			i;
+
+	FeedDefForParse(&f, FEED_RSS, options, USECS_PER_HOUR);
+	InitMaterializedSRF(fcinfo, 0);
+	FeedParseNews(&f, body, strlen(body), &n);
+	for (i = 0; i < n.n; i++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+
+#define FEED_TEXT_COL(k, s) do { if (s) values[k] = CStringGetTextDatum(s); else nulls[k] = true; } while (0)
+		FEED_TEXT_COL(0, n.guid[i]);
+		FEED_TEXT_COL(1, n.title[i]);
+		FEED_TEXT_COL(2, n.link[i]);
+		FEED_TEXT_COL(4, n.summary[i]);
+		FEED_TEXT_COL(5, n.source);
+#undef FEED_TEXT_COL
+		values[3] = TimestampTzGetDatum(n.published[i]);
+		nulls[3] = n.published_null[i];
+		values[6] = n.symbols[i];
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
