@@ -127,7 +127,7 @@ FeedRegisterWorker(void)
 	memset(&bgw, 0, sizeof(bgw));
 	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = 1;
+	bgw.bgw_restart_time = 5;	/* a crash or an unreachable database never spins */
 	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "alphapulse");
 	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "FeedWorkerMain");
 	snprintf(bgw.bgw_name, BGW_MAXLEN, "alphapulse feed worker");

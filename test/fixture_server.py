@@ -291,8 +291,9 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def main():
+    """usage: fixture_server.py PORT [BARS_CSV]  (default test/fixtures/feed_bars.csv)"""
     port = int(sys.argv[1])
-    load(os.path.join(HERE, "fixtures", "feed_bars.csv"))
+    load(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "fixtures", "feed_bars.csv"))
     srv = Server(("127.0.0.1", port), Handler)
     print("fixture server on 127.0.0.1:%d" % port, flush=True)
     srv.serve_forever()
