@@ -244,9 +244,13 @@ FeedTimerCallback(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- transactions ---- */
 
+static MemoryContext feed_begin_cxt = NULL;
+
+/* A short transaction; FeedCommit returns to the memory context we had. */
 static void
 FeedBegin(void)
 {
+	feed_begin_cxt = CurrentMemoryContext;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -257,6 +261,7 @@ FeedCommit(void)
 {
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	MemoryContextSwitchTo(feed_begin_cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
@@ -532,6 +537,7 @@ FeedTransferDoneSafe(FeedJob *job, CURLcode code)
 		EmitErrorReport();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		MemoryContextSwitchTo(old);
 		if (job->req)
 		{
 			curl_multi_remove_handle(feed_multi, FeedRequestEasy(job->req));
@@ -564,6 +570,7 @@ FeedWorkerMain(Datum arg)
 {
 	bool		need_claim = true;
 	TimestampTz next_due = 0;
+	MemoryContext loopcxt;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -582,6 +589,7 @@ FeedWorkerMain(Datum arg)
 	curl_multi_setopt(feed_multi, CURLMOPT_SOCKETFUNCTION, FeedSocketCallback);
 	curl_multi_setopt(feed_multi, CURLMOPT_TIMERFUNCTION, FeedTimerCallback);
 	ereport(LOG, (errmsg("alphapulse feed worker started in database \"%s\"", feed_database)));
+	loopcxt = AllocSetContextCreate(TopMemoryContext, "feed worker loop", ALLOCSET_DEFAULT_SIZES);
 
 	while (!ShutdownRequestPending)
 	{
@@ -595,6 +603,9 @@ FeedWorkerMain(Datum arg)
 		int			left;
 		ListCell   *lc;
 
+		/* whatever one pass allocates outside jobs and transactions */
+		MemoryContextSwitchTo(loopcxt);
+		MemoryContextReset(loopcxt);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
