@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/feeds.sh - ingest ROWS one-minute candles (1,000 per page) from the
 # local fixture server and print rows/s for: COPY of the same rows from a CSV
-# file (the floor), ap_ingest_now (in the backend), and a /usr/bin/python3
+# file (the floor), ap_ingest_now (in the backend), ap_ingest (the background
+# worker, timed until its queue is empty), and a /usr/bin/python3
 # urllib + psycopg2 loop inserting the same pages.  Medians of RUNS runs.
 #   PGBIN (default /usr/lib/postgresql/15/bin), ROWS (1000000), RUNS (3),
 #   FEEDS_PG_PORT (54373), FEEDS_HTTP_PORT (54374)
@@ -70,6 +71,12 @@ for run in $(seq "$RUNS"); do
 	[ "$r" = "$ROWS" ] || { echo "ap_ingest_now landed $r rows" >&2; exit 1; }
 
 	reset; t0=$(secs)
+	q "SELECT ap_ingest('bench')" >/dev/null
+	until [ "$(q "SELECT count(*) FROM alphapulse.feed_queue")" = 0 ]; do sleep 0.05; done
+	T[worker]+="$(echo "$(secs) - $t0" | bc) "
+	n=$(q "SELECT count(*) FROM alphapulse.bars"); [ "$n" = "$ROWS" ] || { echo "the worker landed $n rows" >&2; exit 1; }
+
+	reset; t0=$(secs)
 	r=$(/usr/bin/python3 "$TOP/bench/feeds_python_loop.py" "$URL" 946684800000 $((946684800000 + ROWS * 60000)) 1000 \
 		"host=127.0.0.1 port=$PGP user=postgres dbname=postgres" gen)
 	T[py]+="$(echo "$(secs) - $t0" | bc) "
@@ -80,9 +87,11 @@ PYROWS=$ROWS
 mc=$(echo ${T[copy]} | tr ' ' '\n' | median)
 ma=$(echo ${T[ap]} | tr ' ' '\n' | median)
 mp=$(echo ${T[py]} | tr ' ' '\n' | median)
+mw=$(echo ${T[worker]} | tr ' ' '\n' | median)
 printf 'feeds bench: %d one-minute candles, 1000 per page, median of %d runs\n' "$ROWS" "$RUNS"
 printf '  %-34s %8.2f s  %10.0f rows/s\n' "COPY from a CSV file (floor)" "$mc" "$(echo "$ROWS / $mc" | bc -l)"
 printf '  %-34s %8.2f s  %10.0f rows/s\n' "ap_ingest_now (fixture HTTP)" "$ma" "$(echo "$ROWS / $ma" | bc -l)"
+printf '  %-34s %8.2f s  %10.0f rows/s\n' "ap_ingest (background worker)" "$mw" "$(echo "$ROWS / $mw" | bc -l)"
 printf '  %-34s %8.2f s  %10.0f rows/s\n' "python urllib+psycopg2 loop" "$mp" "$(echo "$PYROWS / $mp" | bc -l)"
 printf '  ap_ingest_now / COPY time: %.2fx   python loop / ap_ingest_now rows/s: %.2fx\n' \
 	"$(echo "$ma / $mc" | bc -l)" "$(echo "($ROWS / $ma) / ($PYROWS / $mp)" | bc -l)"
