@@ -74,6 +74,7 @@ typedef struct FeedJob
 	char	   *blocked;		/* why the URL may not be fetched, else NULL */
 	FeedRequest *req;
 	bool		finished;
+	bool		dequeued;		/* its queue rows are gone (in a committed or pending txn) */
 } FeedJob;
 
 /* A socket curl asked us to watch. */
@@ -289,6 +290,7 @@ FeedDequeue(FeedJob *job)
 		elog(ERROR, "could not dequeue a feed");
 	SPI_finish();
 	job->finished = true;
+	job->dequeued = true;
 }
 
 /* Start a transfer, unless the allow list (as of now) forbids the URL. */
@@ -474,6 +476,10 @@ FeedTransferDone(FeedJob *job, CURLcode code)
 		}
 	}
 
+	/* the page's redirect chain is over: the next request starts afresh */
+	job->hops = 0;
+	job->fetch_url = NULL;
+	job->headers = job->def->headers;
 	FeedBegin();
 	pgstat_report_activity(STATE_RUNNING, job->name);
 	if (res.error)
@@ -513,15 +519,47 @@ FeedTransferDone(FeedJob *job, CURLcode code)
 	MemoryContextSwitchTo(old);
 	if (!job->finished && job->retry_at == 0 && job->blocked == NULL)
 	{
-		job->attempt = out.ok ? 0 : job->attempt;
-		job->hops = 0;
-		job->fetch_url = NULL;
-		job->headers = job->def->headers;
+		job->attempt = 0;
 		FeedStartRequest(job, job->url);
 	}
 }
 
-/* FeedTransferDone with errors contained: the job ends, the worker goes on. */
+/* After an unexpected error, hold the feed's queue rows back a minute (best effort). */
+static void
+FeedHoldBack(const char *name)
+{
+	MemoryContext old = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1];
+
+		FeedBegin();
+		args[0] = CStringGetTextDatum(name);
+		SPI_connect();
+		SPI_execute_with_args("UPDATE alphapulse.feed_queue SET not_before = pg_catalog.now()"
+							  " OPERATOR(pg_catalog.+) '1 minute'::pg_catalog.interval"
+							  " WHERE feed OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, false, 0);
+		SPI_finish();
+		FeedCommit();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(old);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * FeedTransferDone with errors contained: the job ends, its queue rows wait
+ * a minute (so a persistent error cannot spin), and the worker goes on.
+ */
 static void
 FeedTransferDoneSafe(FeedJob *job, CURLcode code)
 {
@@ -545,8 +583,11 @@ FeedTransferDoneSafe(FeedJob *job, CURLcode code)
 			job->req = NULL;
 		}
 		job->finished = true;
+		job->dequeued = false;	/* the aborted transaction took any dequeue with it */
 	}
 	PG_END_TRY();
+	if (job->finished && !job->dequeued)
+		FeedHoldBack(job->name);
 }
 
 static void

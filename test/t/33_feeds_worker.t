@@ -55,6 +55,18 @@ is "$(q "SELECT message FROM alphapulse.feed_runs WHERE feed = 'w_rss' ORDER BY 
 q "ALTER SYSTEM RESET alphapulse.allowed_hosts" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
 
+# a feed removed while the worker is running it: the run ends, the worker goes on
+q "SELECT ap_add_feed('w_gone', 'price', 'binance', '$HTTP/delay/binance/api/v3/klines?symbol=ETHUSDT', 'eth', '{\"start\": \"2021-01-01\", \"page_size\": 100}')" >/dev/null
+pid=$(worker_pid)
+q "SELECT ap_ingest('w_gone')" >/dev/null
+wait_for 20 "SELECT count(*) > 0 FROM alphapulse.feed_runs WHERE feed = 'w_gone'"
+q "SELECT ap_remove_feed('w_gone')" >/dev/null
+sleep 1
+is "$(worker_pid)" "$pid" "removing a feed mid-run does not kill the worker"
+q "SELECT ap_ingest('w_rss')" >/dev/null
+wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+ok $? "and it takes new work"
+
 # SIGTERM: clean exit, then restarted
 old=$(worker_pid)
 kill -TERM "$old"
