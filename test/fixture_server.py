@@ -22,10 +22,13 @@ path only, then normal).  Faults:
   overlap    each page starts 5 bars before the requested start
   dup        every bar appears twice in each page
   auth       401 unless the X-MBX-APIKEY header is "fixture-key"
+  forming    binance: the last page ends with a still-forming candle (closeTime
+             an hour from now) whose close moves up by 1 on every request
 Binance symbol GEN (bench): 1,000,000 generated one-minute bars from 2000-01-01.
 Standard library only; 127.0.0.1 only.
 """
 import csv
+from decimal import Decimal
 import datetime as dt
 import http.server
 import json
@@ -127,13 +130,27 @@ def binance(path, q, faults):
     return binance_body(sym, start_ms, limit, faults)
 
 
+FORMING_CALLS = [0]
+
+
 def binance_body(sym, start_ms, limit, faults):
     rows = rows_from(sym, -(-start_ms // 1000), limit, faults)
+    if "forming" in faults and len(rows) < limit and SERIES.get(sym):
+        last = SERIES[sym][-1]
+        with LOCK:
+            FORMING_CALLS[0] += 1
+            n = FORMING_CALLS[0]
+        base = Decimal(last[4])
+        close = base + n
+        rows = rows + [(last[0] + HOUR, last[4], str(close + 1), str(base - 1), str(close), "1.5000")]
+        open_until = int(time.time() + 3600) * 1000
     parts = []
     for r in rows:
         parts.append('[%d,"%s","%s","%s","%s","%s",%d,"0",1,"0","0","0"]'
                      % (r[0] * 1000, r[1], r[2], r[3], r[4], r[5],
                         (r[0] + (GEN_STEP if sym == "gen" else HOUR)) * 1000 - 1))
+    if "forming" in faults and len(rows) and SERIES.get(sym) and rows[-1][0] > SERIES[sym][-1][0]:
+        parts[-1] = parts[-1].replace(",%d," % ((rows[-1][0] + HOUR) * 1000 - 1), ",%d," % open_until, 1)
     return "[" + ",".join(parts) + "]"
 
 

@@ -44,6 +44,16 @@ got=$(q "SELECT rows_landed FROM ap_ingest_now('f_ovl')")
 is "$got" 1 "a re-fetched bar that changed is updated (one row)"
 is "$(bars_diff btc)" 0 "and equals the fixture again"
 
+# binance's still-forming candle: landed, not past the cursor, updated when re-read
+q "DELETE FROM alphapulse.bars" >/dev/null
+q "SELECT ap_add_feed('f_form', 'price', 'binance', '$HTTP/forming/binance/api/v3/klines?symbol=BTCUSDT', 'btc', '{\"start\": \"2021-12-31\"}')" >/dev/null
+is "$(q "SELECT rows_landed || ' ' || ok FROM ap_ingest_now('f_form')")" "25 true" "forming candle: 24 closed bars and the open one landed"
+is "$(q "SELECT cursor_ts FROM alphapulse.feeds WHERE name = 'f_form'")" "2021-12-31 23:00:00+00" "the cursor stays at the last closed bar"
+c1=$(q "SELECT close FROM alphapulse.bars WHERE ts = '2022-01-01 00:00Z'")
+is "$(q "SELECT rows_landed FROM ap_ingest_now('f_form')")" 1 "the next run re-reads the open candle and updates it"
+is "$(q "SELECT count(*) || ' ' || max(close - $c1)::int FROM alphapulse.bars WHERE ts = '2022-01-01 00:00Z'")" "1 1" "one row for it, with the new close"
+is "$(q "SELECT count(*) FROM alphapulse.bars")" 25 "nothing duplicated"
+
 # news: RSS 2.0 and Atom, de-duplicated by guid, symbols by keyword map
 kw='{"keywords": {"bitcoin": "btc", "btc": "btc", "ethereum": "eth", "eth": "eth", "ether": "eth"}}'
 q "SELECT ap_add_feed('n_rss', 'news', 'rss', '$HTTP/ok/news/rss.xml', NULL, '$kw')" >/dev/null
