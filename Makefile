@@ -19,15 +19,16 @@ REGRESS = $(sort $(basename $(notdir $(filter-out sql/alphapulse--%,$(wildcard s
 # build for JIT does not get -Werror.  PostgreSQL 15 headers trip
 # -Wunused-parameter (inline functions and PG_FUNCTION_ARGS); nothing else
 # in -Wextra fires on them (checked against the common server headers).
-PG_CPPFLAGS = -Isrc
+PG_CPPFLAGS = -Isrc -I/usr/include/libxml2
 PG_CFLAGS = -std=gnu99 -fno-math-errno -Wall -Wextra -Werror -Wno-unused-parameter
-SHLIB_LINK = -lm -lxgboost
+SHLIB_LINK = -lm -lxgboost -lcurl -lxml2
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+src/alphapulse.o $(patsubst %.c,%.o,$(wildcard src/feed_*.c)): src/feed.h
 else
 # Fresh machine: only the script-driven targets below work until deps are in.
 all install installcheck:

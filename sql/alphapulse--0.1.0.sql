@@ -1126,3 +1126,192 @@ SELECT pg_catalog.pg_extension_config_dump('alphapulse.models', '');
 SELECT pg_catalog.pg_extension_config_dump('alphapulse.models_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('alphapulse.signals', '');
 -- END models
+-- BEGIN feeds
+-- HTTP feeds: definitions, their secrets, the run log, news, and the
+-- functions that fetch.  Network functions are revoked from PUBLIC.
+
+CREATE TABLE alphapulse.feeds (
+	name			text PRIMARY KEY
+					CONSTRAINT feeds_name_format CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'::text),
+	kind			text NOT NULL
+					CONSTRAINT feeds_kind CHECK (kind = ANY (ARRAY['price'::text, 'news'::text])),
+	format			text NOT NULL
+					CONSTRAINT feeds_format CHECK (format = ANY (ARRAY['binance'::text, 'coinbase'::text,
+						'kraken'::text, 'coingecko'::text, 'yahoo'::text, 'rss'::text])),
+	url				text NOT NULL,
+	symbol			text REFERENCES alphapulse.assets (symbol) ON UPDATE CASCADE ON DELETE CASCADE,
+	options			jsonb NOT NULL DEFAULT '{}'::jsonb,
+	cursor_ts		timestamptz,
+	last_success	timestamptz,
+	last_error_at	timestamptz,
+	last_error		text,
+	consecutive_failures integer NOT NULL DEFAULT 0,
+	rows_landed		bigint NOT NULL DEFAULT 0,
+	created			timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT feeds_kind_fits_format CHECK ((kind = 'news'::text) = (format = 'rss'::text)),
+	CONSTRAINT feeds_price_has_symbol CHECK (kind = 'news'::text OR symbol IS NOT NULL)
+);
+COMMENT ON TABLE alphapulse.feeds IS 'HTTP feeds (add with ap_add_feed) and their progress: the cursor and status counters';
+COMMENT ON COLUMN alphapulse.feeds.format IS 'binance, coinbase, kraken, coingecko, yahoo (bars) or rss (RSS 2.0 and Atom news)';
+COMMENT ON COLUMN alphapulse.feeds.url IS 'Base URL; paging parameters (startTime/limit, start/end/granularity, since, from/to, period1/period2) are appended';
+COMMENT ON COLUMN alphapulse.feeds.options IS 'start, end (timestamps: first bar wanted, first bar not wanted), page_size (bars per request); rss: keywords {"word": "symbol"}';
+COMMENT ON COLUMN alphapulse.feeds.cursor_ts IS 'Start of the last closed bar landed (news: newest item published); moves in the same transaction as the rows';
+COMMENT ON COLUMN alphapulse.feeds.consecutive_failures IS 'Failed attempts since the last successful one';
+COMMENT ON COLUMN alphapulse.feeds.rows_landed IS 'Rows inserted or changed by this feed, all time';
+
+-- API keys: sent as HTTP headers, readable by admins only.
+CREATE TABLE alphapulse.feed_secrets (
+	feed		text PRIMARY KEY REFERENCES alphapulse.feeds (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	headers		jsonb NOT NULL
+				CONSTRAINT feed_secrets_headers_object CHECK (pg_catalog.jsonb_typeof(headers) = 'object'::text)
+);
+COMMENT ON TABLE alphapulse.feed_secrets IS 'HTTP headers (e.g. {"X-MBX-APIKEY": "..."}) sent with a feed''s requests, only to its own host; admins only';
+
+CREATE TABLE alphapulse.feed_runs (
+	id			bigserial PRIMARY KEY,
+	feed		text NOT NULL REFERENCES alphapulse.feeds (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	started		timestamptz NOT NULL,
+	finished	timestamptz NOT NULL,
+	url			text NOT NULL,
+	http_status	integer,
+	rows_landed	bigint NOT NULL,
+	message		text,
+	via			text NOT NULL CONSTRAINT feed_runs_via CHECK (via = ANY (ARRAY['now'::text, 'worker'::text]))
+);
+CREATE INDEX feed_runs_feed_id ON alphapulse.feed_runs (feed, id);
+COMMENT ON TABLE alphapulse.feed_runs IS 'One row per HTTP attempt: status, rows landed, and the error message (NULL when it succeeded)';
+COMMENT ON COLUMN alphapulse.feed_runs.via IS 'now: ap_ingest_now in a backend; worker: the background worker';
+
+CREATE TABLE alphapulse.news (
+	guid		text PRIMARY KEY,
+	feed		text NOT NULL,
+	title		text,
+	link		text,
+	published	timestamptz,
+	summary		text,
+	source		text,
+	symbols		text[] NOT NULL DEFAULT '{}'::text[],
+	fetched		timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX news_published ON alphapulse.news (published);
+COMMENT ON TABLE alphapulse.news IS 'News items from RSS 2.0 / Atom feeds, de-duplicated by guid (Atom id; link or title when absent)';
+COMMENT ON COLUMN alphapulse.news.symbols IS 'Symbols the item mentions (feed keyword map, whole words in title and summary, case-insensitive), plus the feed''s own symbol';
+COMMENT ON COLUMN alphapulse.news.source IS 'Title of the channel or feed the item came from';
+
+-- Work for the background worker: ap_ingest adds a row and wakes the worker
+-- at commit; the worker deletes the row with the feed's last page.
+CREATE TABLE alphapulse.feed_queue (
+	id			bigserial PRIMARY KEY,
+	feed		text NOT NULL REFERENCES alphapulse.feeds (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	requested	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	not_before	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX feed_queue_feed ON alphapulse.feed_queue (feed);
+COMMENT ON TABLE alphapulse.feed_queue IS 'Feed runs waiting for or being served by the worker (rows leave when the run ends)';
+
+CREATE VIEW alphapulse.feed_status AS
+SELECT f.name, f.kind, f.format, f.symbol, f.cursor_ts, f.last_success,
+	   f.last_error_at, f.last_error, f.consecutive_failures, f.rows_landed,
+	   (SELECT pg_catalog.count(*) FROM alphapulse.feed_queue q WHERE q.feed = f.name) AS queued
+FROM alphapulse.feeds f;
+COMMENT ON VIEW alphapulse.feed_status IS 'Per feed: cursor, last success, last error, consecutive failures, rows landed, queued runs';
+
+CREATE FUNCTION ap_add_feed(name text, kind text, format text, url text,
+							symbol text DEFAULT NULL, options jsonb DEFAULT '{}'::jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'ap_add_feed'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) IS
+'Register a feed. kind price (symbol required, an existing asset) or news; format binance, coinbase, kraken, coingecko, yahoo or rss; url http(s) on a host in alphapulse.allowed_hosts; options start, end, page_size (coinbase at most 300), or keywords for rss. coingecko market_chart prices become bars with open = high = low = close and volume 0.';
+
+CREATE FUNCTION ap_remove_feed(name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'ap_remove_feed'
+LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ap_remove_feed(text) IS 'Remove a feed with its secret, run log, queued runs and pg_cron job; bars and news it landed stay.';
+
+CREATE FUNCTION ap_ingest_now(feed text, OUT requests integer, OUT rows_landed bigint,
+							  OUT ok boolean, OUT message text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'ap_ingest_now'
+LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ap_ingest_now(text) IS
+'Fetch a feed synchronously in this session, page by page until caught up (each page and the cursor land together; a bad page lands nothing). Retries 5xx, 429 (honouring Retry-After) and timeouts with exponential backoff and jitter, up to alphapulse.max_retries; a failure is returned (ok false, message) and logged in alphapulse.feed_runs, not raised.';
+
+CREATE FUNCTION ap_ingest(feed text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ap_ingest'
+LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ap_ingest(text) IS
+'Queue a feed for the background worker and return the queue id at once; the worker is woken when this transaction commits and runs the feed until caught up, from its cursor. Needs alphapulse in shared_preload_libraries, and works in the database named by alphapulse.database.';
+
+CREATE FUNCTION ap_feed_parse(format text, body text, options jsonb DEFAULT '{}'::jsonb,
+							  bar interval DEFAULT '1 hour'::interval,
+							  now timestamptz DEFAULT pg_catalog.now())
+RETURNS TABLE (ts timestamptz, open numeric, high numeric, low numeric, close numeric,
+			   volume numeric, closed boolean)
+AS 'MODULE_PATHNAME', 'ap_feed_parse'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION ap_feed_parse(text, text, jsonb, interval, timestamptz) IS
+'The bars a price-feed response body would land, without network or tables (for checking a feed''s output). Prices and volumes are numeric_in of the response text; closed says whether the bar had ended at now (binance: closeTime < now; kraken: every entry but the last; others: ts + bar <= now). Errors are those a run would log.';
+
+CREATE FUNCTION ap_feed_parse_news(body text, options jsonb DEFAULT '{}'::jsonb)
+RETURNS TABLE (guid text, title text, link text, published timestamptz, summary text,
+			   source text, symbols text[])
+AS 'MODULE_PATHNAME', 'ap_feed_parse_news'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION ap_feed_parse_news(text, jsonb) IS
+'The items an RSS 2.0 or Atom body would land, without network or tables; options may hold keywords {"word": "symbol"}. DTDs are refused; no entity is expanded and nothing is fetched.';
+
+-- pg_cron is optional: looked up when called, not when the extension is created.
+CREATE FUNCTION ap_schedule_feed(feed text, schedule text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	IF NOT EXISTS (SELECT FROM alphapulse.feeds f WHERE f.name = feed) THEN
+		RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+			MESSAGE = pg_catalog.format('feed "%s" does not exist', feed);
+	END IF;
+	IF pg_catalog.to_regprocedure('cron.schedule(text,text,text)') IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+			MESSAGE = 'pg_cron is not installed in this database',
+			HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
+	END IF;
+	-- the name is a checked identifier (feeds_name_format) and is quoted as a literal
+	RETURN cron.schedule('alphapulse_feed_' || feed, schedule,
+						 pg_catalog.format('SELECT %I.ap_ingest(%L)', '@extschema@', feed));
+END
+$fn$;
+COMMENT ON FUNCTION ap_schedule_feed(text, text) IS
+'Schedule ap_ingest(feed) with pg_cron (job alphapulse_feed_<feed>, replaced if it exists) and return the cron job id; schedule is a cron expression. ap_remove_feed unschedules it.';
+
+REVOKE ALL ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_remove_feed(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_ingest_now(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_ingest(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_schedule_feed(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ap_add_feed(text, text, text, text, text, jsonb) TO alphapulse_admin;
+GRANT EXECUTE ON FUNCTION ap_remove_feed(text) TO alphapulse_admin;
+GRANT EXECUTE ON FUNCTION ap_ingest_now(text) TO alphapulse_writer;
+GRANT EXECUTE ON FUNCTION ap_ingest(text) TO alphapulse_writer;
+GRANT EXECUTE ON FUNCTION ap_schedule_feed(text, text) TO alphapulse_admin;
+REVOKE ALL ON FUNCTION ap_feed_parse(text, text, jsonb, interval, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ap_feed_parse_news(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ap_feed_parse(text, text, jsonb, interval, timestamptz) TO alphapulse_reader;
+GRANT EXECUTE ON FUNCTION ap_feed_parse_news(text, jsonb) TO alphapulse_reader;
+
+GRANT SELECT ON alphapulse.feeds, alphapulse.feed_runs, alphapulse.feed_queue, alphapulse.news, alphapulse.feed_status TO alphapulse_reader;
+GRANT UPDATE (options, url) ON alphapulse.feeds TO alphapulse_admin;
+GRANT DELETE ON alphapulse.feed_runs, alphapulse.news TO alphapulse_admin;
+GRANT ALL ON alphapulse.feed_secrets TO alphapulse_admin;
+
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.feeds', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.feed_secrets', '');
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.news', '');
+-- END feeds

@@ -7,14 +7,17 @@
 #include "fmgr.h"
 
 #include "ml_util.h"
+#include "feed.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Defines settings only; kept cheap and fork-safe (no threads, no XGBoost). */
+/* Settings and worker registration only: cheap and fork-safe when preloaded
+ * (no threads, no libcurl, no XGBoost here). */
 void
 _PG_init(void)
 {
 	MlDefineSettings();
+	FeedInit();
 }

@@ -1,0 +1,625 @@
+/*
+ * feed_run.c - what one ingestion run does, shared by ap_ingest_now and the
+ * worker: load a feed, say which URL comes next, land one response (rows and
+ * cursor together, in a subtransaction so a bad page lands nothing), and log
+ * every attempt.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/formatting.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "feed.h"
+
+static const char *const FeedFormatNames[] = {
+	"binance", "coinbase", "kraken", "coingecko", "yahoo", "rss"
+};
+
+FeedFormat
+FeedFormatFromName(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(FeedFormatNames); i++)
+		if (strcmp(name, FeedFormatNames[i]) == 0)
+			return (FeedFormat) i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown feed format \"%s\"", name),
+			 errhint("Use binance, coinbase, kraken, coingecko, yahoo or rss.")));
+	return FEED_RSS;			/* keep the compiler quiet */
+}
+
+const char *
+FeedFormatName(FeedFormat f)
+{
+	return FeedFormatNames[f];
+}
+
+static TimestampTz
+FeedTextTime(const char *key, const char *s)
+{
+	TimestampTz t = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(s),
+															ObjectIdGetDatum(InvalidOid),
+															Int32GetDatum(-1)));
+
+	if (TIMESTAMP_NOT_FINITE(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option %s must be a finite time", key)));
+	return t;
+}
+
+/* Read and check options; unknown keys and wrong types are errors. */
+static void
+FeedReadOptions(FeedDef *f)
+{
+	JsonbIterator *it;
+	JsonbValue	k,
+				v;
+	JsonbIteratorToken tok;
+
+	f->page_size = f->format == FEED_COINBASE ? Min(feed_batch_size, 300) : feed_batch_size;
+	f->has_start = false;
+	f->has_end = false;
+	f->keywords = NIL;
+	if (f->options == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(f->options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feed options must be a JSON object")));
+	it = JsonbIteratorInit(&f->options->root);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char	   *key;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(k.val.string.val, k.val.string.len);
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (strcmp(key, "start") == 0 || strcmp(key, "end") == 0)
+		{
+			TimestampTz t;
+
+			if (v.type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option %s must be a timestamp string", key)));
+			t = FeedTextTime(key, pnstrdup(v.val.string.val, v.val.string.len));
+			if (key[0] == 's')
+			{
+				f->start = t;
+				f->has_start = true;
+			}
+			else
+			{
+				f->end = t;
+				f->has_end = true;
+			}
+		}
+		else if (strcmp(key, "page_size") == 0)
+		{
+			int			n;
+
+			if (v.type != jbvNumeric)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option page_size must be a number")));
+			n = DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(v.val.numeric)));
+			if (n < 1 || n > (f->format == FEED_COINBASE ? 300 : 100000))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option page_size out of range"),
+						 errdetail("page_size was %d; it must be 1 to %d for %s.", n,
+								   f->format == FEED_COINBASE ? 300 : 100000,
+								   FeedFormatName(f->format))));
+			f->page_size = n;
+		}
+		else if (strcmp(key, "keywords") == 0 && f->format == FEED_RSS)
+		{
+			JsonbIterator *it2;
+			JsonbValue	k2,
+						v2;
+			JsonbIteratorToken t2;
+
+			if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option keywords must be an object mapping words to symbols")));
+			it2 = JsonbIteratorInit(v.val.binary.data);
+			while ((t2 = JsonbIteratorNext(&it2, &k2, true)) != WJB_DONE)
+			{
+				char	   *word;
+				char	   *sym;
+
+				if (t2 != WJB_KEY)
+					continue;
+				JsonbIteratorNext(&it2, &v2, true);
+				word = pnstrdup(k2.val.string.val, k2.val.string.len);
+				if (v2.type != jbvString)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("keyword \"%s\" must map to a symbol string", word)));
+				sym = pnstrdup(v2.val.string.val, v2.val.string.len);
+				if (!FeedSymbolValid(sym))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid symbol \"%s\" for keyword \"%s\"", sym, word),
+							 errhint("A symbol matches ^[a-z][a-z0-9_]{0,31}$.")));
+				word = str_tolower(word, strlen(word), DEFAULT_COLLATION_OID);
+				f->keywords = lappend(lappend(f->keywords, word), sym);
+			}
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown option \"%s\" for a %s feed", key, FeedFormatName(f->format)),
+					 errhint(f->format == FEED_RSS ? "News feeds take keywords."
+							 : "Price feeds take start, end and page_size.")));
+	}
+	if (f->has_end && f->has_start && f->end <= f->start)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option end must be after start")));
+}
+
+/* Whether s is a valid symbol (the assets CHECK, checked early for a clear error). */
+bool
+FeedSymbolValid(const char *s)
+{
+	int			i;
+
+	if (s == NULL || !(s[0] >= 'a' && s[0] <= 'z'))
+		return false;
+	for (i = 1; s[i]; i++)
+		if (i > 31 || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* Check options for ap_add_feed without loading anything. */
+void
+FeedCheckOptions(FeedFormat format, Jsonb *options)
+{
+	FeedDef		f;
+
+	memset(&f, 0, sizeof(f));
+	f.format = format;
+	f.options = options;
+	FeedReadOptions(&f);
+}
+
+/* A feed definition with just what the parsers need (ap_feed_parse). */
+void
+FeedDefForParse(FeedDef *f, FeedFormat format, Jsonb *options, int64 bar_usecs)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = "ap_feed_parse";
+	f->format = format;
+	f->options = options;
+	f->bar_usecs = bar_usecs;
+	FeedReadOptions(f);
+}
+
+static int64
+FeedIntervalUsecs(Interval *iv)
+{
+	return iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+/* Load a feed with its bar spacing and secret headers; ERROR if it does not exist. */
+FeedDef *
+FeedLoad(const char *name, bool for_update)
+{
+	FeedDef    *f = palloc0(sizeof(FeedDef));
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	Datum		d;
+
+	args[0] = CStringGetTextDatum(name);
+	SPI_connect();
+	if (SPI_execute_with_args(for_update ?
+							  "SELECT f.format, f.url, f.symbol, f.options, f.cursor_ts, a.bar_interval, s.headers"
+							  " FROM alphapulse.feeds f"
+							  " LEFT JOIN alphapulse.assets a ON a.symbol OPERATOR(pg_catalog.=) f.symbol"
+							  " LEFT JOIN alphapulse.feed_secrets s ON s.feed OPERATOR(pg_catalog.=) f.name"
+							  " WHERE f.name OPERATOR(pg_catalog.=) $1 FOR UPDATE OF f" :
+							  "SELECT f.format, f.url, f.symbol, f.options, f.cursor_ts, a.bar_interval, s.headers"
+							  " FROM alphapulse.feeds f"
+							  " LEFT JOIN alphapulse.assets a ON a.symbol OPERATOR(pg_catalog.=) f.symbol"
+							  " LEFT JOIN alphapulse.feed_secrets s ON s.feed OPERATOR(pg_catalog.=) f.name"
+							  " WHERE f.name OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read alphapulse.feeds");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("feed \"%s\" does not exist", name)));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	{
+		MemoryContext spicxt = MemoryContextSwitchTo(cxt);
+
+		f->name = pstrdup(name);
+		f->format = FeedFormatFromName(TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)));
+		f->url = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+		d = SPI_getbinval(tup, desc, 3, &isnull);
+		f->symbol = isnull ? NULL : TextDatumGetCString(d);
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		f->options = isnull ? NULL : DatumGetJsonbPCopy(d);
+		d = SPI_getbinval(tup, desc, 5, &isnull);
+		f->has_cursor = !isnull;
+		f->cursor = isnull ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, desc, 6, &isnull);
+		f->bar_usecs = isnull ? USECS_PER_HOUR : FeedIntervalUsecs(DatumGetIntervalP(d));
+		d = SPI_getbinval(tup, desc, 7, &isnull);
+		if (!isnull)
+		{
+			Jsonb	   *h = DatumGetJsonbP(d);
+			JsonbIterator *it = JsonbIteratorInit(&h->root);
+			JsonbValue	k,
+						v;
+			JsonbIteratorToken tok;
+
+			while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+			{
+				if (tok != WJB_KEY)
+					continue;
+				JsonbIteratorNext(&it, &v, true);
+				if (v.type == jbvString)
+					f->headers = lappend(f->headers,
+										 psprintf("%.*s: %.*s", k.val.string.len, k.val.string.val,
+												  v.val.string.len, v.val.string.val));
+			}
+		}
+		FeedReadOptions(f);
+		MemoryContextSwitchTo(spicxt);
+	}
+	SPI_finish();
+	if (!f->has_start)
+		f->start = GetCurrentTimestamp() - (int64) f->page_size * f->bar_usecs;
+	return f;
+}
+
+/* First bar wanted by a run: the one after the cursor, else the start option. */
+TimestampTz
+FeedStartPos(FeedDef *f)
+{
+	return f->has_cursor ? f->cursor + f->bar_usecs : f->start;
+}
+
+static int64
+FeedUnixUsecs(TimestampTz t)
+{
+	return t + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+static char *
+FeedIso(TimestampTz t)
+{
+	int64		u = FeedUnixUsecs(t) / USECS_PER_SEC;
+	time_t		tt = (time_t) u;
+	struct tm	tm;
+	char		buf[64];
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return pstrdup(buf);
+}
+
+/*
+ * URL of the request that fetches bars from pos on, or NULL when the run is
+ * caught up.  *window_end is where the next window starts (window formats).
+ */
+char *
+FeedNextUrl(FeedDef *f, TimestampTz pos, TimestampTz now, TimestampTz *window_end)
+{
+	const char *sep = strchr(f->url, '?') ? "&" : "?";
+	TimestampTz limit = (f->has_end && f->end < now) ? f->end : now;
+	int64		span = (int64) f->page_size * f->bar_usecs;
+
+	*window_end = pos + span;
+	if (f->format == FEED_RSS)
+		return pstrdup(f->url);
+	if (pos >= limit)
+		return NULL;
+	switch (f->format)
+	{
+		case FEED_BINANCE:
+			return psprintf("%s%sstartTime=" INT64_FORMAT "&limit=%d", f->url, sep,
+							FeedUnixUsecs(pos) / 1000, f->page_size);
+		case FEED_KRAKEN:
+			return psprintf("%s%ssince=" INT64_FORMAT, f->url, sep,
+							FeedUnixUsecs(pos) / USECS_PER_SEC - 1);
+		case FEED_COINBASE:
+			return psprintf("%s%sgranularity=" INT64_FORMAT "&start=%s&end=%s", f->url, sep,
+							f->bar_usecs / USECS_PER_SEC, FeedIso(pos),
+							FeedIso(pos + span - f->bar_usecs));
+		case FEED_COINGECKO:
+			return psprintf("%s%sfrom=" INT64_FORMAT "&to=" INT64_FORMAT, f->url, sep,
+							FeedUnixUsecs(pos) / USECS_PER_SEC,
+							FeedUnixUsecs(pos + span - f->bar_usecs) / USECS_PER_SEC);
+		case FEED_YAHOO:
+			return psprintf("%s%speriod1=" INT64_FORMAT "&period2=" INT64_FORMAT, f->url, sep,
+							FeedUnixUsecs(pos) / USECS_PER_SEC,
+							FeedUnixUsecs(pos + span) / USECS_PER_SEC);
+		case FEED_RSS:
+			break;
+	}
+	return NULL;
+}
+
+/* Upsert the bars of a page; returns rows inserted or changed. */
+static int64
+FeedStoreBars(FeedDef *f, FeedBars *b)
+{
+	Oid			argtypes[7] = {TEXTOID, TIMESTAMPTZARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID,
+	NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
+	Datum		args[7];
+	bool		isnull;
+	int64		rows;
+
+	if (b->n == 0)
+		return 0;
+	args[0] = CStringGetTextDatum(f->symbol);
+	args[1] = PointerGetDatum(construct_array((Datum *) b->ts, b->n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[2] = PointerGetDatum(construct_array(b->open, b->n, NUMERICOID, -1, false, TYPALIGN_INT));
+	args[3] = PointerGetDatum(construct_array(b->high, b->n, NUMERICOID, -1, false, TYPALIGN_INT));
+	args[4] = PointerGetDatum(construct_array(b->low, b->n, NUMERICOID, -1, false, TYPALIGN_INT));
+	args[5] = PointerGetDatum(construct_array(b->close, b->n, NUMERICOID, -1, false, TYPALIGN_INT));
+	args[6] = PointerGetDatum(construct_array(b->volume, b->n, NUMERICOID, -1, false, TYPALIGN_INT));
+	if (SPI_execute_with_args(
+							  "WITH page AS ("
+							  " SELECT DISTINCT ON (u.ts) u.ts, u.o, u.h, u.l, u.c, u.v"
+							  " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"
+							  " pg_catalog.unnest($6), pg_catalog.unnest($7)) WITH ORDINALITY AS u(ts, o, h, l, c, v, n)"
+							  " ORDER BY u.ts, u.n DESC),"
+							  " up AS ("
+							  " INSERT INTO alphapulse.bars AS b (symbol, ts, open, high, low, close, volume)"
+							  " SELECT $1, ts, o, h, l, c, v FROM page"
+							  " ON CONFLICT (symbol, ts) DO UPDATE SET open = excluded.open, high = excluded.high,"
+							  " low = excluded.low, close = excluded.close, volume = excluded.volume"
+							  " WHERE (b.open, b.high, b.low, b.close, b.volume) IS DISTINCT FROM"
+							  " (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume)"
+							  " RETURNING 1)"
+							  " SELECT pg_catalog.count(*) FROM up",
+							  7, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not land bars");
+	rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return rows;
+}
+
+/* Insert the items not seen before (by guid); returns how many were new. */
+static int64
+FeedStoreNews(FeedDef *f, FeedNews *news, TimestampTz *newest, bool *has_newest)
+{
+	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID,
+	TEXTOID, TEXTARRAYOID};
+	SPIPlanPtr	plan;
+	int64		rows = 0;
+	int			i;
+
+	*has_newest = false;
+	plan = SPI_prepare("INSERT INTO alphapulse.news (guid, feed, title, link, published, summary, source, symbols)"
+					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (guid) DO NOTHING",
+					   8, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the news insert");
+	for (i = 0; i < news->n; i++)
+	{
+		Datum		args[8];
+		char		nulls[8] = "        ";
+
+		CHECK_FOR_INTERRUPTS();
+		args[0] = CStringGetTextDatum(news->guid[i]);
+		args[1] = CStringGetTextDatum(f->name);
+#define FEED_TEXT_ARG(k, s) do { if (s) args[k] = CStringGetTextDatum(s); else nulls[k] = 'n'; } while (0)
+		FEED_TEXT_ARG(2, news->title[i]);
+		FEED_TEXT_ARG(3, news->link[i]);
+		FEED_TEXT_ARG(5, news->summary[i]);
+		FEED_TEXT_ARG(6, news->source);
+#undef FEED_TEXT_ARG
+		args[4] = TimestampTzGetDatum(news->published[i]);
+		if (news->published_null[i])
+			nulls[4] = 'n';
+		else if (!*has_newest || news->published[i] > *newest)
+		{
+			*newest = news->published[i];
+			*has_newest = true;
+		}
+		args[7] = news->symbols[i];
+		if (SPI_execute_plan(plan, args, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not land a news item");
+		rows += SPI_processed;
+	}
+	SPI_freeplan(plan);
+	return rows;
+}
+
+/* Parse and store one response with the cursor move; runs inside a subtransaction. */
+static void
+FeedLandInner(FeedDef *f, FeedHttpResult *res, TimestampTz now, FeedPageOutcome *out)
+{
+	TimestampTz newest = 0;
+	bool		has_newest = false;
+
+	SPI_connect();
+	if (f->format == FEED_RSS)
+	{
+		FeedNews	news;
+
+		FeedParseNews(f, res->body, res->len, &news);
+		out->rows = FeedStoreNews(f, &news, &newest, &has_newest);
+		out->nraw = news.n;
+		out->nclosed = news.n;
+	}
+	else
+	{
+		FeedBars	bars;
+
+		FeedParseBars(f, res->body, res->len, now, &bars);
+		out->rows = FeedStoreBars(f, &bars);
+		out->nraw = bars.nraw;
+		out->nclosed = bars.nclosed;
+		has_newest = bars.nclosed > 0;
+		newest = bars.last_closed;
+	}
+	if (has_newest)
+	{
+		Oid			argtypes[2] = {TEXTOID, TIMESTAMPTZOID};
+		Datum		args[2];
+
+		args[0] = CStringGetTextDatum(f->name);
+		args[1] = TimestampTzGetDatum(newest);
+		if (SPI_execute_with_args("UPDATE alphapulse.feeds SET cursor_ts = GREATEST(cursor_ts, $2)"
+								  " WHERE name OPERATOR(pg_catalog.=) $1",
+								  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not move the feed cursor");
+		out->progressed = !f->has_cursor || newest > f->cursor;
+		if (out->progressed)
+		{
+			f->cursor = newest;
+			f->has_cursor = true;
+		}
+		out->cursor = f->cursor;
+	}
+	SPI_finish();
+}
+
+/*
+ * Land a successful response: rows and cursor commit together or not at all.
+ * A bad body is caught here and described in out->message.
+ */
+void
+FeedLandResponse(FeedDef *f, FeedHttpResult *res, TimestampTz now, FeedPageOutcome *out)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	bool		had_cursor = f->has_cursor;
+	TimestampTz old_cursor = f->cursor;
+
+	memset(out, 0, sizeof(*out));
+	out->cursor = f->cursor;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		FeedLandInner(f, res, now, out);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		out->ok = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+
+		MemoryContextSwitchTo(oldcxt);
+		ed = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED || ed->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(ed);
+		out->ok = false;
+		out->rows = 0;
+		out->progressed = false;
+		f->has_cursor = had_cursor;
+		f->cursor = old_cursor;
+		out->cursor = old_cursor;
+		out->message = ed->detail ? psprintf("%s: %s", ed->message, ed->detail) : pstrdup(ed->message);
+		FreeErrorData(ed);
+	}
+	PG_END_TRY();
+}
+
+/* One row in alphapulse.feed_runs, and the feed's status counters, per attempt. */
+void
+FeedLogAttempt(const char *feed, TimestampTz started, const char *url, long status,
+			   int64 rows, const char *message, const char *via)
+{
+	Oid			argtypes[7] = {TEXTOID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT8OID, TEXTOID, TEXTOID};
+	Datum		args[7];
+	char		nulls[7] = "       ";
+
+	args[0] = CStringGetTextDatum(feed);
+	args[1] = TimestampTzGetDatum(started);
+	args[2] = CStringGetTextDatum(url ? url : "");
+	args[3] = Int32GetDatum((int32) status);
+	if (status == 0)
+		nulls[3] = 'n';
+	args[4] = Int64GetDatum(rows);
+	if (message)
+		args[5] = CStringGetTextDatum(message);
+	else
+		nulls[5] = 'n';
+	args[6] = CStringGetTextDatum(via);
+	SPI_connect();
+	if (SPI_execute_with_args("WITH r AS (INSERT INTO alphapulse.feed_runs"
+							  " (feed, started, finished, url, http_status, rows_landed, message, via)"
+							  " VALUES ($1, $2, pg_catalog.clock_timestamp(), $3, $4, $5, $6, $7))"
+							  " UPDATE alphapulse.feeds SET"
+							  " last_success = CASE WHEN $6 IS NULL THEN pg_catalog.clock_timestamp() ELSE last_success END,"
+							  " last_error_at = CASE WHEN $6 IS NULL THEN last_error_at ELSE pg_catalog.clock_timestamp() END,"
+							  " last_error = CASE WHEN $6 IS NULL THEN last_error ELSE $6 END,"
+							  " consecutive_failures = CASE WHEN $6 IS NULL THEN 0"
+							  "  ELSE consecutive_failures OPERATOR(pg_catalog.+) 1 END,"
+							  " rows_landed = rows_landed OPERATOR(pg_catalog.+) $5"
+							  " WHERE name OPERATOR(pg_catalog.=) $1",
+							  7, argtypes, args, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not log a feed attempt");
+	SPI_finish();
+}
+
+/* Delay before retry number attempt (0-based): Retry-After, else capped exponential with jitter. */
+int
+FeedBackoffMs(int attempt, int retry_after)
+{
+	double		base;
+
+	if (retry_after >= 0)
+		return retry_after * 1000;
+	base = 500.0 * (double) (1 << Min(attempt, 7));
+	base = Min(base, 60000.0);
+	/* "equal jitter": half fixed, half random, so retries spread out */
+	return (int) (base / 2 + pg_prng_double(&pg_global_prng_state) * base / 2);
+}
+
+/*
+ * After a landed page: move *pos to where the next request starts and say
+ * whether the run is caught up (window formats stop in FeedNextUrl).
+ */
+bool
+FeedAdvance(FeedDef *f, FeedPageOutcome *out, TimestampTz window_end, TimestampTz *pos)
+{
+	switch (f->format)
+	{
+		case FEED_RSS:
+			return true;
+		case FEED_BINANCE:
+		case FEED_KRAKEN:
+			*pos = f->cursor + f->bar_usecs;
+			return !out->progressed ||
+				(f->format == FEED_BINANCE && out->nraw < f->page_size);
+		default:
+			*pos = window_end;
+			return false;
+	}
+}
