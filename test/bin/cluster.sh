@@ -44,6 +44,7 @@ port = $port
 unix_socket_directories = '$dir'
 shared_preload_libraries = 'pg_cron,alphapulse'
 cron.database_name = '$db'
+alphapulse.database = '$db'
 cron.host = '127.0.0.1'
 max_worker_processes = 16
 log_line_prefix = '%m [%p] %q%u@%d '

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# make demo: build and install AlphaPulse, start the demo cluster, load the
-# synthetic sample bars and print the latest indicator values per symbol.
+# make demo: the whole pipeline on the bundled synthetic sample data.  Build
+# and install AlphaPulse, start the demo cluster, pull the sample bars through
+# the feed worker from a local fixture HTTP server (binance format), print the
+# latest indicator values, build features, train a `full` model per symbol and
+# print its out-of-time holdout metrics and the champions.
 # Safe to re-run: the extension is dropped and re-created with fresh data.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,19 +16,23 @@ test/bin/deps.sh
 make
 make install
 
-# Restart so the server preloads the library that was just installed.
-test/bin/cluster.sh stop "$dir" "$port" "$db"
+# A fresh cluster each run: it preloads the library just installed and has
+# the current settings (the feed worker's database among them).
+test/bin/cluster.sh destroy "$dir" "$port" "$db"
 test/bin/cluster.sh start "$dir" "$port" "$db"
 
-# \copy reads the CSVs client-side: the server may not be able to read this tree.
+# \copy reads the CSV client-side: the server may not be able to read this tree.
 PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 CREATE EXTENSION IF NOT EXISTS pg_cron;
 DROP EXTENSION IF EXISTS alphapulse CASCADE;
 CREATE EXTENSION alphapulse;
 \copy alphapulse.assets (symbol, description, bar_interval) FROM 'test/data/sample_assets.csv' WITH (FORMAT csv, HEADER true)
-\copy alphapulse.bars (symbol, ts, open, high, low, close, volume) FROM 'test/data/sample_bars.csv' WITH (FORMAT csv, HEADER true)
-ANALYZE alphapulse.bars;
 SQL
+
+# The bars arrive the way production data does: HTTP pages through the worker.
+echo "Pulling the sample bars through the feed worker from a local fixture server..."
+test/feeds_load_sample.sh test/data/sample_bars.csv 54328
+psql -X -q -v ON_ERROR_STOP=1 -c "ANALYZE alphapulse.bars"
 
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 SET TIME ZONE 'UTC';
@@ -56,6 +63,31 @@ FROM (SELECT symbol, ts, close,
       FROM alphapulse.bars
       WINDOW w AS (PARTITION BY symbol ORDER BY ts)) s
 ORDER BY symbol, ts DESC;
+SQL
+
+echo
+echo "Building features and training a full model per symbol (walk-forward CV, random search)..."
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+SET TIME ZONE 'UTC';
+SELECT symbol, ap_train(symbol, mode => 'full') AS model_id
+FROM alphapulse.assets ORDER BY symbol;
+
+\echo 'Out-of-time holdout metrics of each new model:'
+\x on
+SELECT m.symbol, m.id AS model_id, m.version, m.algorithm, m.stage,
+       m.holdout_from, m.holdout_to,
+       round((m.metrics->>'auc')::numeric, 4) AS auc,
+       round((m.metrics->>'accuracy')::numeric, 4) AS hit_rate,
+       round((m.metrics->>'logloss')::numeric, 4) AS logloss,
+       round((m.metrics->>'brier')::numeric, 4) AS brier,
+       round((m.metrics->>'strategy_return')::numeric, 4) AS strategy_return,
+       round((m.metrics->>'buy_hold_return')::numeric, 4) AS buy_hold_return,
+       round((m.metrics->>'sharpe')::numeric, 3) AS sharpe,
+       round((m.metrics->>'max_drawdown')::numeric, 4) AS max_drawdown
+FROM alphapulse.models m ORDER BY m.symbol, m.id;
+\x off
+\echo 'Champions:'
+SELECT symbol, model_id, version, algorithm, promoted FROM alphapulse.champions ORDER BY symbol;
 SQL
 
 cat <<EOF
