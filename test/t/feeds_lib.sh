@@ -14,6 +14,7 @@ if [ "$(id -u)" = 0 ]; then
 	STAGE=$(mktemp -d /tmp/feeds-stage.XXXXXX)
 	cp -a "$TOP/test" "$STAGE/"
 	chown -R postgres "$STAGE"
+	cd "$STAGE"
 	exec runuser -u postgres -- env PGBIN="$PGBIN" FEEDS_PG_PORT="$FEEDS_PG_PORT" \
 		FEEDS_HTTP_PORT="$FEEDS_HTTP_PORT" FEEDS_STAGE="$STAGE" \
 		bash "$STAGE/test/t/$(basename "$0")" "$@"
