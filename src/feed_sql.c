@@ -169,7 +169,7 @@ ap_remove_feed(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* Sleep ms, waking for interrupts. */
+/* Sleep at least ms, waking for interrupts. */
 static void
 FeedSleep(int ms)
 {
@@ -177,10 +177,11 @@ FeedSleep(int ms)
 
 	for (;;)
 	{
-		long		left = (long) ((until - GetCurrentTimestamp()) / 1000);
+		TimestampTz now = GetCurrentTimestamp();
+		long		left = (long) ((until - now + 999) / 1000);	/* never wake early */
 
 		CHECK_FOR_INTERRUPTS();
-		if (left <= 0)
+		if (now >= until)
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 left, PG_WAIT_EXTENSION);

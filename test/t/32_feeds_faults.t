@@ -51,7 +51,7 @@ is "$(q "SELECT cursor_ts FROM alphapulse.feeds WHERE name = 'enum'")" "2021-01-
 q "DELETE FROM alphapulse.bars" >/dev/null
 
 feed eslow slow
-like "$(q "SET alphapulse.max_retries = 0; SELECT requests || ' ' || rows_landed || ' ' || ok || ' ' || message FROM ap_ingest_now('eslow')")" "^1 0 false request timed out after 1000 ms" "slower than alphapulse.request_timeout: timed out"
+like "$(q "SET alphapulse.max_retries = 0; SET alphapulse.request_timeout = '1s'; SELECT requests || ' ' || rows_landed || ' ' || ok || ' ' || message FROM ap_ingest_now('eslow')")" "^1 0 false request timed out after 1000 ms" "slower than alphapulse.request_timeout: timed out"
 
 feed eredir redirect
 like "$(run eredir)" "^1 0 false redirect refused: host \"localhost\" is not in alphapulse.allowed_hosts" "redirect to a host not on the list: refused, not retried"

@@ -68,7 +68,7 @@ shared_preload_libraries = 'pg_cron,alphapulse'
 cron.database_name = 'postgres'
 alphapulse.database = 'postgres'
 alphapulse.allowed_hosts = '127.0.0.1'
-alphapulse.request_timeout = '1s'
+alphapulse.request_timeout = '20s'
 max_worker_processes = 16
 CONF
 	[ -n "$1" ] && printf '%s\n' "$1" >>"$DATA/postgresql.conf"
