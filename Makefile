@@ -28,7 +28,6 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
-src/alphapulse.o $(patsubst %.c,%.o,$(wildcard src/feed_*.c)): src/feed.h
 else
 # Fresh machine: only the script-driven targets below work until deps are in.
 all install installcheck:
