@@ -52,3 +52,5 @@ demo-stop:
 
 bench:
 	bench/run.sh
+	bench/feeds.sh
+	bench/models.sh

@@ -14,7 +14,14 @@ PGP=${FEEDS_PG_PORT:-54373}
 HTP=${FEEDS_HTTP_PORT:-54374}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
-	exec runuser -u postgres -- env PGBIN="$PGBIN" ROWS="$ROWS" RUNS="$RUNS" FEEDS_PG_PORT="$PGP" FEEDS_HTTP_PORT="$HTP" bash "$0" "$@"
+	# initdb refuses root; run as postgres from a copy it can read (the clone
+	# may be private to root).
+	STAGE=$(mktemp -d /tmp/feeds-bench-stage.XXXXXX)
+	cp -a "$TOP/bench" "$TOP/test" "$STAGE/"
+	chown -R postgres "$STAGE"
+	cd "$STAGE"
+	exec runuser -u postgres -- env PGBIN="$PGBIN" ROWS="$ROWS" RUNS="$RUNS" FEEDS_PG_PORT="$PGP" FEEDS_HTTP_PORT="$HTP" \
+		BENCH_STAGE="$STAGE" bash "$STAGE/bench/feeds.sh" "$@"
 fi
 W=$(mktemp -d /tmp/feeds-bench.XXXXXX)
 FIX=
@@ -22,6 +29,7 @@ cleanup() {
 	[ -f "$W/data/postmaster.pid" ] && "$PGBIN/pg_ctl" -D "$W/data" -m immediate stop >/dev/null 2>&1
 	[ -n "$FIX" ] && kill "$FIX" 2>/dev/null
 	rm -rf "$W"
+	[ -n "${BENCH_STAGE:-}" ] && rm -rf "$BENCH_STAGE"
 }
 trap cleanup EXIT
 "$PGBIN/initdb" -D "$W/data" -U postgres -A trust >/dev/null

@@ -11,7 +11,7 @@ PORT=${BENCH_PORT:-54389}
 ROWS=${ROWS:-200000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=$(mktemp -d /tmp/ap-bench-models.XXXXXX)
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd /tmp && runuser -u postgres -- "$@"); else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$DIR"
 cleanup() { as_pg "$PGBIN/pg_ctl" -D "$DIR/data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap cleanup EXIT
