@@ -3,6 +3,7 @@
 #   make demo     install deps, build, start a demo cluster, load sample data
 #   make test     install deps, build with -Werror, run pg_regress + pgTAP
 #   make bench    benchmarks (bench/run.sh)
+#   make fuzz     long libFuzzer runs of every harness (test/fuzz)
 #
 # The file parses without postgresql-server-dev-15 so that `make test` and
 # `make demo` can install it first on a fresh machine.
@@ -10,7 +11,17 @@
 MODULE_big = alphapulse
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 EXTENSION = alphapulse
-DATA = $(wildcard sql/alphapulse--*.sql)
+
+# The version comes from the control file; released scripts are never edited.
+# A release's upgrade script is the concatenation of its parts in
+# sql/src/upgrade-<version>/, and its install script is the previous install
+# script followed by that upgrade, so a fresh install and an upgrade run the
+# same statements.
+AP_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" alphapulse.control)
+AP_PREV_VERSION = 0.1.0
+UPGRADE_PARTS = $(sort $(wildcard sql/src/upgrade-$(AP_VERSION)/*.sql))
+DATA = $(filter-out $(DATA_built),$(wildcard sql/alphapulse--*.sql))
+DATA_built = sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql sql/alphapulse--$(AP_VERSION).sql
 
 # pg_regress: every sql/*.sql that is not an install/upgrade script.
 REGRESS = $(sort $(basename $(notdir $(filter-out sql/alphapulse--%,$(wildcard sql/*.sql)))))
@@ -19,7 +30,7 @@ REGRESS = $(sort $(basename $(notdir $(filter-out sql/alphapulse--%,$(wildcard s
 # build for JIT does not get -Werror.  PostgreSQL 15 headers trip
 # -Wunused-parameter (inline functions and PG_FUNCTION_ARGS); nothing else
 # in -Wextra fires on them (checked against the common server headers).
-PG_CPPFLAGS = -Isrc -I/usr/include/libxml2
+PG_CPPFLAGS = -Isrc -I/usr/include/libxml2 -DAP_VERSION='"$(AP_VERSION)"'
 PG_CFLAGS = -std=gnu99 -fno-math-errno -Wall -Wextra -Werror -Wno-unused-parameter
 SHLIB_LINK = -lm -lxgboost -lcurl -lxml2
 
@@ -36,10 +47,18 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: test demo demo-stop bench
+.PHONY: test demo demo-stop bench fuzz
 
 # PGXS does not track headers: rebuild every object when any header changes.
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*.h) alphapulse.control
+
+sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql: $(UPGRADE_PARTS) alphapulse.control
+	{ echo '-- generated from sql/src/upgrade-$(AP_VERSION)/ by make: edit the parts'; \
+	  printf '%s\n' '\echo Use "ALTER EXTENSION alphapulse UPDATE TO '"'"'$(AP_VERSION)'"'"'" to load this file. \quit'; \
+	  for f in $(UPGRADE_PARTS); do echo "-- BEGIN $$f"; cat $$f; done; } > $@
+
+sql/alphapulse--$(AP_VERSION).sql: sql/alphapulse--$(AP_PREV_VERSION).sql sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql
+	cat $^ > $@
 
 test:
 	test/bin/test.sh
@@ -49,6 +68,11 @@ demo:
 
 demo-stop:
 	test/bin/cluster.sh destroy /tmp/alphapulse-demo 54329
+
+# Long fuzzing runs (FUZZ_SECONDS per harness, default 600).
+fuzz:
+	test/bin/deps.sh
+	$(MAKE) -C test/fuzz fuzz
 
 bench:
 	bench/run.sh

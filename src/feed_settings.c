@@ -53,7 +53,7 @@ FeedInit(void)
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("alphapulse.user_agent",
 							   "User-Agent header sent to feeds.",
-							   NULL, &feed_user_agent, "alphapulse/0.1.0",
+							   NULL, &feed_user_agent, "alphapulse/" AP_VERSION,
 							   PGC_SUSET, 0, NULL, NULL, NULL);
 
 	if (process_shared_preload_libraries_in_progress)

@@ -980,7 +980,7 @@ TrainModel(FunctionCallInfo fcinfo)
 
 		memset(nulls, ' ', sizeof(nulls));
 		initStringInfo(&ver);
-		appendStringInfo(&ver, "{\"alphapulse\": \"0.1.0\", \"xgboost\": \"%s\", \"postgres\": \"%s\"}",
+		appendStringInfo(&ver, "{\"alphapulse\": \"%s\", \"xgboost\": \"%s\", \"postgres\": \"%s\"}", AP_VERSION,
 						 XgbVersion(), PG_VERSION);
 		initStringInfo(&curves);
 		appendStringInfoString(&curves, o.algo == ALGO_XGBOOST ? js_curves.data : "[]");

@@ -41,6 +41,12 @@ if [ -f test/unit/Makefile ]; then
 	if make -C test/unit check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 fi
 
+# libFuzzer harnesses (test/fuzz): a short bounded run of each over its
+# committed corpus, under ASan and UBSan, counted as one test program.
+if ls test/fuzz/fuzz_*.c >/dev/null 2>&1; then
+	if make -s -C test/fuzz check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
+
 # pgTAP: every test/*.sql in one database, run from the repo root so that
 # \copy of test/fixtures/... works.
 shopt -s nullglob

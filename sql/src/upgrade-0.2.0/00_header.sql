@@ -1,0 +1,2 @@
+-- AlphaPulse 0.1.0 -> 0.2.0.  Each part of this upgrade is one subsystem's
+-- change; the Makefile joins them in name order.
