@@ -14,7 +14,7 @@ if [[ $dir != /tmp/?* || $dir == *..* ]]; then
 	echo "cluster.sh: DIR must be a path under /tmp (got $dir)" >&2
 	exit 2
 fi
-bin=/usr/lib/postgresql/15/bin
+bin=${PGBIN:-/usr/lib/postgresql/15/bin}
 data=$dir/data
 log=$dir/log/postgresql.log
 

@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 dir=/tmp/alphapulse-demo port=54329 db=alphapulse
-export PATH=/usr/lib/postgresql/15/bin:$PATH
+export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+export PATH=$PGBIN:$PATH PG_CONFIG=$PGBIN/pg_config
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=$db
 
 test/bin/deps.sh

@@ -5,7 +5,10 @@
 # "N passed, N failed"; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export PATH=/usr/lib/postgresql/15/bin:$PATH
+# PGBIN: the PostgreSQL 15 bin directory to build against and run (default
+# the system one; test/bin/private-pg.sh makes a private copy).
+export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+export PATH=$PGBIN:$PATH PG_CONFIG=$PGBIN/pg_config
 
 test/bin/deps.sh
 make
@@ -70,7 +73,7 @@ fi
 ttests=(test/t/*.t)
 if [ ${#ttests[@]} -gt 0 ]; then
 	rc=0
-	PGBIN=/usr/lib/postgresql/15/bin prove -v "${ttests[@]}" 2>&1 | tee "$dir/prove_t.out" || rc=$?
+	prove -v "${ttests[@]}" 2>&1 | tee "$dir/prove_t.out" || rc=$?
 	bad=$(sed -nE 's|^Failed ([0-9]+)/[0-9]+ test programs.*|\1|p' "$dir/prove_t.out" 2>/dev/null || true)
 	if [ -z "$bad" ]; then
 		bad=0

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# private-pg.sh DIR: a private, relocated copy of the system PostgreSQL 15
+# install (binaries, pg_cron, pgTAP, PGXS) under DIR, so several checkouts can
+# `make install` and test at once without replacing each other's alphapulse.so.
+# Prints the PGBIN to export:  export PGBIN=$(test/bin/private-pg.sh /tmp/pg-x)
+set -euo pipefail
+dir=${1:?usage: private-pg.sh DIR}
+if [ ! -x "$dir/usr/lib/postgresql/15/bin/postgres" ]; then
+	mkdir -p "$dir/usr/lib/postgresql" "$dir/usr/share/postgresql"
+	cp -a /usr/lib/postgresql/15 "$dir/usr/lib/postgresql/"
+	cp -a /usr/share/postgresql/15 "$dir/usr/share/postgresql/"
+	chmod -R a+rX "$dir"
+fi
+echo "$dir/usr/lib/postgresql/15/bin"
