@@ -1,12 +1,21 @@
 # feeds_lib.sh - shared by the test/t/3N_*.t feed tests: TAP helpers, a
 # private cluster and the fixture HTTP server, all removed on exit.
 #   PGBIN           PostgreSQL bin dir (default /usr/lib/postgresql/15/bin)
-#   FEEDS_PG_PORT   cluster port (default 54371), FEEDS_HTTP_PORT fixture (54372)
+#   FEEDS_PG_PORT   cluster port, FEEDS_HTTP_PORT fixture (default: free ports)
 # Run as root, a test re-runs itself as postgres (initdb refuses root).
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-FEEDS_PG_PORT=${FEEDS_PG_PORT:-54371}
-FEEDS_HTTP_PORT=${FEEDS_HTTP_PORT:-54372}
+# free_port: a port nothing answers on (so parallel runs do not collide)
+free_port() {
+	local p
+	for _ in $(seq 100); do
+		p=$((55200 + RANDOM % 4000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	echo 54371
+}
+FEEDS_PG_PORT=${FEEDS_PG_PORT:-$(free_port)}
+FEEDS_HTTP_PORT=${FEEDS_HTTP_PORT:-$(free_port)}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "$(id -u)" = 0 ]; then
 	# CI runs as root in a clone the postgres user may not be able to read:
