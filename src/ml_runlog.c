@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "mb/pg_wchar.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
@@ -167,6 +168,7 @@ LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 			 TimestampTz started)
 {
 	const char *strs[6] = {symbol, feature_set, algorithm, mode, params, message};
+	int			lens[6];
 	Size		len = offsetof(FailedRun, data);
 	dsm_segment *seg;
 	FailedRun  *fr;
@@ -191,8 +193,23 @@ LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 				 errhint("The limit is alphapulse.run_log_rate.")));
 		return;
 	}
+	/*
+	 * Arguments are the caller's and may be huge: names are clipped (a 10 MB
+	 * symbol overflowed the runs index), params too long to clip as JSON are
+	 * left out, the message is clipped; all at character boundaries.
+	 */
 	for (int i = 0; i < 6; i++)
-		len += strlen(strs[i] ? strs[i] : "") + 1;
+	{
+		const char *s = strs[i] ? strs[i] : "";
+		int			n = (int) strlen(s);
+
+		if (i == 4 && n > AP_RUN_LOG_MAX_TEXT)
+			n = 0;
+		else if (n > (i < 4 ? AP_RUN_LOG_MAX_NAME : AP_RUN_LOG_MAX_TEXT))
+			n = pg_mbcliplen(s, n, i < 4 ? AP_RUN_LOG_MAX_NAME : AP_RUN_LOG_MAX_TEXT);
+		lens[i] = n;
+		len += n + 1;
+	}
 	seg = dsm_create(len, 0);
 	fr = dsm_segment_address(seg);
 	fr->dboid = MyDatabaseId;
@@ -201,11 +218,10 @@ LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 	fr->sqlstate = sqlstate;
 	for (int i = 0; i < 6; i++)
 	{
-		const char *s = strs[i] ? strs[i] : "";
-
 		fr->off[i] = pos;
-		memcpy(fr->data + pos, s, strlen(s) + 1);
-		pos += strlen(s) + 1;
+		memcpy(fr->data + pos, strs[i] ? strs[i] : "", lens[i]);
+		fr->data[pos + lens[i]] = '\0';
+		pos += lens[i] + 1;
 	}
 
 	memset(&w, 0, sizeof(w));

@@ -29,6 +29,8 @@ extern FeatureItem *ParseFeatureArray(ArrayType *arr, int *nitems);
 #define AP_RUN_LOG_RATE_DEFAULT 10
 #define AP_RUN_LOG_RATE_MAX 1000
 #define AP_RUN_LOG_BURST_SECONDS 5	/* the bucket holds this many seconds' worth */
+#define AP_RUN_LOG_MAX_NAME 64		/* bytes kept of symbol, feature set, algorithm, mode */
+#define AP_RUN_LOG_MAX_TEXT 8192	/* bytes kept of the message; longer params are left out */
 extern int	ap_run_log_rate;
 extern void RunLogInit(void);
 
