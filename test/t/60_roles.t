@@ -28,6 +28,8 @@ done
 # drop the roles' objects and grants before the roles themselves
 on_exit "psql -X -q -d $db -c 'DROP OWNED BY r_none, r_reader, r_writer, r_admin CASCADE'"
 start_time=$(q postgres "SELECT pg_postmaster_start_time()")
+log=$(server_log)
+log_start=$(if [ -n "$log" ]; then stat -c %s "$log"; else echo 0; fi)
 
 out=$(qf "$db" -f - <<'SQL'
 CREATE SCHEMA apx;
@@ -185,7 +187,6 @@ unmatched=$(q "$db" "SELECT string_agg(e.pattern || ' ' || e.priv, '; ') FROM pu
 # 2. Finding 8: failing ap_train calls and the run-log workers they start.
 # Worker launches are counted in the server log ("registering background
 # worker"), which needs log_min_messages = debug1 for the duration.
-log=$(server_log)
 loop() {	# loop <role> <symbol> <n>: n failing ap_train calls; prints "sqlstates|warnings"
 	PGOPTIONS="-c client_min_messages=warning" psql -X -qAt -U "$1" -d "$db" -c "
 		DO \$\$
@@ -219,6 +220,15 @@ out=$(loop r_none nosuch_none 200)
 is "$(echo "$out" | sed -n 's/.*states //p')" "42501x200" "r_none: 200 failing ap_train calls, each refused with 42501"
 is "$(launches "$size")" 0 "r_none: no run-log worker was started"
 is "$(q "$db" "SELECT count(*) FROM alphapulse.runs WHERE symbol = 'nosuch_none'")" 0 "r_none: nothing logged"
+
+# a role that may call ap_train but not write the run log: its worker could
+# only fail, so none is started
+size=$(logsize)
+q "$db" "GRANT EXECUTE ON FUNCTION apx.ap_train(text, text, text, jsonb, text) TO r_none" >/dev/null
+out=$(loop r_none nosuch_none 50)
+q "$db" "REVOKE EXECUTE ON FUNCTION apx.ap_train(text, text, text, jsonb, text) FROM r_none" >/dev/null
+is "$(echo "$out" | sed -n 's/.*states //p')" "42501x50" "r_none with EXECUTE on ap_train only: 50 failing calls (no access to the tables)"
+is "$(launches "$size")" 0 "r_none with EXECUTE on ap_train only: no run-log worker was started"
 
 size=$(logsize)
 t0=$(date +%s.%N)
@@ -327,4 +337,8 @@ is "$(PGOPTIONS="-c search_path=public" psql -X -qAt -U r_reader -d "$db" \
 	-c "SELECT apx.ap_predict('eth', (SELECT x FROM alphapulse.features WHERE symbol = 'eth' ORDER BY ts DESC LIMIT 1)) IS NOT NULL")" t \
 	"r_reader predicts with it"
 is "$(q postgres "SELECT pg_postmaster_start_time()")" "$start_time" "the server never restarted (end)"
+if [ -n "$log" ]; then
+	is "$(tail -c +"$((log_start + 1))" "$log" | grep -c 'worker "alphapulse run log" (PID [0-9]*) exited with exit code [^0]')" 0 \
+		"every run-log worker wrote its row (none exited with an error)"
+fi
 done_testing
