@@ -2,9 +2,11 @@
 -- built-in feature set protected and not dumped, privileges of the training
 -- and scoring functions, and their search_path pinned against a hostile
 -- caller's objects.
+-- start from a fresh install, whatever earlier tests left behind
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS alphapulse;
+DROP EXTENSION IF EXISTS alphapulse CASCADE;
 RESET client_min_messages;
+CREATE EXTENSION alphapulse;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 \set ECHO none
@@ -86,7 +88,7 @@ SELECT p.oid::regprocedure AS executable_by_public
 FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'alphapulse'
 WHERE p.prokind <> 'w' AND has_function_privilege('public', p.oid, 'EXECUTE')
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 SELECT f AS function, has_function_privilege('alphapulse_reader', f, 'EXECUTE') AS reader,
 	has_function_privilege('alphapulse_writer', f, 'EXECUTE') AS writer,
 	has_function_privilege('alphapulse_admin', f, 'EXECUTE') AS admin
@@ -117,7 +119,7 @@ DROP ROLE regress_ap_nobody;
 -- never used.  Every hostile object records that it ran in evil_hits.
 SELECT p.oid::regprocedure AS function, p.proconfig
 FROM pg_proc p WHERE p.proname IN ('ap_train', 'ap_score', 'ap_build_features', 'ap_explain')
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 SELECT pg_temp.make_bars('sec', 600, 'sec');
 CREATE SCHEMA evil;
 CREATE TABLE public.evil_hits (what text);
