@@ -162,3 +162,20 @@ RESET search_path;
 SELECT count(*) AS hostile_calls, string_agg(DISTINCT what, ', ') AS which FROM public.evil_hits;
 DROP SCHEMA evil CASCADE;
 DROP TABLE public.evil_hits, pg_temp.assets;
+
+-- upgrading from 0.1.0 names the feature sets 0.2.0 can no longer build,
+-- marks the default set built in and drops it from the dump
+SET client_min_messages = warning;
+DROP EXTENSION alphapulse CASCADE;
+RESET client_min_messages;
+CREATE EXTENSION alphapulse VERSION '0.1.0';
+-- (a row 0.1.0's parser let through; today's library refuses it, so insert it)
+INSERT INTO alphapulse.feature_sets (name, spec, features, feature_names, horizon, target_kind)
+VALUES ('old_hex', '{"features": ["rsi:0x2"]}', '{rsi:0x2}', '{rsi_2}', 1, 'classification');
+SELECT ap_feature_set('old_nan', '{"features": ["rsi:14"], "target": {"threshold": "NaN"}}');
+SELECT ap_feature_set('old_fine', '{"features": ["rsi:14"], "target": {"threshold": 0.001}}');
+ALTER EXTENSION alphapulse UPDATE TO '0.2.0';
+SELECT name, builtin FROM alphapulse.feature_sets ORDER BY name;
+SELECT x.cond FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(rel, cond)
+WHERE e.extname = 'alphapulse' AND x.rel = 'alphapulse.feature_sets'::regclass;
+SELECT has_function_privilege('public', 'ap_train(text,text,text,jsonb,text)', 'EXECUTE') AS public_may_train;

@@ -150,6 +150,27 @@ $fn$;
 COMMENT ON FUNCTION ap_feature_set(text, jsonb) IS
 'Creates or replaces a named feature set from {"features": ["kind[:p...]", ...], "target": {"horizon": h (a JSON number, integer 1..10000, default 1), "type": "classification" (forward log return > threshold) | "regression" (forward log return), "threshold": a JSON number in [-10, 10], default 0}}; parameters are canonical decimals (14, 2.5). Returns the feature column names. A set with features or models cannot change (55006); built-in sets cannot be redefined (42939).';
 
+-- A feature set stored by 0.1.0 with parameters 0.2.0 refuses (0x2, 014,
+-- " 14") or a threshold that is not finite can no longer be built: name it
+-- at upgrade time rather than at the next ap_build_features.
+DO $check$
+DECLARE
+	s record;
+BEGIN
+	FOR s IN SELECT name, features, threshold FROM alphapulse.feature_sets ORDER BY name LOOP
+		BEGIN
+			PERFORM alphapulse.feature_names(s.features);
+			IF s.threshold IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) THEN
+				RAISE EXCEPTION 'its threshold is %', s.threshold USING ERRCODE = '22023';
+			END IF;
+		EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+			RAISE WARNING 'feature set "%" cannot be built by AlphaPulse 0.2.0: %', s.name, SQLERRM
+				USING HINT = 'Define it again under a new name with canonical parameters and a numeric threshold.';
+		END;
+	END LOOP;
+END
+$check$;
+
 -- Finding 10: the functions that run internal SQL do it with a pinned
 -- search_path, so nothing a caller puts on theirs (a function, operator or
 -- table of the same name) is resolved; the C code qualifies what it calls in
