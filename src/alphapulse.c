@@ -19,5 +19,6 @@ void
 _PG_init(void)
 {
 	MlDefineSettings();
+	RunLogInit();
 	FeedInit();
 }

@@ -23,15 +23,6 @@
 
 typedef void (*FeatureFn) (const BarSeries *b, const double *p, ta_real *out);
 
-typedef struct FeatureKind
-{
-	const char *name;
-	int			nparams;
-	bool		int_params;		/* every parameter is a positive integer */
-	FeatureFn	fn;
-	const char *doc;
-} FeatureKind;
-
 #define N (b->n)
 #define P(i) ((int) p[i])
 
@@ -397,50 +388,11 @@ FDowCos(const BarSeries *b, const double *p, ta_real *out)
 	FCalendar(b, out, 7 * 86400.0, true);
 }
 
-/* The catalogue; docs are shown in error hints and the COMMENT ON. */
-static const FeatureKind kinds[] = {
-	{"ret", 1, true, FRet, "log return over p bars"},
-	{"ret_lag", 1, true, FRetLag, "1-bar log return k bars ago"},
-	{"sma_ratio", 1, true, FSmaRatio, "close/SMA(p) - 1"},
-	{"ema_ratio", 1, true, FEmaRatio, "close/EMA(p) - 1"},
-	{"rsi", 1, true, FRsi, "RSI(p)"},
-	{"macd", 3, true, FMacd, "MACD line / close"},
-	{"macd_hist", 3, true, FMacdHist, "MACD histogram / close"},
-	{"bb_pctb", 2, false, FBbPctb, "Bollinger %B(p, k)"},
-	{"bb_width", 2, false, FBbWidth, "Bollinger bandwidth(p, k)"},
-	{"atr_pct", 1, true, FAtrPct, "NATR(p)"},
-	{"adx", 1, true, FAdx, "ADX(p)"},
-	{"plus_di", 1, true, FPlusDi, "+DI(p)"},
-	{"minus_di", 1, true, FMinusDi, "-DI(p)"},
-	{"stoch_k", 3, true, FStochK, "slow %K(fastk, slowk, slowd)"},
-	{"stoch_d", 3, true, FStochD, "slow %D(fastk, slowk, slowd)"},
-	{"stochrsi", 3, true, FStochRsi, "StochRSI(p, k, smooth)"},
-	{"willr", 1, true, FWillr, "Williams %R(p)"},
-	{"cci", 1, true, FCci, "CCI(p)"},
-	{"mfi", 1, true, FMfi, "MFI(p)"},
-	{"roc", 1, true, FRoc, "ROC(p)"},
-	{"cmo", 1, true, FCmo, "CMO(p)"},
-	{"trix", 1, true, FTrix, "TRIX(p)"},
-	{"ultosc", 3, true, FUltosc, "Ultimate oscillator(p1, p2, p3)"},
-	{"ppo", 2, true, FPpo, "PPO(fast, slow), EMA based"},
-	{"aroon_osc", 1, true, FAroonOsc, "Aroon oscillator(p)"},
-	{"zscore", 1, true, FZscore, "z-score of close over p"},
-	{"linreg_slope", 1, true, FLinregSlope, "least-squares slope(p) / close"},
-	{"stddev_ret", 1, true, FStddevRet, "population stddev of 1-bar log returns over p"},
-	{"vol_z", 1, true, FVolZ, "z-score of volume over p"},
-	{"vol_ratio", 1, true, FVolRatio, "volume/SMA(volume, p) - 1"},
-	{"cmf", 1, true, FCmf, "Chaikin money flow(p)"},
-	{"hl_range", 0, true, FHlRange, "(high - low) / close"},
-	{"co_ret", 0, true, FCoRet, "ln(close/open)"},
-	{"donchian_pos", 1, true, FDonchianPos, "(close - lower)/(upper - lower) of Donchian(p), 0.5 if flat"},
-	{"psar_dist", 0, true, FPsarDist, "(close - SAR(0.02, 0.2)) / close"},
-	{"hour_sin", 0, true, FHourSin, "sin of the UTC time of day"},
-	{"hour_cos", 0, true, FHourCos, "cos of the UTC time of day"},
-	{"dow_sin", 0, true, FDowSin, "sin of the position in the week"},
-	{"dow_cos", 0, true, FDowCos, "cos of the position in the week"},
-};
+/* The computation of each kind, in the catalogue's order (ml_features.h). */
+#define AP_KIND_FN(name, params, fn, doc) fn,
+static const FeatureFn kind_fns[] = {AP_FEATURE_KINDS(AP_KIND_FN)};
 
-#define NKINDS ((int) lengthof(kinds))
+
 
 const char *
 FeatureKindList(void)
@@ -453,63 +405,12 @@ FeatureKindList(void)
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
 		initStringInfo(&s);
-		for (int i = 0; i < NKINDS; i++)
-			appendStringInfo(&s, "%s%s/%d", i ? ", " : "", kinds[i].name, kinds[i].nparams);
+		for (int i = 0; i < FeatureKindCount(); i++)
+			appendStringInfo(&s, "%s%s/%d", i ? ", " : "", FeatureKindName(i), FeatureKindParams(i));
 		list = s.data;
 		MemoryContextSwitchTo(old);
 	}
 	return list;
-}
-
-char *
-ParseFeatureItem(const char *text, FeatureItem *item)
-{
-	char	   *copy = pstrdup(text);
-	char	   *colon = strchr(copy, ':');
-	char	   *rest;
-	int			k;
-
-	memset(item, 0, sizeof(*item));
-	if (colon)
-		*colon = '\0';
-	for (k = 0; k < NKINDS; k++)
-		if (strcmp(kinds[k].name, copy) == 0)
-			break;
-	if (k == NKINDS)
-		return psprintf("unknown feature kind \"%s\"", copy);
-	item->kind = k;
-	snprintf(item->name, sizeof(item->name), "%s", copy);
-	rest = colon ? colon + 1 : NULL;
-	while (rest != NULL)
-	{
-		char	   *next = strchr(rest, ':');
-		char	   *end;
-		double		v;
-		char		buf[32];
-
-		if (next)
-			*next++ = '\0';
-		if (item->nparams >= AP_MAX_FEATURE_PARAMS)
-			return psprintf("feature \"%s\" has too many parameters", text);
-		v = strtod(rest, &end);
-		if (*rest == '\0' || *end != '\0' || !isfinite(v) || v <= 0 || v > 100000)
-			return psprintf("feature \"%s\": parameter \"%s\" is not a number in (0, 100000]",
-							text, rest);
-		if (kinds[k].int_params && v != floor(v))
-			return psprintf("feature \"%s\": parameter \"%s\" must be an integer", text, rest);
-		item->params[item->nparams++] = v;
-		snprintf(buf, sizeof(buf), "_%g", v);
-		for (char *c = buf; *c; c++)
-			if (*c == '.')
-				*c = 'p';
-		strlcat(item->name, buf, sizeof(item->name));
-		rest = next;
-	}
-	if (item->nparams != kinds[k].nparams)
-		return psprintf("feature \"%s\" takes %d parameter%s (%s), not %d", kinds[k].name,
-						kinds[k].nparams, kinds[k].nparams == 1 ? "" : "s", kinds[k].doc,
-						item->nparams);
-	return NULL;
 }
 
 void
@@ -517,7 +418,7 @@ ComputeFeature(const FeatureItem *item, const BarSeries *bars, double *out)
 {
 	ta_real    *r = Scratch(bars->n);
 
-	kinds[item->kind].fn(bars, item->params, r);
+	kind_fns[item->kind] (bars, item->params, r);
 	for (int i = 0; i < bars->n; i++)
 		out[i] = TA_HAS(r[i]) && isfinite((double) r[i]) ? (double) r[i] : NAN;
 	TaFree(r);
@@ -545,18 +446,17 @@ ParseFeatureArray(ArrayType *arr, int *nitems)
 	items = palloc(sizeof(FeatureItem) * n);
 	for (int i = 0; i < n; i++)
 	{
-		char	   *msg;
+		char		msg[AP_FEATURE_ERRLEN];
 
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("feature %d is null", i + 1)));
-		msg = ParseFeatureItem(TextDatumGetCString(elems[i]), &items[i]);
-		if (msg)
+		if (!ParseFeatureItem(TextDatumGetCString(elems[i]), &items[i], msg, sizeof(msg)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s", msg),
-					 errhint("Features are written kind[:p1[:p2[:p3]]]; kinds (with their parameter counts): %s.",
+					 errhint("Features are written kind[:p1[:p2[:p3]]] with canonical decimal parameters; kinds (with their parameter counts): %s.",
 							 FeatureKindList())));
 		for (int j = 0; j < i; j++)
 			if (strcmp(items[j].name, items[i].name) == 0)

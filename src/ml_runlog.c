@@ -1,11 +1,15 @@
 /*
  * ml_runlog.c - records a failed ap_train in alphapulse.runs even though the
  * caller's transaction is about to abort: a short-lived background worker
- * inserts the row in its own transaction (an autonomous write).
+ * inserts the row in its own transaction (an autonomous write).  Workers are
+ * a shared resource, so they are rationed: none for a caller who may not
+ * write the run log, and at most alphapulse.run_log_rate per second (a token
+ * bucket in shared memory when preloaded, else per backend).
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -15,12 +19,136 @@
 #include "storage/dsm.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "mb/pg_wchar.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
 #include "ml_util.h"
+
+int			ap_run_log_rate = AP_RUN_LOG_RATE_DEFAULT;
+
+/*
+ * Token bucket: tokens refill at ap_run_log_rate per second up to
+ * AP_RUN_LOG_BURST_SECONDS seconds' worth, so a script's few quick failures
+ * are all recorded while a flood is held to the rate.
+ */
+typedef struct RunLogBucket
+{
+	slock_t		mutex;
+	TimestampTz refilled;
+	double		tokens;
+} RunLogBucket;
+
+static RunLogBucket *shared_bucket = NULL;	/* when preloaded */
+static RunLogBucket local_bucket;	/* otherwise: this backend's own */
+static bool local_bucket_ready = false;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void
+RunLogShmemRequest(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(RunLogBucket)));
+}
+
+static void
+RunLogShmemStartup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	shared_bucket = ShmemInitStruct("alphapulse run log bucket", sizeof(RunLogBucket), &found);
+	if (!found)
+	{
+		SpinLockInit(&shared_bucket->mutex);
+		shared_bucket->refilled = 0;
+		shared_bucket->tokens = 0;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Defines alphapulse.run_log_rate and, when preloaded, the shared bucket; from _PG_init. */
+void
+RunLogInit(void)
+{
+	DefineCustomIntVariable("alphapulse.run_log_rate",
+							"Failed ap_train runs per second recorded in alphapulse.runs by a background worker.",
+							"Cluster-wide when alphapulse is preloaded, else per session, with bursts of up to "
+							CppAsString2(AP_RUN_LOG_BURST_SECONDS) " seconds' worth; failures over the rate are reported with a WARNING but not "
+							"recorded. 0 records none.",
+							&ap_run_log_rate, AP_RUN_LOG_RATE_DEFAULT, 0, AP_RUN_LOG_RATE_MAX,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	if (process_shared_preload_libraries_in_progress)
+	{
+		prev_shmem_request_hook = shmem_request_hook;
+		shmem_request_hook = RunLogShmemRequest;
+		prev_shmem_startup_hook = shmem_startup_hook;
+		shmem_startup_hook = RunLogShmemStartup;
+	}
+}
+
+/* Takes one token from the bucket (shared or this backend's); false when empty. */
+static bool
+RunLogTakeToken(void)
+{
+	RunLogBucket *b = shared_bucket;
+	TimestampTz now = GetCurrentTimestamp();
+	double		rate = ap_run_log_rate;
+	double		burst = rate * AP_RUN_LOG_BURST_SECONDS;
+	bool		ok = false;
+
+	if (rate <= 0)
+		return false;
+	if (b == NULL)
+	{
+		b = &local_bucket;
+		if (!local_bucket_ready)
+		{
+			SpinLockInit(&b->mutex);
+			b->refilled = 0;
+			b->tokens = 0;
+			local_bucket_ready = true;
+		}
+	}
+	SpinLockAcquire(&b->mutex);
+	if (b->refilled == 0 || now < b->refilled)
+		b->tokens = burst;		/* first use, or the clock went back: full */
+	else
+		b->tokens = Min(burst, b->tokens + (double) (now - b->refilled) / USECS_PER_SEC * rate);
+	b->refilled = now;
+	if (b->tokens >= 1)
+	{
+		b->tokens -= 1;
+		ok = true;
+	}
+	SpinLockRelease(&b->mutex);
+	return ok;
+}
+
+/*
+ * Whether the current role could insert the run itself: a worker connects as
+ * that role, so for any other caller it would only fail.  Uses lookups that
+ * do not raise, as the caller is handling an error.
+ */
+static bool
+RunLogCallerMayWrite(void)
+{
+	Oid			nsp = get_namespace_oid(AP_SCHEMA, true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid(AP_RUNS_TABLE, nsp) : InvalidOid;
+
+	return OidIsValid(rel) && pg_class_aclcheck(rel, GetUserId(), ACL_INSERT) == ACLCHECK_OK;
+}
 
 /* The failed run, laid out in a DSM segment: fixed part then strings. */
 typedef struct FailedRun
@@ -40,6 +168,7 @@ LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 			 TimestampTz started)
 {
 	const char *strs[6] = {symbol, feature_set, algorithm, mode, params, message};
+	int			lens[6];
 	Size		len = offsetof(FailedRun, data);
 	dsm_segment *seg;
 	FailedRun  *fr;
@@ -48,8 +177,39 @@ LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 	pid_t		pid;
 	int			pos = 0;
 
+	if (!RunLogCallerMayWrite())
+	{
+		elog(DEBUG1, "failed run not recorded: the role may not insert into %s.%s",
+			 AP_SCHEMA, AP_RUNS_TABLE);
+		return;
+	}
+	if (!RunLogTakeToken())
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("failed run not recorded in alphapulse.runs"),
+				 errdetail("More than %d failed runs per second (bursts of %d) were recorded.",
+						   ap_run_log_rate, ap_run_log_rate * AP_RUN_LOG_BURST_SECONDS),
+				 errhint("The limit is alphapulse.run_log_rate.")));
+		return;
+	}
+	/*
+	 * Arguments are the caller's and may be huge: names are clipped (a 10 MB
+	 * symbol overflowed the runs index), params too long to clip as JSON are
+	 * left out, the message is clipped; all at character boundaries.
+	 */
 	for (int i = 0; i < 6; i++)
-		len += strlen(strs[i] ? strs[i] : "") + 1;
+	{
+		const char *s = strs[i] ? strs[i] : "";
+		int			n = (int) strlen(s);
+
+		if (i == 4 && n > AP_RUN_LOG_MAX_TEXT)
+			n = 0;
+		else if (n > (i < 4 ? AP_RUN_LOG_MAX_NAME : AP_RUN_LOG_MAX_TEXT))
+			n = pg_mbcliplen(s, n, i < 4 ? AP_RUN_LOG_MAX_NAME : AP_RUN_LOG_MAX_TEXT);
+		lens[i] = n;
+		len += n + 1;
+	}
 	seg = dsm_create(len, 0);
 	fr = dsm_segment_address(seg);
 	fr->dboid = MyDatabaseId;
@@ -58,11 +218,10 @@ LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 	fr->sqlstate = sqlstate;
 	for (int i = 0; i < 6; i++)
 	{
-		const char *s = strs[i] ? strs[i] : "";
-
 		fr->off[i] = pos;
-		memcpy(fr->data + pos, s, strlen(s) + 1);
-		pos += strlen(s) + 1;
+		memcpy(fr->data + pos, strs[i] ? strs[i] : "", lens[i]);
+		fr->data[pos + lens[i]] = '\0';
+		pos += lens[i] + 1;
 	}
 
 	memset(&w, 0, sizeof(w));
@@ -131,13 +290,17 @@ ap_run_log_main(Datum arg)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	/* the role's own search_path (ALTER ROLE ... SET) must not resolve anything here */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	SPI_execute_with_args("INSERT INTO alphapulse.runs (symbol, feature_set, algorithm, mode, params, status, "
-						  "sqlstate, message, started, duration_ms) "
-						  "VALUES (coalesce($1, ''), $2, $3, $4, $5::jsonb, 'failed', $6, $7, $8, "
-						  "extract(epoch FROM clock_timestamp() - $8) * 1000)",
-						  8, t, a, nulls, false, 0);
+	if (SPI_execute_with_args("INSERT INTO alphapulse.runs (symbol, feature_set, algorithm, mode, params, status, "
+							  "sqlstate, message, started, duration_ms) "
+							  "VALUES (COALESCE($1, ''), $2, $3, $4, $5::pg_catalog.jsonb, 'failed', $6, $7, $8, "
+							  "pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $8) "
+							  "OPERATOR(pg_catalog.*) 1000)",
+							  8, t, a, nulls, false, 0) != SPI_OK_INSERT)
+		elog(WARNING, "recording the failed run failed");
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();

@@ -21,6 +21,19 @@ extern void LogFailedRun(const char *symbol, const char *feature_set, const char
 						 const char *message, TimestampTz started);
 extern FeatureItem *ParseFeatureArray(ArrayType *arr, int *nitems);
 
+/* The schema of AlphaPulse's tables and the run log in it (ml_runlog.c). */
+#define AP_SCHEMA "alphapulse"
+#define AP_RUNS_TABLE "runs"
+
+/* alphapulse.run_log_rate: failed runs recorded per second by a worker */
+#define AP_RUN_LOG_RATE_DEFAULT 10
+#define AP_RUN_LOG_RATE_MAX 1000
+#define AP_RUN_LOG_BURST_SECONDS 5	/* the bucket holds this many seconds' worth */
+#define AP_RUN_LOG_MAX_NAME 64		/* bytes kept of symbol, feature set, algorithm, mode */
+#define AP_RUN_LOG_MAX_TEXT 8192	/* bytes kept of the message; longer params are left out */
+extern int	ap_run_log_rate;
+extern void RunLogInit(void);
+
 /* seconds since 1970-01-01 UTC */
 static inline double
 TimestampTzToEpoch(TimestampTz t)
