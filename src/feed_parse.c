@@ -10,6 +10,7 @@
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -285,4 +286,24 @@ FeedParseNews(FeedDef *f, const char *body, size_t len, FeedNews *out)
 		out->symbols[i] = FeedItemSymbols(f, out->title[i], out->summary[i]);
 	}
 	FeedArenaFree(&arena);
+}
+
+PG_FUNCTION_INFO_V1(ap_feed_bounds);
+
+/* The bounds of feed_bounds.h, for tests that compare them with the bars' CHECKs. */
+Datum
+ap_feed_bounds(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = Int32GetDatum(AP_PRICE_MAX_INT_DIGITS);
+	values[1] = Int32GetDatum(AP_VOLUME_MAX_INT_DIGITS);
+	values[2] = Int32GetDatum(AP_MAX_SCALE);
+	values[3] = Int32GetDatum(FEED_MIN_YEAR);
+	values[4] = Int32GetDatum(FEED_MAX_YEAR);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
