@@ -16,14 +16,18 @@ ALTER TABLE alphapulse.bars
 -- An upgrade over rows outside the bounds succeeds (new rows are checked);
 -- the old rows are named in a warning instead of failing the upgrade.
 DO $bounds$
+DECLARE
+	c text;
 BEGIN
-	ALTER TABLE alphapulse.bars VALIDATE CONSTRAINT bars_price_bounds;
-	ALTER TABLE alphapulse.bars VALIDATE CONSTRAINT bars_volume_bounds;
-	ALTER TABLE alphapulse.bars VALIDATE CONSTRAINT bars_ts_bounds;
-EXCEPTION WHEN check_violation THEN
-	RAISE WARNING 'alphapulse.bars holds rows outside the price, volume or time bounds'
-		USING DETAIL = SQLERRM,
-		HINT = 'Fix or delete them, then ALTER TABLE alphapulse.bars VALIDATE CONSTRAINT for bars_price_bounds, bars_volume_bounds and bars_ts_bounds.';
+	FOREACH c IN ARRAY ARRAY['bars_price_bounds', 'bars_volume_bounds', 'bars_ts_bounds'] LOOP
+		BEGIN
+			EXECUTE pg_catalog.format('ALTER TABLE alphapulse.bars VALIDATE CONSTRAINT %I', c);
+		EXCEPTION WHEN check_violation THEN
+			RAISE WARNING 'alphapulse.bars holds rows outside %', c
+				USING DETAIL = SQLERRM,
+				HINT = pg_catalog.format('Fix or delete them, then ALTER TABLE alphapulse.bars VALIDATE CONSTRAINT %I.', c);
+		END;
+	END LOOP;
 END
 $bounds$;
 
@@ -44,3 +48,15 @@ COMMENT ON FUNCTION ap_feed_bounds() IS
 'The bounds the feed parsers enforce (src/feed_bounds.h): prices are > 0 and < 10^price_max_int_digits, volumes >= 0 and < 10^volume_max_int_digits, both with at most max_scale decimal places; bar times and news dates lie in years min_year..max_year (UTC). The CHECKs on alphapulse.bars spell the same numbers.';
 REVOKE ALL ON FUNCTION ap_feed_bounds() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ap_feed_bounds() TO alphapulse_reader;
+
+COMMENT ON COLUMN alphapulse.bars.ts IS 'Start of the bar (UTC instant), from 1970-01-01 to the end of year 9999';
+COMMENT ON COLUMN alphapulse.bars.open IS 'First trade price in the bar; > 0 and < 1e15, at most 30 decimal places';
+COMMENT ON COLUMN alphapulse.bars.high IS 'Highest trade price; >= open, close and low; < 1e15, at most 30 decimal places';
+COMMENT ON COLUMN alphapulse.bars.low IS 'Lowest trade price; <= open and close, > 0, at most 30 decimal places';
+COMMENT ON COLUMN alphapulse.bars.close IS 'Last trade price in the bar; > 0 and < 1e15, at most 30 decimal places';
+COMMENT ON COLUMN alphapulse.bars.volume IS 'Traded quantity in base-asset units; >= 0 and < 1e18, at most 30 decimal places';
+
+COMMENT ON FUNCTION ap_feed_parse(text, text, jsonb, interval, timestamptz) IS
+'The bars a price-feed response body would land, without network or tables (for checking a feed''s output). The body must be strict JSON (UTF-8, nesting at most 64 deep); times are whole seconds or milliseconds since 1970 before year 10000; prices must be decimal numbers > 0 and < 1e15 and volumes >= 0 and < 1e18, with at most 30 decimal places (ap_feed_bounds()), else the whole page is refused (22003 out of range, 22P02 not a number, naming row and field). Prices and volumes are numeric_in of the response text, never a double; closed says whether the bar had ended at now (binance: closeTime < now; kraken: every entry but the last; others: ts + bar <= now). Errors are those a run would log.';
+COMMENT ON FUNCTION ap_feed_parse_news(text, jsonb) IS
+'The items an RSS 2.0 or Atom body would land, without network or tables; options may hold keywords {"word": "symbol"}. DTDs are refused; no entity is expanded and nothing is fetched. Dates are RFC 822 (RSS pubDate; a missing zone is UTC) or RFC 3339 date-times (Atom published/updated; a missing offset is UTC) between 1970 and 9999; any other date (infinity, now, epoch, BC, a date alone) refuses the page with 22007, naming the item.';
