@@ -14,8 +14,6 @@
 #define AP_VOLUME_MAX_INT_DIGITS 18
 /* At most this many digits after the decimal point (NUMERIC's scale). */
 #define AP_MAX_SCALE 30
-/* Longest price or volume text looked at (a longer one is refused unread). */
-#define AP_MAX_DECIMAL_TEXT 100
 
 /* Bar times and news dates: 1970-01-01 00:00:00 UTC <= t < FEED_MAX_YEAR + 1. */
 #define FEED_MIN_YEAR 1970

@@ -33,6 +33,8 @@ FeedArenaAlloc(FeedArena *a, size_t size)
 	size_t		want;
 	void	   *p;
 
+	if (size > SIZE_MAX / 2)
+		return NULL;
 	size = (size + 7) & ~(size_t) 7;
 	if (size <= a->left)
 	{
@@ -42,7 +44,7 @@ FeedArenaAlloc(FeedArena *a, size_t size)
 		return p;
 	}
 	want = sizeof(FeedArenaBlock) + (size > FEED_ARENA_BLOCK / 4 ? size : FEED_ARENA_BLOCK);
-	if (size > SIZE_MAX / 2 || (b = a->block_alloc(want)) == NULL)
+	if ((b = a->block_alloc(want)) == NULL)
 		return NULL;
 	b->next = a->head;
 	a->head = b;
