@@ -14,6 +14,7 @@ path only, then normal).  Faults:
   trunc      Content-Length longer than the body, connection closed early
   badjson    a syntactically broken JSON body (complete HTTP response)
   badnum     the bar at index 50 of the series has close "12.3.4"
+  huge       the bar at index 50 of the series has close "1e5000"
   slow       sleep 3 s before answering
   delay      sleep 0.05 s before answering (long backfills for crash tests)
   redirect   302 to the same URL on host "localhost" (not on the allow list)
@@ -96,6 +97,8 @@ def rows_from(sym, start_s, n, faults):
     out = rows[lo:lo + n]
     if "badnum" in faults:
         out = [(r[0], r[1], r[2], r[3], "12.3.4", r[5]) if rows[50][0] == r[0] else r for r in out]
+    if "huge" in faults:
+        out = [(r[0], r[1], r[2], r[3], "1e5000", r[5]) if rows[50][0] == r[0] else r for r in out]
     if "dup" in faults:
         out = [r for r in out for _ in (0, 1)]
     return out
