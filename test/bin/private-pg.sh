@@ -9,6 +9,7 @@ if [ ! -x "$dir/usr/lib/postgresql/15/bin/postgres" ]; then
 	mkdir -p "$dir/usr/lib/postgresql" "$dir/usr/share/postgresql"
 	cp -a /usr/lib/postgresql/15 "$dir/usr/lib/postgresql/"
 	cp -a /usr/share/postgresql/15 "$dir/usr/share/postgresql/"
+	ln -s /usr/include "$dir/usr/include"	# pg_config --includedir-server is relative too
 	chmod -R a+rX "$dir"
 fi
 echo "$dir/usr/lib/postgresql/15/bin"
