@@ -46,13 +46,57 @@ XgbTrack(MemoryContext owner, bool booster)
 	return h;
 }
 
+/* longest XGBoost error text passed on */
+#define XGB_ERROR_TEXT_LEN 200
+
+/*
+ * XGBoost's last error without what only helps an attacker: its first line
+ * only (a stack trace with library addresses follows), no "[hh:mm:ss]" stamp,
+ * no source path, printable ASCII only, clipped.
+ */
+const char *
+XgbLastError(void)
+{
+	static char buf[XGB_ERROR_TEXT_LEN + 1];
+	const char *p = XGBGetLastError();
+	const char *colon;
+	const char *trace;
+	size_t		len = 0;
+
+	if (p == NULL || *p == '\0')
+		return "unknown error";
+	if (p[0] == '[')
+	{
+		const char *q = strchr(p, ']');
+
+		if (q != NULL && q - p < 32)
+			p = q + 1;
+	}
+	while (*p == ' ')
+		p++;
+	/* "/build/xgboost/src/learner.cc:123: Check failed: ..." */
+	colon = strstr(p, ": ");
+	if (colon != NULL && memchr(p, ' ', colon - p) == NULL && memchr(p, '/', colon - p) != NULL)
+		p = colon + 2;
+	trace = strstr(p, "Stack trace");
+	while (p[len] != '\0' && p[len] != '\n' && p + len != trace && len < XGB_ERROR_TEXT_LEN)
+	{
+		buf[len] = (p[len] >= 32 && p[len] < 127) ? p[len] : '?';
+		len++;
+	}
+	while (len > 0 && buf[len - 1] == ' ')
+		len--;
+	buf[len] = '\0';
+	return len > 0 ? buf : "unknown error";
+}
+
 void
 XgbCheck(int rc, const char *what)
 {
 	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-				 errmsg("xgboost %s failed: %s", what, XGBGetLastError())));
+				 errmsg("xgboost %s failed: %s", what, XgbLastError())));
 }
 
 void
@@ -131,11 +175,12 @@ XgbLoad(MemoryContext owner, const void *buf, size_t len)
 	char		threads[16];
 
 	XgbCheck(XGBoosterCreate(NULL, 0, &h->handle), "booster creation");
+	/* callers validated the bytes (ml_validate.c); the library's text stays out */
 	if (XGBoosterLoadModelFromBuffer(h->handle, buf, len) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupt model blob"),
-				 errdetail("XGBoost could not load it: %s", XGBGetLastError())));
+				 errdetail("XGBoost could not load the model.")));
 	snprintf(threads, sizeof(threads), "%d", ap_xgboost_threads);
 	XgbCheck(XGBoosterSetParam(h->handle, "nthread", threads), "setting nthread");
 	return h->handle;
