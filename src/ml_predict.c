@@ -539,7 +539,7 @@ ap_score(PG_FUNCTION_ARGS)
 		const char *insert = "INSERT INTO alphapulse.signals AS g (symbol, ts, model_id, score, signal) "
 			"SELECT $1, u.ts, $2, u.score, CASE WHEN u.score OPERATOR(pg_catalog.>) $5[1] THEN 'BUY' "
 			"WHEN u.score OPERATOR(pg_catalog.<) $5[2] THEN 'SELL' ELSE 'HOLD' END "
-			"FROM pg_catalog.unnest($3, $4) AS u(ts, score)";
+			"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(ts, score)";
 
 		for (int i = 0; i < r.n; i++)
 		{

@@ -980,7 +980,7 @@ TrainModel(FunctionCallInfo fcinfo)
 		if (ApExecuteAsModelsOwner("INSERT INTO alphapulse.models (symbol, version, algorithm, feature_set, feature_names, task, params, n_rounds, "
 								   "train_from, train_to, holdout_from, holdout_to, cv_metrics, metrics, model, model_sha256, coefficients, feature_stats, "
 								   "stage, promoted, model_hmac) "
-								   "SELECT $1, pg_catalog.coalesce((SELECT pg_catalog.max(m.version) FROM alphapulse.models m "
+								   "SELECT $1, COALESCE((SELECT pg_catalog.max(m.version) FROM alphapulse.models m "
 								   "WHERE m.symbol OPERATOR(pg_catalog.=) $1), 0) OPERATOR(pg_catalog.+) 1, $2, $3, "
 								   "(SELECT s.feature_names FROM alphapulse.feature_sets s WHERE s.name OPERATOR(pg_catalog.=) $3), "
 								   "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, pg_catalog.sha256($13), $14, $15, "
