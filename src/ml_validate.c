@@ -557,10 +557,10 @@ CheckNodes(Reader *r, int t, const NodeArray *a, long n)
 			return Fail(r, "tree %d node %ld: both children are node %d", t, i, lc);
 		for (int k = 0; k < 2; k++)
 		{
-			if (c[k] < 1 || c[k] >= n)
-				return Fail(r, "tree %d node %ld: child index %d out of range [1, %ld)", t, i, c[k], n);
 			if (c[k] == i)
 				return Fail(r, "tree %d node %ld: is its own child", t, i);
+			if (c[k] < 1 || c[k] >= n)
+				return Fail(r, "tree %d node %ld: child index %d out of range [1, %ld)", t, i, c[k], n);
 			if (++indeg[c[k]] > 1)
 				return Fail(r, "tree %d node %d: has two parents", t, c[k]);
 			if (I32At(parents, c[k]) != i)
