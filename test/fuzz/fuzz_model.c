@@ -1,0 +1,70 @@
+/*
+ * fuzz_model.c - model bytes through the validator (src/ml_validate.c), and
+ * every buffer it accepts through XGBoost itself: load and predict one row.
+ * Whatever the validator lets through must never crash or hang XGBoost.
+ *
+ * The expected feature count is tried as each of the corpus models' widths,
+ * so mutations of any seed can be accepted.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xgboost/c_api.h>
+
+#include "ml_validate.h"
+
+static const int widths[] = {40, 3, 2};
+
+static void
+LoadAndPredict(const uint8_t *data, size_t size, int p)
+{
+	BoosterHandle b = NULL;
+	double		x[AP_MODEL_MAX_FEATURES > 64 ? 64 : AP_MODEL_MAX_FEATURES];
+	char		iface[256];
+	const bst_ulong *shape;
+	bst_ulong	dim;
+	const float *res;
+	static const char *config = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+		"\"iteration_end\": 0, \"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}";
+
+	for (int j = 0; j < p; j++)
+		x[j] = (j % 3 == 0) ? NAN : 0.25 * j - 1;
+	if (XGBoosterCreate(NULL, 0, &b) != 0)
+		abort();
+	if (XGBoosterLoadModelFromBuffer(b, data, size) == 0 &&
+		XGBoosterSetParam(b, "nthread", "1") == 0)
+	{
+		snprintf(iface, sizeof(iface),
+				 "{\"data\": [%lu, true], \"shape\": [1, %d], \"typestr\": \"<f8\", \"version\": 3}",
+				 (unsigned long) (uintptr_t) x, p);
+		if (XGBoosterPredictFromDense(b, iface, config, NULL, &shape, &dim, &res) == 0 &&
+			dim >= 1 && shape[0] == 1)
+			(void) res[0];
+	}
+	XGBoosterFree(b);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char		reason[AP_MODEL_REASON_LEN];
+	ApModelSummary s;
+
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+	{
+		if (!ApValidateXgbModel(data, size, widths[i], &s, reason))
+		{
+			/* a reason is always given, and it fits */
+			if (reason[0] == '\0' || strlen(reason) >= AP_MODEL_REASON_LEN)
+				abort();
+			continue;
+		}
+		if (s.num_feature != widths[i] || s.num_trees < 0 || s.num_trees > AP_MODEL_MAX_TREES)
+			abort();
+		LoadAndPredict(data, size, widths[i]);
+	}
+	return 0;
+}
