@@ -1041,11 +1041,11 @@ TrainModel(FunctionCallInfo fcinfo)
 						 (t_cv - t_load) / 1000.0, (t_refit - t_cv) / 1000.0);
 		a[20] = JsonbFromString(&dur);
 		if (ApExecuteAsModelsOwner("WITH run AS (INSERT INTO alphapulse.runs (symbol, feature_set, algorithm, mode, status, params, seed, splits, "
-								  "fold_metrics, learning_curves, trials, holdout_metrics, data_from, data_to, n_rows, n_train, n_holdout, "
-								  "model_id, versions, started, duration_ms, durations) VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9, $10, $11, "
-								  "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id) "
-								  "UPDATE alphapulse.models SET run_id = (SELECT id FROM run) WHERE id OPERATOR(pg_catalog.=) $17",
-								  21, t, a, nulls, 0) != SPI_OK_UPDATE)
+								   "fold_metrics, learning_curves, trials, holdout_metrics, data_from, data_to, n_rows, n_train, n_holdout, "
+								   "model_id, versions, started, duration_ms, durations) VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9, $10, $11, "
+								   "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id) "
+								   "UPDATE alphapulse.models SET run_id = (SELECT id FROM run) WHERE id OPERATOR(pg_catalog.=) $17",
+								   21, t, a, nulls, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "logging the run failed");
 	}
 	MemoryContextDelete(handles);

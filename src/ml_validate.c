@@ -402,25 +402,20 @@ ReadStringMap(Reader *r, const char *where)
 	}
 }
 
-/* ["name", ...]: feature names and types (empty as AlphaPulse trains). */
+/*
+ * Feature names and types: empty, as AlphaPulse trains (types could mark
+ * features categorical, which the models never are).
+ */
 static bool
-ReadStringArray(Reader *r, long max)
+ReadEmptyArray(Reader *r, const char *name)
 {
 	size_t		n;
 
 	if (!Expect(r, '[', "an array") || !Expect(r, '#', "a counted array") ||
 		!ReadCount(r, 2, &n))
 		return false;
-	if ((long) n > max)
-		return Fail(r, "%zu feature names for %ld features", n, max);
-	for (size_t i = 0; i < n; i++)
-	{
-		const char *s;
-		size_t		len;
-
-		if (!ReadString(r, &s, &len))
-			return false;
-	}
+	if (n != 0)
+		return Fail(r, "%s has %zu entries, expected none", name, n);
 	return true;
 }
 
@@ -969,7 +964,7 @@ ReadLearner(Reader *r)
 				break;
 			case 1:
 			case 2:
-				ok = ReadStringArray(r, r->expected);
+				ok = ReadEmptyArray(r, names[i]);
 				break;
 			case 3:
 				ok = ReadBooster(r);
@@ -1112,4 +1107,43 @@ ApValidateLinear(const double *coef, const double *mean, const double *scale,
 			return false;
 		}
 	return true;
+}
+
+void
+ApCleanLibraryError(const char *msg, char *out, size_t outlen)
+{
+	const char *p = msg;
+	const char *colon;
+	const char *trace;
+	size_t		len = 0;
+
+	if (outlen == 0)
+		return;
+	if (p == NULL)
+		p = "";
+	/* "[13:45:01] " */
+	if (p[0] == '[')
+	{
+		const char *q = strchr(p, ']');
+
+		if (q != NULL && q - p < 32)
+			p = q + 1;
+	}
+	while (*p == ' ')
+		p++;
+	/* "/build/xgboost/src/learner.cc:123: Check failed: ..." */
+	colon = strstr(p, ": ");
+	if (colon != NULL && memchr(p, ' ', colon - p) == NULL && memchr(p, '/', colon - p) != NULL)
+		p = colon + 2;
+	trace = strstr(p, "Stack trace");
+	while (p[len] != '\0' && p[len] != '\n' && p + len != trace && len < outlen - 1)
+	{
+		out[len] = (p[len] >= 32 && p[len] < 127) ? p[len] : '?';
+		len++;
+	}
+	while (len > 0 && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+	if (len == 0)
+		snprintf(out, outlen, "unknown error");
 }

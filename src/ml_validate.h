@@ -52,4 +52,11 @@ extern bool ApValidateXgbModel(const unsigned char *buf, size_t len, int expecte
 extern bool ApValidateLinear(const double *coef, const double *mean, const double *scale,
 							 int n, double intercept, char *reason);
 
+/*
+ * A library error message fit to show: its first line only (XGBoost appends
+ * a stack trace with library addresses), no "[hh:mm:ss]" stamp or source
+ * path, printable ASCII, at most outlen - 1 bytes ("unknown error" if empty).
+ */
+extern void ApCleanLibraryError(const char *msg, char *out, size_t outlen);
+
 #endif							/* AP_ML_VALIDATE_H */

@@ -10,6 +10,7 @@
 #include "utils/memutils.h"
 
 #include "ml_util.h"
+#include "ml_validate.h"
 #include "ml_xgb.h"
 
 typedef struct XgbHandle
@@ -49,45 +50,14 @@ XgbTrack(MemoryContext owner, bool booster)
 /* longest XGBoost error text passed on */
 #define XGB_ERROR_TEXT_LEN 200
 
-/*
- * XGBoost's last error without what only helps an attacker: its first line
- * only (a stack trace with library addresses follows), no "[hh:mm:ss]" stamp,
- * no source path, printable ASCII only, clipped.
- */
+/* XGBoost's last error without its stack trace, addresses and paths */
 const char *
 XgbLastError(void)
 {
 	static char buf[XGB_ERROR_TEXT_LEN + 1];
-	const char *p = XGBGetLastError();
-	const char *colon;
-	const char *trace;
-	size_t		len = 0;
 
-	if (p == NULL || *p == '\0')
-		return "unknown error";
-	if (p[0] == '[')
-	{
-		const char *q = strchr(p, ']');
-
-		if (q != NULL && q - p < 32)
-			p = q + 1;
-	}
-	while (*p == ' ')
-		p++;
-	/* "/build/xgboost/src/learner.cc:123: Check failed: ..." */
-	colon = strstr(p, ": ");
-	if (colon != NULL && memchr(p, ' ', colon - p) == NULL && memchr(p, '/', colon - p) != NULL)
-		p = colon + 2;
-	trace = strstr(p, "Stack trace");
-	while (p[len] != '\0' && p[len] != '\n' && p + len != trace && len < XGB_ERROR_TEXT_LEN)
-	{
-		buf[len] = (p[len] >= 32 && p[len] < 127) ? p[len] : '?';
-		len++;
-	}
-	while (len > 0 && buf[len - 1] == ' ')
-		len--;
-	buf[len] = '\0';
-	return len > 0 ? buf : "unknown error";
+	ApCleanLibraryError(XGBGetLastError(), buf, sizeof(buf));
+	return buf;
 }
 
 void

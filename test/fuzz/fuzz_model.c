@@ -47,11 +47,54 @@ LoadAndPredict(const uint8_t *data, size_t size, int p)
 	XGBoosterFree(b);
 }
 
+/* XGBoost's error text as it comes, and what users may see of it */
+static const char *const xgb_error =
+"[13:45:01] /workspace/src/learner.cc:1234: Check failed: base_score > 0\n"
+"Stack trace:\n  [bt] (0) /usr/lib/x86_64-linux-gnu/libxgboost.so(+0x12a3f4) [0x7f3c2a3f4]\n";
+
+int			LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char		out[200];
+
+	ApCleanLibraryError(xgb_error, out, sizeof(out));
+	if (strcmp(out, "Check failed: base_score > 0") != 0)
+	{
+		fprintf(stderr, "ApCleanLibraryError gave \"%s\"\n", out);
+		abort();
+	}
+	return 0;
+}
+
+/* Any text made fit to show: one line, printable, bounded, never empty. */
+static void
+CheckCleaner(const uint8_t *data, size_t size)
+{
+	char	   *msg = malloc(size + 1);
+	char		out[64];
+	size_t		n;
+
+	memcpy(msg, data, size);
+	msg[size] = '\0';
+	ApCleanLibraryError(msg, out, sizeof(out));
+	n = strlen(out);
+	if (n == 0 || n >= sizeof(out) || strstr(out, "Stack trace") != NULL)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (out[i] < 32 || out[i] >= 127)
+			abort();
+	free(msg);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char		reason[AP_MODEL_REASON_LEN];
 	ApModelSummary s;
+
+	CheckCleaner(data, size);
 
 	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
 	{
