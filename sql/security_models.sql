@@ -185,6 +185,18 @@ SELECT ap_predict(:m1, :'xrow') = :p1 AS resealed_loads;
 SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m2, :'xrow'));
 ROLLBACK;
 
+-- 0.1.0 models have no seal: the upgrade runs alphapulse.seal_models(), which
+-- seals the sound ones and leaves a malformed one unsealed
+BEGIN;
+UPDATE alphapulse.models SET model_hmac = NULL WHERE id IN (:m1, :m2);
+UPDATE alphapulse.models SET model = a.bytes FROM attack a WHERE a.name = 'negative child' AND id = :m2;
+SET client_min_messages = error;
+SELECT model_id = :m1 AS is_m1, sealed, reason FROM alphapulse.seal_models() ORDER BY model_id;
+RESET client_min_messages;
+SELECT ap_predict(:m1, :'xrow') = :p1 AS sealed_loads;
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m2, :'xrow'));
+ROLLBACK;
+
 -- search_path: a role's own objects named like built-ins change nothing
 CREATE SCHEMA evil;
 CREATE FUNCTION evil.never(bigint, bigint) RETURNS boolean LANGUAGE sql AS 'SELECT false';
