@@ -88,6 +88,34 @@ CheckCleaner(const uint8_t *data, size_t size)
 	free(msg);
 }
 
+size_t		LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t		LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+									unsigned int seed);
+
+/*
+ * Half the mutations write a small big-endian int32 (-2 .. 41) somewhere:
+ * child, parent and feature indices that are plausible, so that many
+ * mutants pass the validator and XGBoost gets to load them; the rest are
+ * libFuzzer's own.
+ */
+size_t
+LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	if (size >= 8 && (seed & 1) == 0)
+	{
+		size_t		off = (seed >> 1) % (size - 3);
+		int32_t		v = (int32_t) ((seed >> 16) % 44) - 2;
+		uint32_t	u = (uint32_t) v;
+
+		data[off] = (uint8_t) (u >> 24);
+		data[off + 1] = (uint8_t) (u >> 16);
+		data[off + 2] = (uint8_t) (u >> 8);
+		data[off + 3] = (uint8_t) u;
+		return size;
+	}
+	return LLVMFuzzerMutate(data, size, max_size);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -108,6 +136,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s.num_feature != widths[i] || s.num_trees < 0 || s.num_trees > AP_MODEL_MAX_TREES)
 			abort();
 		LoadAndPredict(data, size, widths[i]);
+		if (getenv("FUZZ_MODEL_COUNT"))
+			fprintf(stderr, "accepted %zu bytes for %d features\n", size, widths[i]);
 	}
 	return 0;
 }
