@@ -20,8 +20,8 @@
 #define AP_MODEL_MAX_TREES 100000
 /* nodes one tree may have (max_depth 20 needs 2^21 - 1) */
 #define AP_MODEL_MAX_TREE_NODES (1 << 22)
-/* nodes of all trees together */
-#define AP_MODEL_MAX_TOTAL_NODES (1 << 26)
+/* nodes of all trees together (100,000 rounds of depth-6 trees fit) */
+#define AP_MODEL_MAX_TOTAL_NODES (1 << 24)
 /* features a model may take */
 #define AP_MODEL_MAX_FEATURES 100000
 /* UBJSON nesting the model schema needs (top, learner, booster, model, trees, tree, param) */
