@@ -23,8 +23,10 @@
 #include "utils/timestamp.h"
 
 #include "ml_model.h"
+#include "ml_seal.h"
 #include "ml_train.h"
 #include "ml_util.h"
+#include "ml_validate.h"
 #include "ml_xgb.h"
 
 /* A loaded model; its memory (and XGBoost handle) lives in its own context. */
@@ -117,7 +119,7 @@ ReadFloat8Array(Datum d, double *out, int n)
 				 errmsg("corrupt model blob"),
 				 errdetail("The linear coefficients have %d values for %d features.", k, n)));
 	for (int i = 0; i < n; i++)
-		out[i] = nulls[i] ? 0 : DatumGetFloat8(el[i]);
+		out[i] = nulls[i] ? NAN : DatumGetFloat8(el[i]);
 }
 
 /* Loads a model by id into the cache (or returns the cached one). */
@@ -133,20 +135,25 @@ GetModel(int64 id)
 	bool		isnull;
 	MemoryContext cxt,
 				old;
+	int			nest;
 
 	EnsureCache();
 	m = hash_search(model_cache, &id, HASH_FIND, NULL);
 	if (m)
 		return m;
 
+	/* qualified and under a pinned search_path: the caller's objects change nothing */
+	nest = ApPinSearchPath();
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT m.symbol, m.feature_set, m.algorithm, m.task, array_length(m.feature_names, 1), "
-							  "m.model, m.coefficients->>'link', (m.coefficients->>'intercept')::float8, "
-							  "ARRAY(SELECT jsonb_array_elements_text(m.coefficients->'coef')::float8), "
-							  "ARRAY(SELECT jsonb_array_elements_text(m.coefficients->'mean')::float8), "
-							  "ARRAY(SELECT jsonb_array_elements_text(m.coefficients->'scale')::float8), "
-							  "m.feature_names, s.horizon, m.model_sha256 IS DISTINCT FROM pg_catalog.sha256(m.model) "
-							  "FROM alphapulse.models m JOIN alphapulse.feature_sets s ON s.name = m.feature_set WHERE m.id = $1",
+	if (SPI_execute_with_args("SELECT m.symbol, m.feature_set, m.algorithm, m.task, pg_catalog.array_length(m.feature_names, 1), "
+							  "m.model, m.coefficients OPERATOR(pg_catalog.->>) 'link'::pg_catalog.text, "
+							  "(m.coefficients OPERATOR(pg_catalog.->>) 'intercept'::pg_catalog.text)::pg_catalog.float8, "
+							  "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.coefficients OPERATOR(pg_catalog.->) 'coef'::pg_catalog.text)::pg_catalog.float8), "
+							  "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.coefficients OPERATOR(pg_catalog.->) 'mean'::pg_catalog.text)::pg_catalog.float8), "
+							  "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.coefficients OPERATOR(pg_catalog.->) 'scale'::pg_catalog.text)::pg_catalog.float8), "
+							  "m.feature_names, s.horizon, m.model_hmac, m.coefficients::pg_catalog.text "
+							  "FROM alphapulse.models m JOIN alphapulse.feature_sets s ON s.name OPERATOR(pg_catalog.=) m.feature_set "
+							  "WHERE m.id OPERATOR(pg_catalog.=) $1",
 							  1, t, a, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading the model failed");
 	if (SPI_processed == 0)
@@ -175,6 +182,8 @@ GetModel(int64 id)
 		tmp.xgboost = strcmp(TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull)), "xgboost") == 0;
 		tmp.classification = strcmp(TextDatumGetCString(SPI_getbinval(tup, td, 4, &isnull)), "classification") == 0;
 		tmp.p = DatumGetInt32(SPI_getbinval(tup, td, 5, &isnull));
+		if (isnull)
+			tmp.p = 0;
 		tmp.horizon = DatumGetInt32(SPI_getbinval(tup, td, 13, &isnull));
 		old = MemoryContextSwitchTo(cxt);
 		names = DatumGetArrayTypePCopy(SPI_getbinval(tup, td, 12, &isnull));
@@ -182,23 +191,58 @@ GetModel(int64 id)
 		tmp.names = palloc(sizeof(char *) * k);
 		for (int i = 0; i < k; i++)
 			tmp.names[i] = TextDatumGetCString(el[i]);
+		{
+			/* the seal first: only rows the extension wrote are trusted at all */
+			Datum		hd = SPI_getbinval(tup, td, 14, &isnull);
+			bytea	   *hmac = isnull ? NULL : DatumGetByteaPP(hd);
+			Datum		md = SPI_getbinval(tup, td, tmp.xgboost ? 6 : 15, &isnull);
+			const char *data = "";
+			size_t		len = 0;
+
+			if (!isnull && tmp.xgboost)
+			{
+				bytea	   *b = DatumGetByteaPP(md);
+
+				data = VARDATA_ANY(b);
+				len = VARSIZE_ANY_EXHDR(b);
+			}
+			else if (!isnull)
+			{
+				data = TextDatumGetCString(md);
+				len = strlen(data);
+			}
+			if (hmac == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("model %lld is not sealed", (long long) id),
+						 errdetail("It has no integrity seal (model_hmac), so it is not loaded."),
+						 errhint("A superuser who trusts where it came from can seal it with ap_reseal_models().")));
+			if (!ApModelMacMatches(TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull)), tmp.p,
+								   data, len, hmac))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("model %lld fails its integrity check", (long long) id),
+						 errdetail("Its stored model does not match its seal under this cluster's key."),
+						 errhint("After restoring models from another cluster, a superuser runs ap_reseal_models().")));
+		}
 		if (tmp.xgboost)
 		{
 			bytea	   *blob = DatumGetByteaPP(SPI_getbinval(tup, td, 6, &isnull));
 			bst_ulong	nf;
+			char		reason[AP_MODEL_REASON_LEN];
 
 			if (isnull)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("corrupt model blob"),
 						 errdetail("Model %lld has no XGBoost buffer.", (long long) id)));
-			/* XGBoost's parser trusts its input: never hand it a damaged buffer */
-			if (DatumGetBool(SPI_getbinval(tup, td, 14, &isnull)))
+			/* XGBoost's parser trusts its input: it sees only structurally sound trees */
+			if (!ApValidateXgbModel((const unsigned char *) VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob),
+									tmp.p, NULL, reason))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("corrupt model blob"),
-						 errdetail("The XGBoost buffer of model %lld does not match its SHA-256 checksum.",
-								   (long long) id)));
+						 errmsg("model %lld is malformed", (long long) id),
+						 errdetail("%s", reason)));
 			tmp.booster = XgbLoad(cxt, VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob));
 			if (XGBoosterGetNumFeature(tmp.booster, &nf) != 0 || (int) nf != tmp.p)
 				ereport(ERROR,
@@ -228,6 +272,16 @@ GetModel(int64 id)
 			ReadFloat8Array(SPI_getbinval(tup, td, 9, &isnull), tmp.lin.coef, tmp.p);
 			ReadFloat8Array(SPI_getbinval(tup, td, 10, &isnull), tmp.lin.mean, tmp.p);
 			ReadFloat8Array(SPI_getbinval(tup, td, 11, &isnull), tmp.lin.scale, tmp.p);
+			{
+				char		reason[AP_MODEL_REASON_LEN];
+
+				if (!ApValidateLinear(tmp.lin.coef, tmp.lin.mean, tmp.lin.scale, tmp.p,
+									  tmp.lin.intercept, reason))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_CORRUPTED),
+							 errmsg("model %lld is malformed", (long long) id),
+							 errdetail("%s", reason)));
+			}
 		}
 		MemoryContextSwitchTo(old);
 		m = hash_search(model_cache, &id, HASH_ENTER, &found);
@@ -240,6 +294,7 @@ GetModel(int64 id)
 	}
 	PG_END_TRY();
 	SPI_finish();
+	ApUnpinSearchPath(nest);
 	return m;
 }
 
@@ -253,6 +308,7 @@ ChampionOf(const char *symbol)
 	Datum		a[1];
 	bool		isnull;
 	int64		id;
+	int			nest;
 
 	EnsureCache();
 	memset(key, 0, sizeof(key));
@@ -261,8 +317,10 @@ ChampionOf(const char *symbol)
 	if (e)
 		return e->model_id;
 	a[0] = CStringGetTextDatum(symbol);
+	nest = ApPinSearchPath();
 	SPI_connect();
-	SPI_execute_with_args("SELECT id FROM alphapulse.models WHERE symbol = $1 AND stage = 'champion'",
+	SPI_execute_with_args("SELECT m.id FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
+						  "AND m.stage OPERATOR(pg_catalog.=) 'champion'::pg_catalog.text",
 						  1, t, a, NULL, true, 1);
 	if (SPI_processed == 0)
 	{
@@ -274,6 +332,7 @@ ChampionOf(const char *symbol)
 	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
+	ApUnpinSearchPath(nest);
 	EnsureCache();
 	e = hash_search(champion_cache, key, HASH_ENTER, NULL);
 	e->model_id = id;
@@ -434,6 +493,7 @@ ap_score(PG_FUNCTION_ARGS)
 	int64		model_id;
 	char		feature_set[64];
 	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	int			nest;
 	TimestampTz t_start = GetCurrentTimestamp(),
 				t_built,
 				t_loaded,
@@ -444,6 +504,8 @@ ap_score(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("symbol must not be null")));
 	symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	/* everything below, feature building included, runs with a pinned search_path */
+	nest = ApPinSearchPath();
 	model_id = ChampionOf(symbol);
 	m = GetModel(model_id);
 	strlcpy(feature_set, m->feature_set, sizeof(feature_set));
@@ -475,9 +537,9 @@ ap_score(PG_FUNCTION_ARGS)
 		bool		isnull,
 					fresh;
 		const char *insert = "INSERT INTO alphapulse.signals AS g (symbol, ts, model_id, score, signal) "
-			"SELECT $1, u.ts, $2, u.score, CASE WHEN u.score > $5[1] THEN 'BUY' "
-			"WHEN u.score < $5[2] THEN 'SELL' ELSE 'HOLD' END "
-			"FROM unnest($3, $4) AS u(ts, score)";
+			"SELECT $1, u.ts, $2, u.score, CASE WHEN u.score OPERATOR(pg_catalog.>) $5[1] THEN 'BUY' "
+			"WHEN u.score OPERATOR(pg_catalog.<) $5[2] THEN 'SELL' ELSE 'HOLD' END "
+			"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(ts, score)";
 
 		for (int i = 0; i < r.n; i++)
 		{
@@ -493,19 +555,23 @@ ap_score(PG_FUNCTION_ARGS)
 		 * Scorers of one symbol and model take turns; when none of the rows
 		 * is there yet a plain insert skips the upsert's per-row probe.
 		 */
-		SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), ($2 % 2147483647)::int4), "
-							  "NOT EXISTS (SELECT FROM alphapulse.signals WHERE symbol = $1 AND model_id = $2 AND ts >= $3[1])",
+		SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), "
+							  "($2 OPERATOR(pg_catalog.%) 2147483647)::pg_catalog.int4), "
+							  "NOT EXISTS (SELECT FROM alphapulse.signals s WHERE s.symbol OPERATOR(pg_catalog.=) $1 "
+							  "AND s.model_id OPERATOR(pg_catalog.=) $2 AND s.ts OPERATOR(pg_catalog.>=) $3[1])",
 							  3, t, a, NULL, false, 1);
 		fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		if (SPI_execute_with_args(fresh ? insert :
 								  psprintf("%s ON CONFLICT (symbol, ts, model_id) DO UPDATE SET score = excluded.score, "
-										   "signal = excluded.signal, created = now() "
-										   "WHERE (g.score, g.signal) IS DISTINCT FROM (excluded.score, excluded.signal)",
+										   "signal = excluded.signal, created = pg_catalog.now() "
+										   "WHERE NOT (g.score OPERATOR(pg_catalog.=) excluded.score "
+										   "AND g.signal OPERATOR(pg_catalog.=) excluded.signal)",
 										   insert),
 								  5, t, a, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "writing signals failed");
 	}
 	SPI_finish();
+	ApUnpinSearchPath(nest);
 	elog(DEBUG1, "ap_score: %d rows; features %.3f ms, load %.3f ms, predict %.3f ms, write %.3f ms",
 		 r.n, (t_built - t_start) / 1000.0, (t_loaded - t_built) / 1000.0,
 		 (t_predicted - t_loaded) / 1000.0, (GetCurrentTimestamp() - t_predicted) / 1000.0);

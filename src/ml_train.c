@@ -20,8 +20,10 @@
 #include "utils/timestamp.h"
 
 #include "ml_model.h"
+#include "ml_seal.h"
 #include "ml_train.h"
 #include "ml_util.h"
+#include "ml_validate.h"
 #include "ml_xgb.h"
 
 typedef enum Algo
@@ -913,18 +915,27 @@ TrainModel(FunctionCallInfo fcinfo)
 	appendStringInfoChar(&js_params, '}');
 
 	{
-		Oid			t[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT4OID,
+		Oid			t[16] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT4OID,
 			TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID,
-		BYTEAOID, JSONBOID, JSONBOID};
-		Datum		a[15];
-		char		nulls[15];
+		BYTEAOID, JSONBOID, JSONBOID, BYTEAOID};
+		Datum		a[16];
+		char		nulls[16];
 		bool		isnull;
+		char		reason[AP_MODEL_REASON_LEN];
+		bytea	   *seal;
 
 		memset(nulls, ' ', sizeof(nulls));
+		ApCheckMayRegister();
 		/* serialise registrations per symbol (versions, first champion) */
 		a[0] = CStringGetTextDatum(symbol);
-		SPI_execute_with_args("SELECT 1 FROM alphapulse.assets WHERE symbol = $1 FOR NO KEY UPDATE",
-							  1, t, a, NULL, false, 0);
+		/*
+		 * Callers cannot write alphapulse.models: registration runs as its
+		 * owner (ApExecuteAsModelsOwner, the SECURITY DEFINER pattern in C)
+		 * rather than through a SQL-callable definer function, so no entry
+		 * point exists that would seal bytes a caller supplies.
+		 */
+		ApExecuteAsModelsOwner("SELECT 1 FROM alphapulse.assets WHERE symbol OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE",
+							   1, t, a, NULL, 0);
 		a[1] = CStringGetTextDatum(algo_names[o.algo]);
 		a[2] = CStringGetTextDatum(feature_set);
 		a[3] = CStringGetTextDatum(task_kind);
@@ -957,14 +968,28 @@ TrainModel(FunctionCallInfo fcinfo)
 			a[13] = JsonbPGetDatum(LinearToJsonb(&final.lin));
 		}
 		a[14] = JsonbFromString(&js_stats);
-		if (SPI_execute_with_args("INSERT INTO alphapulse.models (symbol, version, algorithm, feature_set, feature_names, task, params, n_rounds, "
-								  "train_from, train_to, holdout_from, holdout_to, cv_metrics, metrics, model, model_sha256, coefficients, feature_stats, stage, promoted) "
-								  "SELECT $1, coalesce((SELECT max(version) FROM alphapulse.models WHERE symbol = $1), 0) + 1, $2, $3, "
-								  "(SELECT feature_names FROM alphapulse.feature_sets WHERE name = $3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, pg_catalog.sha256($13), $14, $15, "
-								  "CASE WHEN EXISTS (SELECT FROM alphapulse.models WHERE symbol = $1 AND stage = 'champion') THEN 'challenger' ELSE 'champion' END, "
-								  "CASE WHEN EXISTS (SELECT FROM alphapulse.models WHERE symbol = $1 AND stage = 'champion') THEN NULL ELSE now() END "
-								  "RETURNING id",
-								  15, t, a, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		/* the fresh model is validated like any stored one, then sealed */
+		seal = ApSealModel(algo_names[o.algo], p, nulls[12] == 'n' ? NULL : DatumGetByteaPP(a[12]),
+						   nulls[13] == 'n' ? (Datum) 0 : a[13], reason);
+		if (seal == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("the trained model failed validation"),
+					 errdetail("%s", reason)));
+		a[15] = PointerGetDatum(seal);
+		if (ApExecuteAsModelsOwner("INSERT INTO alphapulse.models (symbol, version, algorithm, feature_set, feature_names, task, params, n_rounds, "
+								   "train_from, train_to, holdout_from, holdout_to, cv_metrics, metrics, model, model_sha256, coefficients, feature_stats, "
+								   "stage, promoted, model_hmac) "
+								   "SELECT $1, COALESCE((SELECT pg_catalog.max(m.version) FROM alphapulse.models m "
+								   "WHERE m.symbol OPERATOR(pg_catalog.=) $1), 0) OPERATOR(pg_catalog.+) 1, $2, $3, "
+								   "(SELECT s.feature_names FROM alphapulse.feature_sets s WHERE s.name OPERATOR(pg_catalog.=) $3), "
+								   "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, pg_catalog.sha256($13), $14, $15, "
+								   "CASE WHEN EXISTS (SELECT FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
+								   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN 'challenger' ELSE 'champion' END, "
+								   "CASE WHEN EXISTS (SELECT FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
+								   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN NULL ELSE pg_catalog.now() END, $16 "
+								   "RETURNING id",
+								   16, t, a, nulls, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "registering the model failed");
 		model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
@@ -1015,12 +1040,12 @@ TrainModel(FunctionCallInfo fcinfo)
 						 (t_features - started) / 1000.0, (t_load - t_features) / 1000.0,
 						 (t_cv - t_load) / 1000.0, (t_refit - t_cv) / 1000.0);
 		a[20] = JsonbFromString(&dur);
-		if (SPI_execute_with_args("WITH run AS (INSERT INTO alphapulse.runs (symbol, feature_set, algorithm, mode, status, params, seed, splits, "
-								  "fold_metrics, learning_curves, trials, holdout_metrics, data_from, data_to, n_rows, n_train, n_holdout, "
-								  "model_id, versions, started, duration_ms, durations) VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9, $10, $11, "
-								  "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id) "
-								  "UPDATE alphapulse.models SET run_id = (SELECT id FROM run) WHERE id = $17",
-								  21, t, a, nulls, false, 0) != SPI_OK_UPDATE)
+		if (ApExecuteAsModelsOwner("WITH run AS (INSERT INTO alphapulse.runs (symbol, feature_set, algorithm, mode, status, params, seed, splits, "
+								   "fold_metrics, learning_curves, trials, holdout_metrics, data_from, data_to, n_rows, n_train, n_holdout, "
+								   "model_id, versions, started, duration_ms, durations) VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9, $10, $11, "
+								   "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id) "
+								   "UPDATE alphapulse.models SET run_id = (SELECT id FROM run) WHERE id OPERATOR(pg_catalog.=) $17",
+								   21, t, a, nulls, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "logging the run failed");
 	}
 	MemoryContextDelete(handles);

@@ -10,6 +10,7 @@
 #include "utils/memutils.h"
 
 #include "ml_util.h"
+#include "ml_validate.h"
 #include "ml_xgb.h"
 
 typedef struct XgbHandle
@@ -46,13 +47,26 @@ XgbTrack(MemoryContext owner, bool booster)
 	return h;
 }
 
+/* longest XGBoost error text passed on */
+#define XGB_ERROR_TEXT_LEN 200
+
+/* XGBoost's last error without its stack trace, addresses and paths */
+const char *
+XgbLastError(void)
+{
+	static char buf[XGB_ERROR_TEXT_LEN + 1];
+
+	ApCleanLibraryError(XGBGetLastError(), buf, sizeof(buf));
+	return buf;
+}
+
 void
 XgbCheck(int rc, const char *what)
 {
 	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-				 errmsg("xgboost %s failed: %s", what, XGBGetLastError())));
+				 errmsg("xgboost %s failed: %s", what, XgbLastError())));
 }
 
 void
@@ -131,11 +145,12 @@ XgbLoad(MemoryContext owner, const void *buf, size_t len)
 	char		threads[16];
 
 	XgbCheck(XGBoosterCreate(NULL, 0, &h->handle), "booster creation");
+	/* callers validated the bytes (ml_validate.c); the library's text stays out */
 	if (XGBoosterLoadModelFromBuffer(h->handle, buf, len) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupt model blob"),
-				 errdetail("XGBoost could not load it: %s", XGBGetLastError())));
+				 errdetail("XGBoost could not load the model.")));
 	snprintf(threads, sizeof(threads), "%d", ap_xgboost_threads);
 	XgbCheck(XGBoosterSetParam(h->handle, "nthread", threads), "setting nthread");
 	return h->handle;

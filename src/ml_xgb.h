@@ -30,6 +30,7 @@ extern BoosterHandle XgbBooster(MemoryContext owner, DMatrixHandle *cache, int n
 								const XgbParams *ps);
 extern BoosterHandle XgbLoad(MemoryContext owner, const void *buf, size_t len);
 extern void XgbCheck(int rc, const char *what);
+extern const char *XgbLastError(void);
 
 /*
  * Boosts up to max_rounds with early stopping on the last eval matrix
