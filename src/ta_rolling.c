@@ -10,7 +10,10 @@ FirstPresent(const ta_real *x, int n)
 	int			i = 0;
 
 	while (i < n && !TA_HAS(x[i]))
+	{
+		TA_POLL(i);
 		i++;
+	}
 	return i;
 }
 
@@ -19,7 +22,10 @@ void
 FillNone(ta_real *out, int n)
 {
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		out[i] = TA_NONE;
+	}
 }
 
 /*
@@ -40,6 +46,7 @@ RollingExtreme(const ta_real *x, int n, int p, int sign, ta_real *out, int *age)
 	{
 		ta_real		v = x[i] * sign;
 
+		TA_POLL(i);
 		while (tail != head)
 		{
 			int			back = dq[(tail - 1 + cap) % cap];
