@@ -14,8 +14,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* 64-bit mantissa: ~1e-19 relative, headroom for cancellation in differences */
-typedef long double ta_real;
+/*
+ * 64-bit mantissa: ~1e-19 relative, headroom for cancellation in differences.
+ * Arrays come from palloc, which aligns to 8 bytes only: say so, so that no
+ * compiler assumes the 16 of long double.
+ */
+typedef long double ta_real __attribute__((aligned(8)));
 
 #define TA_NONE ((ta_real) NAN)
 #define TA_HAS(v) (!isnan(v))

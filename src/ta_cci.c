@@ -9,7 +9,8 @@
 
 #include "ta.h"
 
-typedef __int128 ta_int128;
+/* 8-byte aligned, as palloc returns: no 16-byte aligned loads of scratch arrays */
+typedef __int128 ta_int128 __attribute__((aligned(8)));
 
 /* TA-Lib's and Lambert's constant: CCI = (tp - mean) / (0.015 * mean deviation) */
 #define TA_CCI_CONSTANT 0.015L

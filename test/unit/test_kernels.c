@@ -22,20 +22,27 @@ TaCheckInterrupts(void)
 	polls++;
 }
 
+/*
+ * Scratch memory aligned to 8 bytes but not 16, as palloc's is: a kernel
+ * that needs more alignment than the window layer gives fails here.
+ */
 void *
 TaAlloc(size_t size)
 {
-	void	   *p = malloc(size > 0 ? size : 1);
+	char	   *raw = malloc(size + 32);
+	char	   *base;
 
-	if (p == NULL)
+	if (raw == NULL)
 		abort();
-	return p;
+	base = (char *) (((uintptr_t) raw + 8 + 15) & ~(uintptr_t) 15);
+	((void **) base)[0] = raw;	/* freed through this header */
+	return base + 8;
 }
 
 void
 TaFree(void *ptr)
 {
-	free(ptr);
+	free(((void **) ptr)[-1]);
 }
 
 /* Compares a kernel output with expected values (NAN = no value). */
