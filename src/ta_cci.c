@@ -6,6 +6,7 @@
  * comes exactly from a Fenwick tree over the ranks of the partition's values.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "ta.h"
 
@@ -16,7 +17,7 @@ typedef __int128 ta_int128 __attribute__((aligned(8)));
 #define TA_CCI_CONSTANT 0.015L
 
 /* up to this period one pass over the window beats the tree (see bench/) */
-#define TA_CCI_DIRECT_MAX_PERIOD 48
+#define TA_CCI_DIRECT_MAX_PERIOD 512
 
 /*
  * Bits of headroom for the 128-bit sums: with |T| < 2^b and period p the
@@ -43,6 +44,53 @@ CeilLog2(int64_t v)
 	return b;
 }
 
+/* |x| < 2^*top and x is a multiple of 2^*low, for a finite nonzero x. */
+static inline void
+BinarySpan(ta_real x, int *top, int *low)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	/* x87 extended: explicit 64-bit mantissa, 15-bit biased exponent */
+	union
+	{
+		long double v;
+		struct
+		{
+			uint64_t	mant;
+			uint16_t	sexp;
+		}			b;
+	}			u;
+	int			e;
+
+	u.v = x;
+	e = u.b.sexp & 0x7FFF;
+	if (e == 0)
+		e = 1;					/* denormal */
+	*top = e - 16383 + 1;
+	*low = e - 16383 - 63 + __builtin_ctzll(u.b.mant);
+#else
+	int			e;
+	ta_real		m = ldexpl(fabsl(frexpl(x, &e)), 64);	/* |frexp| in [1/2, 1) */
+
+	*top = e;
+	if (m == floorl(m) && m < 18446744073709551616.0L)
+		*low = e - 64 + __builtin_ctzll((uint64_t) m);
+	else
+		*low = e - 113;			/* a wider long double: assume its full width */
+#endif
+}
+
+/* x * 2^-shift rounded to an integer (exact when x is a multiple of 2^shift) */
+static inline ta_int128
+ScaledInt(ta_real x, ta_real factor, int shift)
+{
+	ta_real		v = factor != 0 ? x * factor : ldexpl(x, -shift);
+
+	/* llrintl rounds in the current mode: no switch of the x87 control word */
+	if (fabsl(v) < 9223372036854775808.0L)
+		return llrintl(v);
+	return (ta_int128) rintl(v);
+}
+
 /*
  * Scales the sums h + l + c (3 x the typical price) to integers: the common
  * factor is a power of two, so a value that is a binary fraction is held
@@ -59,31 +107,42 @@ ScaleTypical(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 				low = INT32_MAX;	/* every x is a multiple of 2^low */
 	int			bits = TA_CCI_INT_BITS - 2 - 2 * CeilLog2((int64_t) p + 1) - 3;
 	int			shift;
+	bool		integers = bits >= 63;
+	ta_real		factor;
+
+	/* whole numbers below 2^63 (NUMERIC prices as the window layer scales them) */
+	for (int i = 0; integers && i < n; i++)
+	{
+		ta_int128	sum = 0;
+
+		TA_POLL(i);
+		for (int k = 0; k < 3; k++)
+		{
+			ta_real		x = s[k][i];
+			int64_t		v = fabsl(x) < 9223372036854775808.0L ? llrintl(x) : 0;
+
+			integers = integers && (ta_real) v == x;
+			sum += v;
+		}
+		t[i] = sum;
+	}
+	if (integers)
+		return true;
 
 	for (int k = 0; k < 3; k++)
 		for (int i = 0; i < n; i++)
 		{
-			int			e;
-			ta_real		f;
-			ta_real		m;
+			int			e_top,
+						e_low;
 
 			TA_POLL(i);
 			if (s[k][i] == 0)
 				continue;
-			f = frexpl(s[k][i], &e);	/* |f| in [1/2, 1) */
-			if (e > top)
-				top = e;
-			m = ldexpl(fabsl(f), 64);	/* the 64-bit mantissa as an integer */
-			if (m == floorl(m) && m < 18446744073709551616.0L)
-			{
-				uint64_t	u = (uint64_t) m;
-
-				e = e - 64 + __builtin_ctzll(u);
-			}
-			else
-				e = e - 113;	/* a wider long double: assume its full width */
-			if (e < low)
-				low = e;
+			BinarySpan(s[k][i], &e_top, &e_low);
+			if (e_top > top)
+				top = e_top;
+			if (e_low < low)
+				low = e_low;
 		}
 	if (top == INT32_MIN)
 	{
@@ -93,12 +152,12 @@ ScaleTypical(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 	}
 	/* exact when the span fits; otherwise round below 2^(top - bits) */
 	shift = (top - low <= bits) ? low : top - bits;
+	factor = (shift > -16000 && shift < 16000) ? ldexpl(1, -shift) : 0;
 	for (int i = 0; i < n; i++)
 	{
 		TA_POLL(i);
-		t[i] = (ta_int128) rintl(ldexpl(h[i], -shift)) +
-			(ta_int128) rintl(ldexpl(l[i], -shift)) +
-			(ta_int128) rintl(ldexpl(c[i], -shift));
+		t[i] = ScaledInt(h[i], factor, shift) + ScaledInt(l[i], factor, shift) +
+			ScaledInt(c[i], factor, shift);
 	}
 	return shift == low;
 }
@@ -117,19 +176,51 @@ CciRow(ta_int128 dev_i, ta_int128 d, int p)
 	return (ta_real) (dev_i * p) / (TA_CCI_CONSTANT * (ta_real) d);
 }
 
-/* Short periods: the deviation summed over the window, O(p) a row. */
+/*
+ * Short periods: the deviation summed over the window, O(p) a row; in 64-bit
+ * integers when 2 p^2 max|T| fits, as it does for prices in cents.
+ */
 static void
 CciDirect(const ta_int128 *t, int n, int p, ta_real *out)
 {
-	ta_int128	s = 0;
+	ta_int128	s = 0,
+				top = 0;
+	int64_t    *u = NULL;
 
+	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
+		if (t[i] > top || -t[i] > top)
+			top = t[i] > 0 ? t[i] : -t[i];
+	}
+	if (top < ((ta_int128) 1 << 62) / ((ta_int128) 2 * p * p))
+	{
+		u = TaAlloc(sizeof(int64_t) * (size_t) n);
+		for (int i = 0; i < n; i++)
+			u[i] = (int64_t) t[i] * p;
+	}
 	for (int i = 0; i < n; i++)
 	{
 		TA_POLL(i);
 		s += t[i];
 		if (i >= p)
 			s -= t[i - p];
-		if (i >= p - 1)
+		if (i < p - 1)
+			continue;
+		if (u)
+		{
+			int64_t		s64 = (int64_t) s,
+						d = 0;
+
+			for (int j = i - p + 1; j <= i; j++)
+			{
+				int64_t		v = u[j] - s64;
+
+				d += v < 0 ? -v : v;
+			}
+			out[i] = CciRow((ta_int128) u[i] - s, d, p);
+		}
+		else
 		{
 			ta_int128	d = 0;
 
@@ -142,6 +233,8 @@ CciDirect(const ta_int128 *t, int n, int p, ta_real *out)
 			out[i] = CciRow((ta_int128) p * t[i] - s, d, p);
 		}
 	}
+	if (u)
+		TaFree(u);
 }
 
 /*
@@ -214,6 +307,78 @@ SortKeys(CciKey *a, int n)
 	TaFree(b);
 }
 
+/* One Fenwick node: count and sum of the window's values in its rank range. */
+typedef struct CciNode
+{
+	ta_int128	sum;
+	int64_t		cnt;
+} CciNode;
+
+/*
+ * How many sorted keys have p key <= s, searched outward from the previous
+ * row's answer: the window mean moves little from row to row.
+ */
+static int
+CountAtMost(const ta_int128 *keys, int n, int p, ta_int128 s, int from)
+{
+	int			lo,
+				hi,
+				step = 1;
+
+	if (from < n && (ta_int128) p * keys[from] <= s)
+	{
+		lo = from + 1;
+		for (;;)
+		{
+			int			probe = lo + step - 1;
+
+			if (probe >= n)
+			{
+				hi = n;
+				break;
+			}
+			if ((ta_int128) p * keys[probe] > s)
+			{
+				hi = probe;
+				break;
+			}
+			lo = probe + 1;
+			step *= 2;
+		}
+	}
+	else
+	{
+		hi = from;
+		for (;;)
+		{
+			int			probe = hi - step;
+
+			if (probe < 0)
+			{
+				lo = 0;
+				break;
+			}
+			if ((ta_int128) p * keys[probe] <= s)
+			{
+				lo = probe + 1;
+				break;
+			}
+			hi = probe;
+			step *= 2;
+		}
+	}
+	while (lo < hi)				/* keys[lo-1] qualifies, keys[hi] does not */
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if ((ta_int128) p * keys[mid] <= s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * Long periods: a Fenwick tree indexed by rank holds the count and the sum of
  * the window's values.  The values with p T_j <= S (a prefix of the ranks)
@@ -224,10 +389,11 @@ static void
 CciTree(const ta_int128 *t, int n, int p, ta_real *out)
 {
 	CciKey	   *sorted = TaAlloc(sizeof(CciKey) * (size_t) n);
+	ta_int128  *keys = TaAlloc(sizeof(ta_int128) * (size_t) n);
 	int		   *rank = TaAlloc(sizeof(int) * (size_t) n);
-	int		   *cnt = TaAlloc(sizeof(int) * (size_t) (n + 1));
-	ta_int128  *sum = TaAlloc(sizeof(ta_int128) * (size_t) (n + 1));
+	CciNode    *tree;
 	ta_int128	s = 0;
+	int			below = 0;		/* keys with p key <= S at the previous row */
 
 	for (int i = 0; i < n; i++)
 	{
@@ -240,56 +406,47 @@ CciTree(const ta_int128 *t, int n, int p, ta_real *out)
 	{
 		TA_POLL(r);
 		rank[sorted[r].row] = r + 1;
-		cnt[r + 1] = 0;
-		sum[r + 1] = 0;
+		keys[r] = sorted[r].key;
 	}
+	TaFree(sorted);
+	tree = TaAlloc(sizeof(CciNode) * (size_t) (n + 1));
+	memset(tree, 0, sizeof(CciNode) * (size_t) (n + 1));
 	for (int i = 0; i < n; i++)
 	{
 		TA_POLL(i);
 		for (int k = rank[i]; k <= n; k += k & -k)
 		{
-			cnt[k]++;
-			sum[k] += t[i];
+			tree[k].cnt++;
+			tree[k].sum += t[i];
 		}
 		s += t[i];
 		if (i >= p)
 		{
 			for (int k = rank[i - p]; k <= n; k += k & -k)
 			{
-				cnt[k]--;
-				sum[k] -= t[i - p];
+				tree[k].cnt--;
+				tree[k].sum -= t[i - p];
 			}
 			s -= t[i - p];
 		}
 		if (i >= p - 1)
 		{
-			int			lo = 0,
-						hi = n;	/* ranks 1..lo have p T <= S; find the largest */
-			int			cnt_lo = 0;
+			int64_t		cnt_lo = 0;
 			ta_int128	sum_lo = 0;
 
-			while (lo < hi)
+			below = CountAtMost(keys, n, p, s, below);
+			for (int k = below; k > 0; k -= k & -k)
 			{
-				int			mid = lo + (hi - lo + 1) / 2;
-
-				if ((ta_int128) p * sorted[mid - 1].key <= s)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			for (int k = lo; k > 0; k -= k & -k)
-			{
-				cnt_lo += cnt[k];
-				sum_lo += sum[k];
+				cnt_lo += tree[k].cnt;
+				sum_lo += tree[k].sum;
 			}
 			out[i] = CciRow((ta_int128) p * t[i] - s,
 							2 * (s * cnt_lo - (ta_int128) p * sum_lo), p);
 		}
 	}
-	TaFree(sorted);
+	TaFree(keys);
 	TaFree(rank);
-	TaFree(cnt);
-	TaFree(sum);
+	TaFree(tree);
 }
 
 /*
