@@ -210,6 +210,23 @@ TestCci(void)
 	for (size_t k = 0; k < sizeof(periods) / sizeof(periods[0]); k++)
 		CheckCci("random walk", h, l, c, NB, periods[k], 1e-12L);
 
+	/* NULL gaps: the window layer drops rows with a missing series first */
+	{
+		int			m = 0;
+
+		for (int i = 0; i < NB; i++)
+		{
+			if (Rand() % 10 == 0)
+				continue;		/* a row with a NULL high, low or close */
+			h2[m] = h[i];
+			l2[m] = l[i];
+			c2[m] = c[i];
+			m++;
+		}
+		CheckCci("after NULL gaps", h2, l2, c2, m, 20, 1e-12L);
+		CheckCci("after NULL gaps", h2, l2, c2, m, 900, 1e-12L);
+	}
+
 	/* decimal prices in whole cents, as the NUMERIC path passes them */
 	for (int i = 0; i < NB; i++)
 	{
