@@ -36,10 +36,10 @@ static void
 RollingExtreme(const ta_real *x, int n, int p, int sign, ta_real *out, int *age)
 {
 	int			first = FirstPresent(x, n);
-	int		   *dq = TaAlloc(sizeof(int) * (size_t) (p + 1));
+	int			cap = (p < n ? p : n) + 1;	/* the deque never holds more */
+	int		   *dq = TaAlloc(sizeof(int) * (size_t) cap);
 	int			head = 0,
-				tail = 0;		/* ring buffer of indices, capacity p + 1 */
-	int			cap = p + 1;
+				tail = 0;		/* ring buffer of indices */
 
 	FillNone(out, n);
 	for (int i = first; i < n; i++)
