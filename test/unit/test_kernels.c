@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ta.h"
 #include "run_kernels.h"
@@ -15,11 +16,45 @@ static int	tests = 0,
 			failed = 0;
 static long polls = 0;			/* calls of the interrupt hook */
 
-/* The window layer's CHECK_FOR_INTERRUPTS; here it only counts. */
+/*
+ * While TestPolling runs a kernel, the hook also watches its output arrays:
+ * the number of output slots written between two polls measures the rows a
+ * loop went through without a chance to be cancelled.
+ */
+#define WATCH_OUTPUTS 5
+static ta_real *watch[WATCH_OUTPUTS];	/* the kernel's outputs, or NULL */
+static ta_real *shadow[WATCH_OUTPUTS];	/* their contents at the last poll */
+static int	watch_n = 0;
+static int	max_unpolled = 0;	/* most slots written between two polls */
+
+/* Rows with an output changed since the last look (bitwise: NaN to NaN is none). */
+static void
+WatchOutputs(void)
+{
+	int			changed = 0;
+
+	for (int i = 0; i < watch_n; i++)
+	{
+		int			row = 0;
+
+		for (int k = 0; k < WATCH_OUTPUTS; k++)
+			if (watch[k] && memcmp(&watch[k][i], &shadow[k][i], 10) != 0)	/* 80 value bits */
+			{
+				row = 1;
+				memcpy(&shadow[k][i], &watch[k][i], sizeof(ta_real));
+			}
+		changed += row;
+	}
+	if (changed > max_unpolled)
+		max_unpolled = changed;
+}
+
+/* The window layer's CHECK_FOR_INTERRUPTS; here it counts and watches. */
 void
 TaCheckInterrupts(void)
 {
 	polls++;
+	WatchOutputs();
 }
 
 /*
@@ -324,15 +359,17 @@ TestCci(void)
 
 /*
  * Every kernel polls the interrupt hook at least once per TA_POLL_INTERVAL
- * rows, so CHECK_FOR_INTERRUPTS is reached while it runs on a long partition
- * (a kernel without polling makes zero calls here).
+ * rows, so CHECK_FOR_INTERRUPTS is reached while it runs on a long partition:
+ * it polls at least rows / TA_POLL_INTERVAL times, and no loop writes the
+ * outputs of more than a few TA_POLL_INTERVAL rows between two polls (an
+ * unpolled loop over the rows writes them all).
  */
 static void
 TestPolling(void)
 {
 	enum
 	{
-		NP = 16 * TA_POLL_INTERVAL
+		NP = 8 * TA_POLL_INTERVAL
 	};
 	ta_real    *h = TaAlloc(sizeof(ta_real) * NP),
 			   *l = TaAlloc(sizeof(ta_real) * NP),
@@ -342,31 +379,49 @@ TestPolling(void)
 	int			bad = 0;
 
 	for (int k = 0; k < 5; k++)
+	{
 		o[k] = TaAlloc(sizeof(ta_real) * NP);
+		shadow[k] = TaAlloc(sizeof(ta_real) * NP);
+	}
 	RandomBars(h, l, c, NP);
 	for (int i = 0; i < NP; i++)
 		v[i] = 1000 * Uniform();
 	for (int k = 0; k < RUN_KERNELS_COUNT; k++)
 	{
-		int			periods[] = {14, 5000};
+		int			periods[] = {14, 3000};
 
 		for (int j = 0; j < 2; j++)
 		{
 			const char *name;
 
-			polls = 0;
-			name = RunKernel(k, h, l, c, v, NP, periods[j], true, o);
-			if (polls < NP / TA_POLL_INTERVAL - 1)
+			for (int m = 0; m < 5; m++)
 			{
-				printf("# %s (p=%d): %ld interrupt checks over %d rows\n",
-					   name, periods[j], polls, NP);
+				FillNone(o[m], NP);
+				FillNone(shadow[m], NP);
+				watch[m] = o[m];
+			}
+			polls = 0;
+			max_unpolled = 0;
+			watch_n = NP;
+			name = RunKernel(k, h, l, c, v, NP, periods[j], true, o);
+			WatchOutputs();		/* what the kernel wrote after its last poll */
+			watch_n = 0;
+			if (polls < NP / TA_POLL_INTERVAL - 1 || max_unpolled > 3 * TA_POLL_INTERVAL)
+			{
+				printf("# %s (p=%d): %ld interrupt checks over %d rows, "
+					   "up to %d rows written between two\n",
+					   name, periods[j], polls, NP, max_unpolled);
 				bad++;
 			}
 		}
 	}
 	Ok(bad == 0, "every kernel checks for interrupts every TA_POLL_INTERVAL rows");
 	for (int k = 0; k < 5; k++)
+	{
 		TaFree(o[k]);
+		TaFree(shadow[k]);
+		watch[k] = NULL;
+	}
 	TaFree(h);
 	TaFree(l);
 	TaFree(c);
