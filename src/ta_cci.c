@@ -1,9 +1,11 @@
 /*
- * ta_cci.c - commodity channel index, computed exactly and in O(log n) a row
- * whatever the period.  Typical prices are scaled by a power of two to whole
- * numbers held in 128-bit integers (NUMERIC prices arrive as whole numbers
- * already); the mean absolute deviation of a window about its own mean then
- * comes exactly from a Fenwick tree over the ranks of the partition's values.
+ * ta_cci.c - commodity channel index, computed exactly, at a cost a row that
+ * does not grow with long periods.  Typical prices are scaled by a power of
+ * two to whole numbers held in 128-bit integers (NUMERIC prices arrive as
+ * whole numbers already); the mean absolute deviation of a window about its
+ * own mean is then summed exactly over the window for short periods, and
+ * comes from a Fenwick tree over the ranks of the partition's values,
+ * O(log n) a row, for long ones.
  */
 #include <stdint.h>
 #include <string.h>
@@ -16,13 +18,14 @@ typedef __int128 ta_int128 __attribute__((aligned(8)));
 /* TA-Lib's and Lambert's constant: CCI = (tp - mean) / (0.015 * mean deviation) */
 #define TA_CCI_CONSTANT 0.015L
 
-/* up to this period one pass over the window beats the tree (see bench/) */
+/* up to this period one pass over the window beats the tree (bench_kernels) */
 #define TA_CCI_DIRECT_MAX_PERIOD 512
 
 /*
- * Bits of headroom for the 128-bit sums: with |T| < 2^b and period p the
- * largest intermediate, 2 p (p |T| + |S|), stays below 2^(b + 2 log2 p + 3)
- * (see CciRow), and must stay below 2^127.
+ * Budget of the 128-bit sums: with scaled prices below 2^b, |T| < 2^(b+2) and
+ * every intermediate (p T - S, D, 2 (S cnt - p sum), p (p T_i - S)) stays
+ * below p^2 2^(b+4); ScaleTypical picks b = TA_CCI_INT_BITS - 5 -
+ * 2 ceil(log2(p + 1)), which keeps them below 2^125.
  */
 #define TA_CCI_INT_BITS 126
 
@@ -105,7 +108,7 @@ ScaleTypical(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 	const ta_real *s[3] = {h, l, c};
 	int			top = INT32_MIN,	/* |x| < 2^top for every x */
 				low = INT32_MAX;	/* every x is a multiple of 2^low */
-	int			bits = TA_CCI_INT_BITS - 2 - 2 * CeilLog2((int64_t) p + 1) - 3;
+	int			bits = TA_CCI_INT_BITS - 5 - 2 * CeilLog2((int64_t) p + 1);
 	int			shift;
 	bool		integers = bits >= 63;
 	ta_real		factor;
