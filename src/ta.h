@@ -14,8 +14,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* 64-bit mantissa: ~1e-19 relative, headroom for cancellation in differences */
-typedef long double ta_real;
+/*
+ * 64-bit mantissa: ~1e-19 relative, headroom for cancellation in differences.
+ * Arrays come from palloc, which aligns to 8 bytes only: say so, so that no
+ * compiler assumes the 16 of long double.
+ */
+typedef long double ta_real __attribute__((aligned(8)));
 
 #define TA_NONE ((ta_real) NAN)
 #define TA_HAS(v) (!isnan(v))
@@ -125,5 +129,21 @@ extern int	FirstPresent(const ta_real *x, int n);
 extern void *TaAlloc(size_t size);
 extern void TaFree(void *ptr);
 extern void FillNone(ta_real *out, int n);
+
+/*
+ * Interrupt hook: the window layer maps it to CHECK_FOR_INTERRUPTS, which may
+ * not return (a cancel leaves the kernel by longjmp; scratch memory is then
+ * freed with the partition's context).  Every loop whose length grows with
+ * the input calls TA_POLL with its counter, so a cancel or timeout is seen
+ * within TA_POLL_INTERVAL iterations (a few microseconds).
+ */
+extern void TaCheckInterrupts(void);
+
+#define TA_POLL_INTERVAL 4096	/* a power of two */
+#define TA_POLL(i) \
+	do { \
+		if (((unsigned) (i) & (TA_POLL_INTERVAL - 1)) == 0) \
+			TaCheckInterrupts(); \
+	} while (0)
 
 #endif							/* AP_TA_H */

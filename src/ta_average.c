@@ -15,6 +15,7 @@ ComputeSma(const ta_real *x, int n, int p, ta_real *out)
 	FillNone(out, n);
 	for (int i = f; i < n; i++)
 	{
+		TA_POLL(i);
 		sum += x[i];
 		if (i - f >= p)
 			sum -= x[i - p];
@@ -39,12 +40,16 @@ SmoothSeeded(const ta_real *x, int n, int p, ta_real a, ta_real *out)
 		return;
 	}
 	for (int i = f; i < f + p; i++)
+	{
+		TA_POLL(i);
 		e += x[i];
+	}
 	e /= p;
 	FillNone(out, f + p - 1);
 	out[f + p - 1] = e;
 	for (int i = f + p; i < n; i++)
 	{
+		TA_POLL(i);
 		e += a * (x[i] - e);
 		out[i] = e;
 	}
@@ -77,6 +82,7 @@ ComputeWma(const ta_real *x, int n, int p, ta_real *out)
 	{
 		int			k = i - f;
 
+		TA_POLL(i);
 		if (k < p)
 		{
 			num += (ta_real) (k + 1) * x[i];
@@ -101,7 +107,10 @@ ComputeDema(const ta_real *x, int n, int p, ta_real *out)
 	ComputeEma(x, n, p, e1);
 	ComputeEma(e1, n, p, e2);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		out[i] = TA_HAS(e2[i]) ? 2 * e1[i] - e2[i] : TA_NONE;
+	}
 	TaFree(e1);
 	TaFree(e2);
 }
@@ -117,7 +126,10 @@ ComputeTema(const ta_real *x, int n, int p, ta_real *out)
 	ComputeEma(e1, n, p, e2);
 	ComputeEma(e2, n, p, e3);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		out[i] = TA_HAS(e3[i]) ? 3 * e1[i] - 3 * e2[i] + e3[i] : TA_NONE;
+	}
 	TaFree(e1);
 	TaFree(e2);
 	TaFree(e3);
@@ -150,13 +162,17 @@ ComputeKama(const ta_real *x, int n, int p, int fast, int slow, ta_real *out)
 	if (n - f <= p)
 		return;
 	for (int i = f + 1; i <= f + p; i++)
+	{
+		TA_POLL(i);
 		RollSumAdd(&path, fabsl(x[i] - x[i - 1]));
+	}
 	kama = x[f + p - 1];
 	for (int i = f + p; i < n; i++)
 	{
 		ta_real		er,
 					sc;
 
+		TA_POLL(i);
 		if (i > f + p)
 		{
 			RollSumRemove(&path, fabsl(x[i - p] - x[i - p - 1]));
@@ -186,7 +202,10 @@ ComputeHma(const ta_real *x, int n, int p, ta_real *out)
 	ComputeWma(x, n, p / 2, w1);
 	ComputeWma(x, n, p, w2);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		w1[i] = TA_HAS(w2[i]) ? 2 * w1[i] - w2[i] : TA_NONE;
+	}
 	ComputeWma(w1, n, s, out);
 	TaFree(w1);
 	TaFree(w2);
@@ -203,6 +222,7 @@ ComputeVwma(const ta_real *c, const ta_real *v, int n, int p, ta_real *out)
 	FillNone(out, n);
 	for (int i = 0; i < n; i++)
 	{
+		TA_POLL(i);
 		RollSumAdd(&sv, v[i]);
 		RollSumAdd(&scv, c[i] * v[i]);
 		sc += c[i];
@@ -230,6 +250,7 @@ ComputeVwap(const ta_real *h, const ta_real *l, const ta_real *c, const ta_real 
 	{
 		ta_real		tp3 = h[i] + l[i] + c[i];
 
+		TA_POLL(i);
 		spv += tp3 * v[i];
 		sv += v[i];
 		sp += tp3;

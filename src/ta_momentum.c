@@ -18,6 +18,7 @@ ComputeRsi(const ta_real *x, int n, int p, ta_real *out)
 	{
 		ta_real		d = x[i] - x[i - 1];
 
+		TA_POLL(i);
 		gain[i] = d > 0 ? d : 0;
 		loss[i] = d < 0 ? -d : 0;
 	}
@@ -25,6 +26,7 @@ ComputeRsi(const ta_real *x, int n, int p, ta_real *out)
 	ComputeWilder(loss, n, p, loss);
 	for (int i = 0; i < n; i++)
 	{
+		TA_POLL(i);
 		if (!TA_HAS(gain[i]))
 			continue;
 		out[i] = (gain[i] + loss[i] > 0) ? 100 * gain[i] / (gain[i] + loss[i]) : 50;
@@ -43,11 +45,17 @@ ComputeMacd(const ta_real *x, int n, int fast, int slow, int sig,
 	ComputeEma(x, n, fast, ef);
 	ComputeEma(x, n, slow, macd);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		if (TA_HAS(macd[i]))
 			macd[i] = ef[i] - macd[i];
+	}
 	ComputeEma(macd, n, sig, signal);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		hist[i] = TA_HAS(signal[i]) ? macd[i] - signal[i] : TA_NONE;
+	}
 	TaFree(ef);
 }
 
@@ -68,7 +76,10 @@ ComputeStoch(const ta_real *h, const ta_real *l, const ta_real *c, int n,
 	ComputeRollingMax(h, n, fastk, hh, NULL);
 	ComputeRollingMin(l, n, fastk, ll, NULL);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		hh[i] = TA_HAS(hh[i]) ? RangePosition(c[i], ll[i], hh[i]) : TA_NONE;
+	}
 	ComputeSma(hh, n, slowk, k);
 	ComputeSma(k, n, slowd, d);
 	TaFree(hh);
@@ -86,7 +97,10 @@ ComputeStochRsi(const ta_real *x, int n, int p, int k, int smooth, ta_real *out)
 	ComputeRollingMax(r, n, k, hi, NULL);
 	ComputeRollingMin(r, n, k, lo, NULL);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		hi[i] = TA_HAS(hi[i]) ? RangePosition(r[i], lo[i], hi[i]) : TA_NONE;
+	}
 	ComputeSma(hi, n, smooth, out);
 	TaFree(r);
 	TaFree(hi);
@@ -102,39 +116,12 @@ ComputeWillr(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 	ComputeRollingMax(h, n, p, out, NULL);
 	ComputeRollingMin(l, n, p, ll, NULL);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		if (TA_HAS(out[i]))
 			out[i] = RangePosition(c[i], ll[i], out[i]) - 100;
-	TaFree(ll);
-}
-
-/* CCI: mean deviation is recomputed per window, O(n p) as in TA-Lib. */
-void
-ComputeCci(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
-		   ta_real *out)
-{
-	ta_real    *tp = TaAlloc(sizeof(ta_real) * n);
-	ta_real    *avg = TaAlloc(sizeof(ta_real) * n);
-
-	for (int i = 0; i < n; i++)
-		tp[i] = (h[i] + l[i] + c[i]) / 3;
-	ComputeSma(tp, n, p, avg);
-	FillNone(out, n);
-	for (int i = p - 1; i < n; i++)
-	{
-		ta_real		md = 0;
-		bool		flat = true;
-
-		for (int j = i - p + 1; j <= i; j++)
-		{
-			md += fabsl(tp[j] - avg[i]);
-			flat = flat && tp[j] == tp[i];
-		}
-		md /= p;
-		/* an all-equal window has no deviation, whatever the rounding of avg */
-		out[i] = (!flat && md > 0) ? (tp[i] - avg[i]) / ((ta_real) 0.015 * md) : 0;
 	}
-	TaFree(tp);
-	TaFree(avg);
+	TaFree(ll);
 }
 
 void
@@ -142,8 +129,11 @@ ComputeRoc(const ta_real *x, int n, int p, ta_real *out)
 {
 	FillNone(out, n);
 	for (int i = p; i < n; i++)
+	{
+		TA_POLL(i);
 		if (x[i - p] != 0)
 			out[i] = 100 * (x[i] - x[i - p]) / x[i - p];
+	}
 }
 
 void
@@ -151,7 +141,10 @@ ComputeMom(const ta_real *x, int n, int p, ta_real *out)
 {
 	FillNone(out, n);
 	for (int i = p; i < n; i++)
+	{
+		TA_POLL(i);
 		out[i] = x[i] - x[i - p];
+	}
 }
 
 /* Chande: sums (not averages) of the last p gains and losses. */
@@ -166,6 +159,7 @@ ComputeCmo(const ta_real *x, int n, int p, ta_real *out)
 	{
 		ta_real		d = x[i] - x[i - 1];
 
+		TA_POLL(i);
 		RollSumAdd(&up, d > 0 ? d : 0);
 		RollSumAdd(&dn, d < 0 ? -d : 0);
 		if (i > p)
@@ -191,8 +185,11 @@ ComputeTrix(const ta_real *x, int n, int p, ta_real *out)
 	ComputeEma(out, n, p, e);
 	FillNone(out, n);
 	for (int i = 1; i < n; i++)
+	{
+		TA_POLL(i);
 		if (TA_HAS(e[i - 1]) && e[i - 1] != 0)
 			out[i] = 100 * (e[i] - e[i - 1]) / e[i - 1];
+	}
 	TaFree(e);
 }
 
@@ -224,6 +221,7 @@ ComputeUltosc(const ta_real *h, const ta_real *l, const ta_real *c, int n,
 		ta_real		lo = fminl(l[i], c[i - 1]);
 		ta_real		a[3];
 
+		TA_POLL(i);
 		b[i] = c[i] - lo;
 		t[i] = fmaxl(h[i], c[i - 1]) - lo;
 		for (int k = 0; k < 3; k++)
@@ -263,6 +261,7 @@ ComputePriceOsc(const ta_real *x, int n, int fast, int slow, bool ema, bool perc
 	}
 	for (int i = 0; i < n; i++)
 	{
+		TA_POLL(i);
 		if (!TA_HAS(out[i]))
 			continue;
 		if (!percent)
@@ -285,6 +284,7 @@ ComputeAroon(const ta_real *h, const ta_real *l, int n, int p,
 	ComputeRollingMin(l, n, p + 1, down, age_l);
 	for (int i = 0; i < n; i++)
 	{
+		TA_POLL(i);
 		if (!TA_HAS(up[i]))
 		{
 			osc[i] = TA_NONE;
@@ -304,7 +304,10 @@ ComputeLogret(const ta_real *x, int n, int p, ta_real *out)
 {
 	FillNone(out, n);
 	for (int i = p; i < n; i++)
+	{
+		TA_POLL(i);
 		out[i] = log1pl((x[i] - x[i - p]) / x[i - p]);
+	}
 }
 
 /*
@@ -322,12 +325,14 @@ ComputeLinregSlope(const ta_real *x, int n, int p, ta_real *out)
 	FillNone(out, n);
 	for (int i = p - 1; i < n; i++)
 	{
+		TA_POLL(i);
 		if (i == p - 1 || (i % p) == 0)
 		{
 			c = x[i];
 			s0 = s1 = 0;
 			for (int j = 0; j < p; j++)
 			{
+				TA_POLL(j);
 				s0 += x[i - p + 1 + j] - c;
 				s1 += j * (x[i - p + 1 + j] - c);
 			}

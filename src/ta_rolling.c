@@ -10,7 +10,10 @@ FirstPresent(const ta_real *x, int n)
 	int			i = 0;
 
 	while (i < n && !TA_HAS(x[i]))
+	{
+		TA_POLL(i);
 		i++;
+	}
 	return i;
 }
 
@@ -19,7 +22,10 @@ void
 FillNone(ta_real *out, int n)
 {
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		out[i] = TA_NONE;
+	}
 }
 
 /*
@@ -30,16 +36,17 @@ static void
 RollingExtreme(const ta_real *x, int n, int p, int sign, ta_real *out, int *age)
 {
 	int			first = FirstPresent(x, n);
-	int		   *dq = TaAlloc(sizeof(int) * (size_t) (p + 1));
+	int			cap = (p < n ? p : n) + 1;	/* the deque never holds more */
+	int		   *dq = TaAlloc(sizeof(int) * (size_t) cap);
 	int			head = 0,
-				tail = 0;		/* ring buffer of indices, capacity p + 1 */
-	int			cap = p + 1;
+				tail = 0;		/* ring buffer of indices */
 
 	FillNone(out, n);
 	for (int i = first; i < n; i++)
 	{
 		ta_real		v = x[i] * sign;
 
+		TA_POLL(i);
 		while (tail != head)
 		{
 			int			back = dq[(tail - 1 + cap) % cap];

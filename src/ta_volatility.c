@@ -10,7 +10,10 @@ ComputeTrange(const ta_real *h, const ta_real *l, const ta_real *c, int n, ta_re
 	if (n > 0)
 		out[0] = TA_NONE;
 	for (int i = 1; i < n; i++)
+	{
+		TA_POLL(i);
 		out[i] = fmaxl(h[i], c[i - 1]) - fminl(l[i], c[i - 1]);
+	}
 }
 
 void
@@ -30,8 +33,11 @@ ComputeNatr(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 {
 	ComputeAtr(h, l, c, n, p, out);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		if (TA_HAS(out[i]))
 			out[i] = (c[i] != 0) ? 100 * out[i] / c[i] : TA_NONE;
+	}
 }
 
 /*
@@ -52,12 +58,16 @@ WilderSum(ta_real *x, int n, int p)
 	}
 	for (int i = f; i < f + p - 1; i++)
 	{
+		TA_POLL(i);
 		sum += x[i];
 		x[i] = TA_NONE;
 	}
 	x[f + p - 1] += sum * keep;
 	for (int i = f + p; i < n; i++)
+	{
+		TA_POLL(i);
 		x[i] += x[i - 1] * keep;
+	}
 }
 
 /* +DI, -DI (first at p) from Wilder sums; ADX (first at 2p - 1) averages DX. */
@@ -77,6 +87,7 @@ ComputeDmi(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 		ta_real		up = h[i] - h[i - 1];
 		ta_real		dn = l[i - 1] - l[i];
 
+		TA_POLL(i);
 		pdm[i] = (up > dn && up > 0) ? up : 0;
 		mdm[i] = (dn > up && dn > 0) ? dn : 0;
 	}
@@ -88,6 +99,7 @@ ComputeDmi(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 		ta_real		pd,
 					md;
 
+		TA_POLL(i);
 		if (!TA_HAS(tr[i]))
 		{
 			plus_di[i] = minus_di[i] = pdm[i] = TA_NONE;
@@ -125,6 +137,7 @@ ComputeVariance(const ta_real *x, int n, int p, bool sample, ta_real *mean,
 	FillNone(var, n);
 	for (int i = f; i < n; i++)
 	{
+		TA_POLL(i);
 		if (i > f && x[i] != x[i - 1])
 			changes++;
 		if (i - f >= p && x[i - p + 1] != x[i - p])
@@ -135,11 +148,15 @@ ComputeVariance(const ta_real *x, int n, int p, bool sample, ta_real *mean,
 		{
 			c = 0;
 			for (int j = i - p + 1; j <= i; j++)
+			{
+				TA_POLL(j);
 				c += x[j];
+			}
 			c /= p;
 			s1 = s2 = 0;
 			for (int j = i - p + 1; j <= i; j++)
 			{
+				TA_POLL(j);
 				s1 += x[j] - c;
 				s2 += (x[j] - c) * (x[j] - c);
 			}
@@ -173,6 +190,7 @@ ComputeBbands(const ta_real *x, int n, int p, double k, ta_real *lower,
 	{
 		ta_real		sd;
 
+		TA_POLL(i);
 		if (!TA_HAS(middle[i]))
 		{
 			lower[i] = upper[i] = bandwidth[i] = percent_b[i] = TA_NONE;
@@ -193,8 +211,11 @@ ComputeZscore(const ta_real *x, int n, int p, ta_real *out)
 
 	ComputeVariance(x, n, p, false, mean, out);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		if (TA_HAS(out[i]))
 			out[i] = (out[i] > 0) ? (x[i] - mean[i]) / sqrtl(out[i]) : 0;
+	}
 	TaFree(mean);
 }
 
@@ -206,6 +227,7 @@ ComputeKeltner(const ta_real *h, const ta_real *l, const ta_real *c, int n, int 
 	ComputeAtr(h, l, c, n, atr_p, upper);
 	for (int i = 0; i < n; i++)
 	{
+		TA_POLL(i);
 		if (!TA_HAS(middle[i]) || !TA_HAS(upper[i]))
 		{
 			lower[i] = middle[i] = upper[i] = TA_NONE;
@@ -223,7 +245,10 @@ ComputeDonchian(const ta_real *h, const ta_real *l, int n, int p, ta_real *lower
 	ComputeRollingMax(h, n, p, upper, NULL);
 	ComputeRollingMin(l, n, p, lower, NULL);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		middle[i] = TA_HAS(upper[i]) ? (upper[i] + lower[i]) / 2 : TA_NONE;
+	}
 }
 
 /*
@@ -266,6 +291,7 @@ ComputePsar(const ta_real *h, const ta_real *l, int n, double accel, double max_
 	}
 	for (int i = 1; i < n; i++)
 	{
+		TA_POLL(i);
 		prev_low = new_low;
 		prev_high = new_high;
 		new_low = l[i];

@@ -11,6 +11,7 @@ ComputeObv(const ta_real *c, const ta_real *v, int n, ta_real *out)
 
 	for (int i = 0; i < n; i++)
 	{
+		TA_POLL(i);
 		if (i == 0)
 			obv = v[0];
 		else if (c[i] > c[i - 1])
@@ -36,6 +37,7 @@ ComputeAd(const ta_real *h, const ta_real *l, const ta_real *c, const ta_real *v
 
 	for (int i = 0; i < n; i++)
 	{
+		TA_POLL(i);
 		ad += MoneyFlowVolume(h[i], l[i], c[i], v[i]);
 		out[i] = ad;
 	}
@@ -62,6 +64,7 @@ ComputeCmf(const ta_real *h, const ta_real *l, const ta_real *c, const ta_real *
 	FillNone(out, n);
 	for (int i = 0; i < n; i++)
 	{
+		TA_POLL(i);
 		RollSumAdd(&mf, MoneyFlowVolume(h[i], l[i], c[i], v[i]));
 		RollSumAdd(&sv, v[i]);
 		if (i >= p)
@@ -87,11 +90,15 @@ ComputeMfi(const ta_real *h, const ta_real *l, const ta_real *c, const ta_real *
 
 	FillNone(out, n);
 	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
 		tp[i] = h[i] + l[i] + c[i];		/* 3 x typical price: compared exactly */
+	}
 	for (int i = 1; i < n; i++)
 	{
 		ta_real		flow = tp[i] / 3 * v[i];
 
+		TA_POLL(i);
 		pos[i] = (tp[i] > tp[i - 1]) ? flow : 0;
 		neg[i] = (tp[i] < tp[i - 1]) ? flow : 0;
 		RollSumAdd(&sp, pos[i]);

@@ -138,7 +138,10 @@ ExactSmaInto(WinCalc *c, int p, int field)
 	Numeric		np = int64_to_numeric(p);
 
 	for (int i = 0; i < c->n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		maxds = Max(maxds, ds[i]);
+	}
 	cnt = palloc0(sizeof(int) * (maxds + 1));
 	AccStore(c, &sum, int64_to_numeric(0));
 	for (int i = 0; i < c->n; i++)
@@ -156,12 +159,12 @@ ExactSmaInto(WinCalc *c, int p, int field)
 		}
 		if (c->price_exact)
 		{
+			CHECK_FOR_INTERRUPTS();
 			isum += (int64) c->in[0][i];
 			if (i >= p)
 				isum -= (int64) c->in[0][i - p];
 			if (i < p - 1)
 				continue;
-			CHECK_FOR_INTERRUPTS();
 			s = FixedToNumeric(isum < 0, isum < 0 ? -isum : isum, c->price_shift, top, &buf);
 			res[i] = NumericGetDatum(Div(s, np));	/* allocated in the partition */
 			continue;

@@ -33,6 +33,13 @@ TaFree(void *ptr)
 	pfree(ptr);
 }
 
+/* The kernels' interrupt hook: a cancel or timeout ends the kernel here. */
+void
+TaCheckInterrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 /* Raises the error for a missing or out-of-range parameter. */
 static void
 BadParam(WinCalc *c, int argno, const char *what, const char *must)
@@ -136,6 +143,7 @@ ReadParams(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 			Datum		d = WinGetFuncArgInPartition(winobj, a, r, WINDOW_SEEK_HEAD,
 													 false, &isnull, &isout);
 
+			CHECK_FOR_INTERRUPTS();
 			if (isnull != c->argnull[a] ||
 				(!isnull && !datumIsEqual(d, c->arg[a], typbyval, typlen)))
 				ereport(ERROR,
@@ -196,6 +204,7 @@ ScaleToIntegers(WinCalc *c, const IndicatorDef *def, bool volume, const int *max
 		if (((def->volume_mask >> s) & 1) == volume)
 			for (int i = 0; i < c->n; i++)
 			{
+				CHECK_FOR_INTERRUPTS();
 				c->in[s][i] *= factor;
 				if (*exact)		/* every value is now a whole number */
 					c->in[s][i] = rintl(c->in[s][i]);
@@ -295,6 +304,7 @@ LoadPartition(FunctionCallInfo fcinfo, WindowObject winobj, WinCalc *c,
 	c->n = 0;
 	for (int r = 0; r < nrows; r++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (missing[r])
 		{
 			c->rowmap[r] = -1;

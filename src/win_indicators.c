@@ -6,6 +6,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 
 #include "win_glue.h"
 
@@ -395,7 +396,10 @@ CalcDispersion(WinCalc *c, bool root)
 	ComputeVariance(X, c->n, p, sample, mean, c->out[0]);
 	if (root)
 		for (int i = 0; i < c->n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			c->out[0][i] = sqrtl(c->out[0][i]);
+		}
 	TaFree(mean);
 }
 

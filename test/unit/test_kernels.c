@@ -1,30 +1,83 @@
 /*
  * test_kernels.c - the indicator kernels alone, outside PostgreSQL, on small
- * hand-worked examples (each expected value is worked out in the comment).
- * Prints TAP; build and run with `make -C test/unit`.
+ * hand-worked examples (each expected value is worked out in the comment),
+ * CCI against a naive O(n p) reference, and the interrupt polling of every
+ * kernel.  Prints TAP; build and run with `make -C test/unit`.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ta.h"
+#include "run_kernels.h"
 
 static int	tests = 0,
 			failed = 0;
+static long polls = 0;			/* calls of the interrupt hook */
 
+/*
+ * While TestPolling runs a kernel, the hook also watches its output arrays:
+ * the number of output slots written between two polls measures the rows a
+ * loop went through without a chance to be cancelled.
+ */
+#define WATCH_OUTPUTS 5
+static ta_real *watch[WATCH_OUTPUTS];	/* the kernel's outputs, or NULL */
+static ta_real *shadow[WATCH_OUTPUTS];	/* their contents at the last poll */
+static int	watch_n = 0;
+static int	max_unpolled = 0;	/* most slots written between two polls */
+
+/* Rows with an output changed since the last look (bitwise: NaN to NaN is none). */
+static void
+WatchOutputs(void)
+{
+	int			changed = 0;
+
+	for (int i = 0; i < watch_n; i++)
+	{
+		int			row = 0;
+
+		for (int k = 0; k < WATCH_OUTPUTS; k++)
+			if (watch[k] && memcmp(&watch[k][i], &shadow[k][i], 10) != 0)	/* 80 value bits */
+			{
+				row = 1;
+				memcpy(&shadow[k][i], &watch[k][i], sizeof(ta_real));
+			}
+		changed += row;
+	}
+	if (changed > max_unpolled)
+		max_unpolled = changed;
+}
+
+/* The window layer's CHECK_FOR_INTERRUPTS; here it counts and watches. */
+void
+TaCheckInterrupts(void)
+{
+	polls++;
+	WatchOutputs();
+}
+
+/*
+ * Scratch memory aligned to 8 bytes but not 16, as palloc's is: a kernel
+ * that needs more alignment than the window layer gives fails here.
+ */
 void *
 TaAlloc(size_t size)
 {
-	void	   *p = malloc(size > 0 ? size : 1);
+	char	   *raw = malloc(size + 32);
+	char	   *base;
 
-	if (p == NULL)
+	if (raw == NULL)
 		abort();
-	return p;
+	base = (char *) (((uintptr_t) raw + 8 + 15) & ~(uintptr_t) 15);
+	((void **) base)[0] = raw;	/* freed through this header */
+	return base + 8;
 }
 
 void
 TaFree(void *ptr)
 {
-	free(ptr);
+	free(((void **) ptr)[-1]);
 }
 
 /* Compares a kernel output with expected values (NAN = no value). */
@@ -54,6 +107,326 @@ Expect(const char *name, const ta_real *got, const double *want, int n)
 }
 
 #define N NAN
+
+static void
+Ok(int ok, const char *name)
+{
+	tests++;
+	if (!ok)
+		failed++;
+	printf("%s %d - %s\n", ok ? "ok" : "not ok", tests, name);
+}
+
+static uint64_t rng_state = 88172645463325252ULL;
+
+/* xorshift64: reproducible data without the C library's rand() */
+static uint64_t
+Rand(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* uniform in [0, 1) */
+static double
+Uniform(void)
+{
+	return (double) (Rand() >> 11) / 9007199254740992.0;
+}
+
+/*
+ * The textbook CCI of row i, written independently of the kernel: typical
+ * price, its mean over the window, the mean absolute deviation about that
+ * mean, in long double, window by window; 0 when every typical price is the
+ * same.
+ */
+static long double
+NaiveCci(const ta_real *h, const ta_real *l, const ta_real *c, int i, int p, int *flat)
+{
+	long double mean = 0,
+				md = 0,
+				tp_i = (h[i] + l[i] + c[i]) / 3;
+	int			same = 1;
+
+	for (int j = i - p + 1; j <= i; j++)
+		mean += (h[j] + l[j] + c[j]) / 3;
+	mean /= p;
+	for (int j = i - p + 1; j <= i; j++)
+	{
+		long double tp = (h[j] + l[j] + c[j]) / 3;
+
+		md += fabsl(tp - mean);
+		same = same && (h[j] + l[j] + c[j]) == (h[i] + l[i] + c[i]);
+	}
+	md /= p;
+	*flat = same;
+	if (same)
+		return 0;
+	return (tp_i - mean) / (0.015L * md);
+}
+
+/*
+ * ComputeCci against NaiveCci on every row: warm-up rows have no value, a
+ * window of equal typical prices gives exactly 0, others agree within tol
+ * relative to the CCI's own scale (1 + |cci|).
+ */
+static void
+CheckCci(const char *name, const ta_real *h, const ta_real *l, const ta_real *c,
+		 int n, int p, long double tol)
+{
+	ta_real    *out = TaAlloc(sizeof(ta_real) * (n + 1));
+	int			bad = 0;
+	char		label[160];
+
+	ComputeCci(h, l, c, n, p, out);
+	for (int i = 0; i < n; i++)
+	{
+		long double want;
+		int			same,
+					flat = 0;
+
+		if (i < p - 1)
+		{
+			same = !TA_HAS(out[i]);
+			want = NAN;
+		}
+		else
+		{
+			want = NaiveCci(h, l, c, i, p, &flat);
+			same = TA_HAS(out[i]) &&
+				(flat ? out[i] == 0 : fabsl(out[i] - want) <= tol * (1 + fabsl(want)));
+		}
+		if (!same && bad++ < 3)
+			printf("# %s p=%d [%d]: got %.20Lg, want %.20Lg\n", name, p, i, out[i], want);
+	}
+	snprintf(label, sizeof(label), "cci %s (n=%d, p=%d) matches the naive reference",
+			 name, n, p);
+	Ok(bad == 0, label);
+	TaFree(out);
+}
+
+/* Bars of a random walk around 100 with a spread, in cents (binary fractions). */
+static void
+RandomBars(ta_real *h, ta_real *l, ta_real *c, int n)
+{
+	double		px = 100;
+
+	for (int i = 0; i < n; i++)
+	{
+		px += Uniform() - 0.5;
+		c[i] = px;
+		h[i] = px + Uniform();
+		l[i] = px - Uniform();
+	}
+}
+
+static void
+TestCci(void)
+{
+	enum
+	{
+		NB = 3000
+	};
+	ta_real    *h = TaAlloc(sizeof(ta_real) * NB),
+			   *l = TaAlloc(sizeof(ta_real) * NB),
+			   *c = TaAlloc(sizeof(ta_real) * NB),
+			   *h2 = TaAlloc(sizeof(ta_real) * NB),
+			   *l2 = TaAlloc(sizeof(ta_real) * NB),
+			   *c2 = TaAlloc(sizeof(ta_real) * NB),
+			   *o1 = TaAlloc(sizeof(ta_real) * NB),
+			   *o2 = TaAlloc(sizeof(ta_real) * NB);
+	int			periods[] = {1, 2, 3, 5, 14, 20, 47, 48, 49, 50, 64, 100, 777, 2999, 3000, 3001};
+	int			same;
+
+	/* random walk: both sides of the direct/tree switch, p = 1 and p = n */
+	RandomBars(h, l, c, NB);
+	for (size_t k = 0; k < sizeof(periods) / sizeof(periods[0]); k++)
+		CheckCci("random walk", h, l, c, NB, periods[k], 1e-12L);
+
+	/* NULL gaps: the window layer drops rows with a missing series first */
+	{
+		int			m = 0;
+
+		for (int i = 0; i < NB; i++)
+		{
+			if (Rand() % 10 == 0)
+				continue;		/* a row with a NULL high, low or close */
+			h2[m] = h[i];
+			l2[m] = l[i];
+			c2[m] = c[i];
+			m++;
+		}
+		CheckCci("after NULL gaps", h2, l2, c2, m, 20, 1e-12L);
+		CheckCci("after NULL gaps", h2, l2, c2, m, 900, 1e-12L);
+	}
+
+	/* decimal prices in whole cents, as the NUMERIC path passes them */
+	for (int i = 0; i < NB; i++)
+	{
+		h2[i] = rintl(h[i] * 100);
+		l2[i] = rintl(l[i] * 100);
+		c2[i] = rintl(c[i] * 100);
+	}
+	CheckCci("whole cents", h2, l2, c2, NB, 20, 1e-12L);
+	CheckCci("whole cents", h2, l2, c2, NB, 1500, 1e-12L);
+
+	/* ties: four price levels only; flat runs longer than the period */
+	for (int i = 0; i < NB; i++)
+	{
+		h[i] = l[i] = c[i] = (ta_real) (Rand() % 4);
+		h2[i] = l2[i] = c2[i] = (ta_real) ((i / 300) % 3);
+	}
+	CheckCci("four levels", h, l, c, NB, 7, 1e-12L);
+	CheckCci("four levels", h, l, c, NB, 250, 1e-12L);
+	CheckCci("flat runs", h2, l2, c2, NB, 20, 1e-12L);
+	CheckCci("flat runs", h2, l2, c2, NB, 200, 1e-12L);
+	ComputeCci(h2, l2, c2, NB, 200, o1);
+	same = o1[250] == 0 && o1[299] == 0 && o1[500] == 0 && o1[300] != 0;
+	Ok(same, "cci flat window is exactly 0, the first bar after it is not");
+
+	/* a typical price that ties but whose bars differ (1+5+3 = 2+4+3) */
+	{
+		ta_real		th[] = {5, 4, 5, 4, 5, 4};
+		ta_real		tl[] = {1, 2, 1, 2, 1, 2};
+		ta_real		tc[] = {3, 3, 3, 3, 3, 3};
+
+		ComputeCci(th, tl, tc, 6, 3, o1);
+		Expect("cci typical-price tie is flat", o1, (double[]) {N, N, 0, 0, 0, 0}, 6);
+		ComputeCci(th, tl, tc, 6, 60, o1);
+		Expect("cci period beyond the rows has no value", o1, (double[]) {N, N, N, N, N, N}, 6);
+	}
+
+	/* huge and tiny magnitudes: powers of two scale exactly, CCI is scale-free */
+	RandomBars(h, l, c, NB);
+	for (int e = -16000; e <= 16000; e += 8000)
+	{
+		char		label[80];
+		int			bad = 0;
+
+		for (int i = 0; i < NB; i++)
+		{
+			h2[i] = ldexpl(h[i], e);
+			l2[i] = ldexpl(l[i], e);
+			c2[i] = ldexpl(c[i], e);
+		}
+		ComputeCci(h, l, c, NB, 500, o1);
+		ComputeCci(h2, l2, c2, NB, 500, o2);
+		for (int i = 0; i < NB; i++)
+			bad += !(o1[i] == o2[i] || (!TA_HAS(o1[i]) && !TA_HAS(o2[i])));
+		snprintf(label, sizeof(label), "cci scaled by 2^%d is unchanged", e);
+		Ok(bad == 0, label);
+	}
+	for (int i = 0; i < NB; i++)
+	{
+		h2[i] = h[i] * 1e300L;
+		l2[i] = l[i] * 1e300L;
+		c2[i] = c[i] * 1e300L;
+	}
+	CheckCci("times 1e300", h2, l2, c2, NB, 20, 1e-12L);
+	CheckCci("times 1e300", h2, l2, c2, NB, 600, 1e-12L);
+
+	/*
+	 * A partition spanning more than the 128-bit budget (prices from 1e-30 to
+	 * 1e30): short periods stay accurate, long ones stay finite and flat
+	 * windows stay 0.
+	 */
+	for (int i = 0; i < NB; i++)
+	{
+		ta_real		m = (i / 1000 == 1) ? 1e30L : 1e-30L;
+
+		h2[i] = h[i] * m;
+		l2[i] = l[i] * m;
+		c2[i] = c[i] * m;
+	}
+	CheckCci("mixed 1e-30 and 1e30", h2, l2, c2, NB, 20, 1e-12L);
+	ComputeCci(h2, l2, c2, NB, 600, o1);
+	same = 1;
+	for (int i = 599; i < NB; i++)
+		same = same && isfinite(o1[i]) && fabsl(o1[i]) <= 600 / 0.015L;
+	Ok(same, "cci beyond the integer budget stays finite and bounded");
+
+	TaFree(h);
+	TaFree(l);
+	TaFree(c);
+	TaFree(h2);
+	TaFree(l2);
+	TaFree(c2);
+	TaFree(o1);
+	TaFree(o2);
+}
+
+/*
+ * Every kernel polls the interrupt hook at least once per TA_POLL_INTERVAL
+ * rows, so CHECK_FOR_INTERRUPTS is reached while it runs on a long partition:
+ * it polls at least rows / TA_POLL_INTERVAL times, and no loop writes the
+ * outputs of more than a few TA_POLL_INTERVAL rows between two polls (an
+ * unpolled loop over the rows writes them all).
+ */
+static void
+TestPolling(void)
+{
+	enum
+	{
+		NP = 8 * TA_POLL_INTERVAL
+	};
+	ta_real    *h = TaAlloc(sizeof(ta_real) * NP),
+			   *l = TaAlloc(sizeof(ta_real) * NP),
+			   *c = TaAlloc(sizeof(ta_real) * NP),
+			   *v = TaAlloc(sizeof(ta_real) * NP);
+	ta_real    *o[5];
+	int			bad = 0;
+
+	for (int k = 0; k < 5; k++)
+	{
+		o[k] = TaAlloc(sizeof(ta_real) * NP);
+		shadow[k] = TaAlloc(sizeof(ta_real) * NP);
+	}
+	RandomBars(h, l, c, NP);
+	for (int i = 0; i < NP; i++)
+		v[i] = 1000 * Uniform();
+	for (int k = 0; k < RUN_KERNELS_COUNT; k++)
+	{
+		int			periods[] = {14, 3000};
+
+		for (int j = 0; j < 2; j++)
+		{
+			const char *name;
+
+			for (int m = 0; m < 5; m++)
+			{
+				FillNone(o[m], NP);
+				FillNone(shadow[m], NP);
+				watch[m] = o[m];
+			}
+			polls = 0;
+			max_unpolled = 0;
+			watch_n = NP;
+			name = RunKernel(k, h, l, c, v, NP, periods[j], true, o);
+			WatchOutputs();		/* what the kernel wrote after its last poll */
+			watch_n = 0;
+			if (polls < NP / TA_POLL_INTERVAL - 1 || max_unpolled > 3 * TA_POLL_INTERVAL)
+			{
+				printf("# %s (p=%d): %ld interrupt checks over %d rows, "
+					   "up to %d rows written between two\n",
+					   name, periods[j], polls, NP, max_unpolled);
+				bad++;
+			}
+		}
+	}
+	Ok(bad == 0, "every kernel checks for interrupts every TA_POLL_INTERVAL rows");
+	for (int k = 0; k < 5; k++)
+	{
+		TaFree(o[k]);
+		TaFree(shadow[k]);
+		watch[k] = NULL;
+	}
+	TaFree(h);
+	TaFree(l);
+	TaFree(c);
+	TaFree(v);
+}
 
 int
 main(void)
@@ -231,6 +604,8 @@ main(void)
 		ComputeMfi(h, l, c, v, 2, 1, out);
 		Expect("mfi tie is no flow", out, (double[]) {N, 50}, 2);
 	}
+	TestCci();
+	TestPolling();
 	printf("1..%d\n", tests);
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,479 @@
+/*
+ * ta_cci.c - commodity channel index, computed exactly, at a cost a row that
+ * does not grow with long periods.  Typical prices are scaled by a power of
+ * two to whole numbers held in 128-bit integers (NUMERIC prices arrive as
+ * whole numbers already); the mean absolute deviation of a window about its
+ * own mean is then summed exactly over the window for short periods, and
+ * comes from a Fenwick tree over the ranks of the partition's values,
+ * O(log n) a row, for long ones.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "ta.h"
+
+/* 8-byte aligned, as palloc returns: no 16-byte aligned loads of scratch arrays */
+typedef __int128 ta_int128 __attribute__((aligned(8)));
+
+/* TA-Lib's and Lambert's constant: CCI = (tp - mean) / (0.015 * mean deviation) */
+#define TA_CCI_CONSTANT 0.015L
+
+/* up to this period one pass over the window beats the tree (bench_kernels) */
+#define TA_CCI_DIRECT_MAX_PERIOD 512
+
+/*
+ * Budget of the 128-bit sums: with scaled prices below 2^b, |T| < 2^(b+2) and
+ * every intermediate (p T - S, D, 2 (S cnt - p sum), p (p T_i - S)) stays
+ * below p^2 2^(b+4); ScaleTypical picks b = TA_CCI_INT_BITS - 5 -
+ * 2 ceil(log2(p + 1)), which keeps them below 2^125.
+ */
+#define TA_CCI_INT_BITS 126
+
+/* A typical price (times 3, scaled) and its row, sorted for the ranks. */
+typedef struct CciKey
+{
+	ta_int128	key;
+	int			row;
+} CciKey;
+
+/* ceil(log2(v)) for v >= 1 */
+static int
+CeilLog2(int64_t v)
+{
+	int			b = 0;
+
+	while (((int64_t) 1 << b) < v)
+		b++;
+	return b;
+}
+
+/* |x| < 2^*top and x is a multiple of 2^*low, for a finite nonzero x. */
+static inline void
+BinarySpan(ta_real x, int *top, int *low)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	/* x87 extended: explicit 64-bit mantissa, 15-bit biased exponent */
+	union
+	{
+		long double v;
+		struct
+		{
+			uint64_t	mant;
+			uint16_t	sexp;
+		}			b;
+	}			u;
+	int			e;
+
+	u.v = x;
+	e = u.b.sexp & 0x7FFF;
+	if (e == 0)
+		e = 1;					/* denormal */
+	*top = e - 16383 + 1;
+	*low = e - 16383 - 63 + __builtin_ctzll(u.b.mant);
+#else
+	int			e;
+	ta_real		m = ldexpl(fabsl(frexpl(x, &e)), 64);	/* |frexp| in [1/2, 1) */
+
+	*top = e;
+	if (m == floorl(m) && m < 18446744073709551616.0L)
+		*low = e - 64 + __builtin_ctzll((uint64_t) m);
+	else
+		*low = e - 113;			/* a wider long double: assume its full width */
+#endif
+}
+
+/* x * 2^-shift rounded to an integer (exact when x is a multiple of 2^shift) */
+static inline ta_int128
+ScaledInt(ta_real x, ta_real factor, int shift)
+{
+	ta_real		v = factor != 0 ? x * factor : ldexpl(x, -shift);
+
+	/* llrintl rounds in the current mode: no switch of the x87 control word */
+	if (fabsl(v) < 9223372036854775808.0L)
+		return llrintl(v);
+	return (ta_int128) rintl(v);
+}
+
+/*
+ * Scales the sums h + l + c (3 x the typical price) to integers: the common
+ * factor is a power of two, so a value that is a binary fraction is held
+ * exactly.  Only when the partition spans more binary orders of magnitude
+ * than the 128-bit budget allows are the lowest bits rounded away (relative
+ * to the partition's largest price, below 2^-70); then it returns false.
+ */
+static bool
+ScaleTypical(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
+			 ta_int128 *t)
+{
+	const ta_real *s[3] = {h, l, c};
+	int			top = INT32_MIN,	/* |x| < 2^top for every x */
+				low = INT32_MAX;	/* every x is a multiple of 2^low */
+	int			bits = TA_CCI_INT_BITS - 5 - 2 * CeilLog2((int64_t) p + 1);
+	int			shift;
+	bool		integers = bits >= 63;
+	ta_real		factor;
+
+	/* whole numbers below 2^63 (NUMERIC prices as the window layer scales them) */
+	for (int i = 0; integers && i < n; i++)
+	{
+		ta_int128	sum = 0;
+
+		TA_POLL(i);
+		for (int k = 0; k < 3; k++)
+		{
+			ta_real		x = s[k][i];
+			int64_t		v = fabsl(x) < 9223372036854775808.0L ? llrintl(x) : 0;
+
+			integers = integers && (ta_real) v == x;
+			sum += v;
+		}
+		t[i] = sum;
+	}
+	if (integers)
+		return true;
+
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < n; i++)
+		{
+			int			e_top,
+						e_low;
+
+			TA_POLL(i);
+			if (s[k][i] == 0)
+				continue;
+			BinarySpan(s[k][i], &e_top, &e_low);
+			if (e_top > top)
+				top = e_top;
+			if (e_low < low)
+				low = e_low;
+		}
+	if (top == INT32_MIN)
+	{
+		for (int i = 0; i < n; i++)
+			t[i] = 0;
+		return true;
+	}
+	/* exact when the span fits; otherwise round below 2^(top - bits) */
+	shift = (top - low <= bits) ? low : top - bits;
+	factor = (shift > -16000 && shift < 16000) ? ldexpl(1, -shift) : 0;
+	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
+		t[i] = ScaledInt(h[i], factor, shift) + ScaledInt(l[i], factor, shift) +
+			ScaledInt(c[i], factor, shift);
+	}
+	return shift == low;
+}
+
+/*
+ * CCI of one row from the exact window sum S, the exact
+ * D = sum |p T_j - S| and p T_i - S.  With tp = T / 3: tp_i - mean = (p T_i -
+ * S) / 3p and the mean deviation is D / 3p^2, so CCI = p (p T_i - S) /
+ * (0.015 D); a window without deviation gives 0, as TA-Lib does.
+ */
+static inline ta_real
+CciRow(ta_int128 dev_i, ta_int128 d, int p)
+{
+	if (d == 0)
+		return 0;
+	return (ta_real) (dev_i * p) / (TA_CCI_CONSTANT * (ta_real) d);
+}
+
+/*
+ * Short periods: the deviation summed over the window, O(p) a row; in 64-bit
+ * integers when 2 p^2 max|T| fits, as it does for prices in cents.
+ */
+static void
+CciDirect(const ta_int128 *t, int n, int p, ta_real *out)
+{
+	ta_int128	s = 0,
+				top = 0;
+	int64_t    *u = NULL;
+
+	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
+		if (t[i] > top || -t[i] > top)
+			top = t[i] > 0 ? t[i] : -t[i];
+	}
+	if (top < ((ta_int128) 1 << 62) / ((ta_int128) 2 * p * p))
+	{
+		u = TaAlloc(sizeof(int64_t) * (size_t) n);
+		for (int i = 0; i < n; i++)
+			u[i] = (int64_t) t[i] * p;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
+		s += t[i];
+		if (i >= p)
+			s -= t[i - p];
+		if (i < p - 1)
+			continue;
+		if (u)
+		{
+			int64_t		s64 = (int64_t) s,
+						d = 0;
+
+			for (int j = i - p + 1; j <= i; j++)
+			{
+				int64_t		v = u[j] - s64;
+
+				d += v < 0 ? -v : v;
+			}
+			out[i] = CciRow((ta_int128) u[i] - s, d, p);
+		}
+		else
+		{
+			ta_int128	d = 0;
+
+			for (int j = i - p + 1; j <= i; j++)
+			{
+				ta_int128	v = (ta_int128) p * t[j] - s;
+
+				d += v < 0 ? -v : v;
+			}
+			out[i] = CciRow((ta_int128) p * t[i] - s, d, p);
+		}
+	}
+	if (u)
+		TaFree(u);
+}
+
+/*
+ * Short periods over a partition too wide for exact integers: each window
+ * summed afresh in long double (no drift), an all-equal window gives 0.
+ */
+static void
+CciDirectReal(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
+			  ta_real *out)
+{
+	for (int i = p - 1; i < n; i++)
+	{
+		ta_real		tp_i = h[i] + l[i] + c[i];
+		ta_real		m = 0,
+					d = 0;
+		bool		flat = true;
+
+		TA_POLL(i);
+		for (int j = i - p + 1; j <= i; j++)
+			m += h[j] + l[j] + c[j];
+		m /= p;
+		for (int j = i - p + 1; j <= i; j++)
+		{
+			ta_real		tp = h[j] + l[j] + c[j];
+
+			d += fabsl(tp - m);
+			flat = flat && tp == tp_i;
+		}
+		out[i] = (!flat && d > 0) ? p * (tp_i - m) / (TA_CCI_CONSTANT * d) : 0;
+	}
+}
+
+/* Stable bottom-up merge sort of keys (interruptible: runs may be long). */
+static void
+SortKeys(CciKey *a, int n)
+{
+	CciKey	   *b = TaAlloc(sizeof(CciKey) * (size_t) n);
+	CciKey	   *src = a,
+			   *dst = b;
+
+	for (int64_t width = 1; width < n; width *= 2)
+	{
+		for (int64_t lo = 0; lo < n; lo += 2 * width)
+		{
+			int			mid = (int) (lo + width < n ? lo + width : n);
+			int			hi = (int) (lo + 2 * width < n ? lo + 2 * width : n);
+			int			i = (int) lo,
+						j = mid,
+						k = (int) lo;
+
+			while (k < hi)
+			{
+				TA_POLL(k);
+				if (j >= hi || (i < mid && src[i].key <= src[j].key))
+					dst[k++] = src[i++];
+				else
+					dst[k++] = src[j++];
+			}
+		}
+		{
+			CciKey	   *tmp = src;
+
+			src = dst;
+			dst = tmp;
+		}
+	}
+	if (src != a)
+		for (int i = 0; i < n; i++)
+			a[i] = src[i];
+	TaFree(b);
+}
+
+/* One Fenwick node: count and sum of the window's values in its rank range. */
+typedef struct CciNode
+{
+	ta_int128	sum;
+	int64_t		cnt;
+} CciNode;
+
+/*
+ * How many sorted keys have p key <= s, searched outward from the previous
+ * row's answer: the window mean moves little from row to row.
+ */
+static int
+CountAtMost(const ta_int128 *keys, int n, int p, ta_int128 s, int from)
+{
+	int			lo,
+				hi,
+				step = 1;
+
+	if (from < n && (ta_int128) p * keys[from] <= s)
+	{
+		lo = from + 1;
+		for (;;)
+		{
+			int			probe = lo + step - 1;
+
+			if (probe >= n)
+			{
+				hi = n;
+				break;
+			}
+			if ((ta_int128) p * keys[probe] > s)
+			{
+				hi = probe;
+				break;
+			}
+			lo = probe + 1;
+			step *= 2;
+		}
+	}
+	else
+	{
+		hi = from;
+		for (;;)
+		{
+			int			probe = hi - step;
+
+			if (probe < 0)
+			{
+				lo = 0;
+				break;
+			}
+			if ((ta_int128) p * keys[probe] <= s)
+			{
+				lo = probe + 1;
+				break;
+			}
+			hi = probe;
+			step *= 2;
+		}
+	}
+	while (lo < hi)				/* keys[lo-1] qualifies, keys[hi] does not */
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if ((ta_int128) p * keys[mid] <= s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Long periods: a Fenwick tree indexed by rank holds the count and the sum of
+ * the window's values.  The values with p T_j <= S (a prefix of the ranks)
+ * give D = sum |p T_j - S| = 2 (S cnt_lo - p sum_lo), as the deviations
+ * p T_j - S of a window add up to 0.
+ */
+static void
+CciTree(const ta_int128 *t, int n, int p, ta_real *out)
+{
+	CciKey	   *sorted = TaAlloc(sizeof(CciKey) * (size_t) n);
+	ta_int128  *keys = TaAlloc(sizeof(ta_int128) * (size_t) n);
+	int		   *rank = TaAlloc(sizeof(int) * (size_t) n);
+	CciNode    *tree;
+	ta_int128	s = 0;
+	int			below = 0;		/* keys with p key <= S at the previous row */
+
+	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
+		sorted[i].key = t[i];
+		sorted[i].row = i;
+	}
+	SortKeys(sorted, n);
+	for (int r = 0; r < n; r++)
+	{
+		TA_POLL(r);
+		rank[sorted[r].row] = r + 1;
+		keys[r] = sorted[r].key;
+	}
+	TaFree(sorted);
+	tree = TaAlloc(sizeof(CciNode) * (size_t) (n + 1));
+	memset(tree, 0, sizeof(CciNode) * (size_t) (n + 1));
+	for (int i = 0; i < n; i++)
+	{
+		TA_POLL(i);
+		for (int k = rank[i]; k <= n; k += k & -k)
+		{
+			tree[k].cnt++;
+			tree[k].sum += t[i];
+		}
+		s += t[i];
+		if (i >= p)
+		{
+			for (int k = rank[i - p]; k <= n; k += k & -k)
+			{
+				tree[k].cnt--;
+				tree[k].sum -= t[i - p];
+			}
+			s -= t[i - p];
+		}
+		if (i >= p - 1)
+		{
+			int64_t		cnt_lo = 0;
+			ta_int128	sum_lo = 0;
+
+			below = CountAtMost(keys, n, p, s, below);
+			for (int k = below; k > 0; k -= k & -k)
+			{
+				cnt_lo += tree[k].cnt;
+				sum_lo += tree[k].sum;
+			}
+			out[i] = CciRow((ta_int128) p * t[i] - s,
+							2 * (s * cnt_lo - (ta_int128) p * sum_lo), p);
+		}
+	}
+	TaFree(keys);
+	TaFree(rank);
+	TaFree(tree);
+}
+
+/*
+ * CCI over p bars, first value at index p - 1, as TA-Lib: (tp - SMA(tp)) /
+ * (0.015 x mean absolute deviation of tp about that SMA); 0 on a window
+ * without deviation.
+ */
+void
+ComputeCci(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
+		   ta_real *out)
+{
+	ta_int128  *t;
+	bool		exact;
+
+	FillNone(out, n);
+	if (n < p || n == 0)
+		return;
+	t = TaAlloc(sizeof(ta_int128) * (size_t) n);
+	exact = ScaleTypical(h, l, c, n, p, t);
+	if (p > TA_CCI_DIRECT_MAX_PERIOD)
+		CciTree(t, n, p, out);
+	else if (exact)
+		CciDirect(t, n, p, out);
+	else
+		CciDirectReal(h, l, c, n, p, out);
+	TaFree(t);
+}
