@@ -74,11 +74,9 @@ ttests=(test/t/*.t)
 if [ ${#ttests[@]} -gt 0 ]; then
 	rc=0
 	prove -v "${ttests[@]}" 2>&1 | tee "$dir/prove_t.out" || rc=$?
-	bad=$(sed -nE 's|^Failed ([0-9]+)/[0-9]+ test programs.*|\1|p' "$dir/prove_t.out" 2>/dev/null || true)
-	if [ -z "$bad" ]; then
-		bad=0
-		[ "$rc" -eq 0 ] || bad=${#ttests[@]}
-	fi
+	# the summary has one "FILE (Wstat: ...)" line per failed script
+	bad=$(grep -cE '^test/t/[^ ]+ +\(Wstat:' "$dir/prove_t.out" 2>/dev/null || true)
+	if [ "$rc" -ne 0 ] && [ "${bad:-0}" -eq 0 ]; then bad=${#ttests[@]}; fi  # prove itself broke
 	passed=$((passed + ${#ttests[@]} - bad)) failed=$((failed + bad))
 fi
 
