@@ -279,6 +279,8 @@ TrainerStart(const double *x, const double *y, int n, int p)
 				 errmsg("could not start the training process: %m")));
 	}
 	trainer_pid = pid;
+	elog(DEBUG1, "training process %d started, address space limited to %lu MB",
+		 (int) pid, (unsigned long) (as.rlim_cur / (1024 * 1024)));
 	to_child = in_pipe[1];
 	from_child = out_pipe[0];
 	if (fcntl(to_child, F_SETFL, O_NONBLOCK) != 0 || fcntl(from_child, F_SETFL, O_NONBLOCK) != 0)
