@@ -99,7 +99,7 @@ TrainerAddressLimit(int threads)
 static void
 TrainerFailed(const char *msg)
 {
-	int			status;
+	int			status = 0;
 	int			sig = 0;
 	bool		oom;
 	char		limit[64];
