@@ -10,6 +10,9 @@
 
 MODULE_big = alphapulse
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
+# the trainer pipe protocol is shared by the backend and the trainer program
+OBJS += src/trainer/trainer_proto.o
+EXTRA_CLEAN = src/trainer/alphapulse_trainer
 EXTENSION = alphapulse
 
 # The version comes from the control file; released scripts are never edited.
@@ -39,6 +42,17 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+# XGBoost training runs in its own process (src/trainer): a plain C program,
+# not part of the module, installed next to alphapulse.so.
+TRAINER = src/trainer/alphapulse_trainer
+TRAINER_SRCS = src/trainer/alphapulse_trainer.c src/trainer/trainer_proto.c
+all: $(TRAINER)
+$(TRAINER): $(TRAINER_SRCS) src/trainer/trainer_proto.h
+	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -o $@ $(TRAINER_SRCS) -lxgboost -lm
+install: install-trainer
+install-trainer: $(TRAINER)
+	$(MKDIR_P) '$(DESTDIR)$(pkglibdir)'
+	$(INSTALL_PROGRAM) $(TRAINER) '$(DESTDIR)$(pkglibdir)/alphapulse_trainer'
 else
 # Fresh machine: only the script-driven targets below work until deps are in.
 all install installcheck:
@@ -47,10 +61,11 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: test demo demo-stop bench fuzz
+.PHONY: test demo demo-stop bench fuzz install-trainer
+
 
 # PGXS does not track headers: rebuild every object when any header changes.
-$(OBJS): $(wildcard src/*.h) alphapulse.control
+$(OBJS): $(wildcard src/*.h) src/trainer/trainer_proto.h alphapulse.control
 
 sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql: $(UPGRADE_PARTS) alphapulse.control
 	{ echo '-- generated from sql/src/upgrade-$(AP_VERSION)/ by make: edit the parts'; \

@@ -22,6 +22,7 @@
 #include "ml_model.h"
 #include "ml_seal.h"
 #include "ml_train.h"
+#include "ml_trainer.h"
 #include "ml_util.h"
 #include "ml_validate.h"
 #include "ml_xgb.h"
@@ -40,6 +41,29 @@ static const char *const algo_names[] = {"xgboost", "ridge", "lasso", "logistic"
 #define A_LIN ((1 << ALGO_RIDGE) | (1 << ALGO_LASSO) | (1 << ALGO_LOGISTIC))
 #define A_ALL (A_XGB | A_LIN)
 
+/*
+ * Parameter limits (issue 7): wide enough for any model a quant would train
+ * on bars, small enough that the memory estimate below stays meaningful.
+ * num_round 10000 covers slow learning rates (eta down to 1e-6) with early
+ * stopping; depth 12 is 4096 leaves, beyond which trees memorise bars;
+ * max_bin 1024 is 4x XGBoost's default; at most 400 fits (trials x folds).
+ */
+#define AP_MAX_FOLDS 20
+#define AP_MAX_TRIALS 200
+#define AP_MAX_FITS 400
+#define AP_MAX_NUM_ROUND 10000
+#define AP_MAX_EARLY_STOPPING 1000
+#define AP_MAX_DEPTH 12
+#define AP_MIN_ETA 1e-6
+#define AP_MAX_BIN 1024
+#define AP_MAX_LINEAR_ITER 1000000
+/* defaults used when a parameter is not given */
+#define AP_FULL_NUM_ROUND 500
+#define AP_FAST_NUM_ROUND 100
+#define AP_DEFAULT_DEPTH 4
+#define AP_SEARCH_MAX_DEPTH 8	/* the random search draws depths 2..8 */
+#define AP_DEFAULT_MAX_BIN 256
+
 /* A training parameter: who may use it and its valid range. */
 typedef struct ParamDef
 {
@@ -52,25 +76,25 @@ typedef struct ParamDef
 
 static const ParamDef param_defs[] = {
 	{"holdout", A_ALL, 0.05, 0.5, false},
-	{"folds", A_ALL, 1, 20, true},
+	{"folds", A_ALL, 1, AP_MAX_FOLDS, true},
 	{"gap", A_ALL, 0, 100000, true},
 	{"seed", A_ALL, 0, 2147483647, true},
 	{"fee", A_ALL, 0, 0.1, false},
-	{"trials", A_ALL, 1, 1000, true},
+	{"trials", A_ALL, 1, AP_MAX_TRIALS, true},
 	{"min_train_rows", A_ALL, 10, 10000000, true},
-	{"num_round", A_XGB, 1, 100000, true},
-	{"early_stopping_rounds", A_XGB, 0, 100000, true},
-	{"max_depth", A_XGB, 1, 20, true},
-	{"eta", A_XGB, 1e-6, 1, false},
+	{"num_round", A_XGB, 1, AP_MAX_NUM_ROUND, true},
+	{"early_stopping_rounds", A_XGB, 0, AP_MAX_EARLY_STOPPING, true},
+	{"max_depth", A_XGB, 1, AP_MAX_DEPTH, true},
+	{"eta", A_XGB, AP_MIN_ETA, 1, false},
 	{"subsample", A_XGB, 0.01, 1, false},
 	{"colsample_bytree", A_XGB, 0.01, 1, false},
 	{"min_child_weight", A_XGB, 0, 1e6, false},
 	{"lambda", A_ALL, 0, 1e6, false},
 	{"alpha", A_XGB, 0, 1e6, false},
 	{"gamma", A_XGB, 0, 1e6, false},
-	{"max_bin", A_XGB, 2, 65536, true},
+	{"max_bin", A_XGB, 2, AP_MAX_BIN, true},
 	{"l1_ratio", 1 << ALGO_LOGISTIC, 0, 1, false},
-	{"max_iter", A_LIN, 1, 1000000, true},
+	{"max_iter", A_LIN, 1, AP_MAX_LINEAR_ITER, true},
 	{"tol", A_LIN, 1e-15, 1, false},
 };
 
@@ -323,16 +347,6 @@ typedef struct Split
 	Range		valid;
 } Split;
 
-static float *
-ToFloat(const double *v, size_t n)
-{
-	float	   *f = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * (n + 1));
-
-	for (size_t i = 0; i < n; i++)
-		f[i] = (float) v[i];
-	return f;
-}
-
 /* The result of fitting one configuration on one training range. */
 typedef struct FitResult
 {
@@ -342,7 +356,7 @@ typedef struct FitResult
 	double	   *curve;			/* train, valid metric per round */
 	double	   *pred;			/* predictions on the evaluation range */
 	LinearModel lin;
-	BoosterHandle booster;
+	bytea	   *model;			/* xgboost refit: the model as UBJ */
 } FitResult;
 
 static void
@@ -357,7 +371,7 @@ SetXgbParams(const TrainOpts *o, const Config *c, XgbParams *ps)
 	char		buf[64];
 	static const char *const keys[] = {"max_depth", "eta", "subsample", "colsample_bytree",
 	"min_child_weight", "lambda", "alpha", "gamma", "max_bin"};
-	static const double dflt[] = {4, 0.1, 0.8, 0.8, 1, 1, 0, 0, 256};
+	static const double dflt[] = {AP_DEFAULT_DEPTH, 0.1, 0.8, 0.8, 1, 1, 0, 0, AP_DEFAULT_MAX_BIN};
 
 	memset(ps, 0, sizeof(*ps));
 	XgbSetParam(ps, "objective", o->classification ? "binary:logistic" : "reg:squarederror");
@@ -374,11 +388,13 @@ SetXgbParams(const TrainOpts *o, const Config *c, XgbParams *ps)
 
 /*
  * Fits on rows train and predicts rows eval; with early stopping when valid is
- * true (xgboost), otherwise exactly `rounds` rounds.
+ * true (xgboost), otherwise exactly `rounds` rounds.  XGBoost runs in the
+ * trainer process (ml_trainer.c), which already holds the rows; with
+ * want_model the refit's model bytes come back in fr->model.
  */
 static void
 Fit(const TrainOpts *o, const Config *c, const FeatureRows *r, Range train, Range eval,
-	bool early_stop, int rounds, MemoryContext owner, FitResult *fr)
+	bool early_stop, int rounds, bool want_model, FitResult *fr)
 {
 	int			nt = train.to - train.from,
 				ne = eval.to - eval.from,
@@ -387,40 +403,35 @@ Fit(const TrainOpts *o, const Config *c, const FeatureRows *r, Range train, Rang
 	const double *yt = r->y + train.from;
 
 	memset(fr, 0, sizeof(*fr));
-	fr->pred = palloc(sizeof(double) * (ne + 1));
 	if (o->algo == ALGO_XGBOOST)
 	{
 		XgbParams	ps;
-		int			max_rounds = early_stop ? (int) Opt(c, "num_round", o->full ? 500 : 100) : rounds;
-		int			es = (int) Opt(c, "early_stopping_rounds", o->full ? 25 : 10);
-		float	   *fy = ToFloat(yt, nt);
-		DMatrixHandle cache[2];
+		TrainerFit	f;
+		TrainerOut	out;
 
-		cache[0] = XgbMatrixDense(owner, xt, nt, p, fy);
-		pfree(fy);
-		if (early_stop)
-		{
-			/* the validation block is evaluated every round */
-			float	   *fye = ToFloat(r->y + eval.from, ne);
-
-			cache[1] = XgbMatrixDense(owner, r->x + (size_t) eval.from * p, ne, p, fye);
-			pfree(fye);
-		}
+		f.train_from = train.from;
+		f.train_to = train.to;
+		f.eval_from = eval.from;
+		f.eval_to = eval.to;
+		f.max_rounds = early_stop ? (int) Opt(c, "num_round", o->full ? AP_FULL_NUM_ROUND : AP_FAST_NUM_ROUND) : rounds;
+		f.es_rounds = (int) Opt(c, "early_stopping_rounds", o->full ? 25 : 10);
+		f.early_stop = early_stop;
+		f.want_model = want_model;
 		SetXgbParams(o, c, &ps);
-		fr->booster = XgbBooster(owner, cache, early_stop ? 2 : 1, &ps);
-		fr->curve = palloc(sizeof(double) * 2 * (max_rounds + 1));
-		fr->rounds = XgbTrain(fr->booster, cache[0], early_stop ? cache[1] : NULL, max_rounds, es,
-							  true, fr->curve, &fr->rounds_run, &fr->valid_metric);
-		if (early_stop)
-			XgbPredict(fr->booster, cache[1], 0, fr->rounds, fr->pred, ne);
-		else
-			XgbPredictDense(fr->booster, r->x + (size_t) eval.from * p, ne, p, fr->pred);
+		TrainerRun(&f, &ps, &out);
+		fr->rounds = out.rounds;
+		fr->rounds_run = out.rounds_run;
+		fr->valid_metric = out.best_metric;
+		fr->curve = out.curve;
+		fr->pred = out.pred;
+		fr->model = out.model;
 	}
 	else
 	{
 		double		lambda = Opt(c, "lambda", o->algo == ALGO_LASSO ? 1e-3 : o->algo == ALGO_RIDGE ? 1e-2 : 1e-3);
 		double		l1 = o->algo == ALGO_LASSO ? 1 : o->algo == ALGO_RIDGE ? 0 : Opt(c, "l1_ratio", 0);
 
+		fr->pred = palloc(sizeof(double) * (ne + 1));
 		fr->lin.coef = palloc(sizeof(double) * p);
 		fr->lin.mean = palloc(sizeof(double) * p);
 		fr->lin.scale = palloc(sizeof(double) * p);
@@ -563,6 +574,84 @@ AppendTs(StringInfo s, TimestampTz t)
 	appendStringInfo(s, "\"%s\"", timestamptz_to_str(t));
 }
 
+/*
+ * Upper bound of the trainer's memory for an XGBoost job (bytes), checked
+ * against alphapulse.max_training_memory before anything starts.  With n rows
+ * of p features, nt rows in the largest training range (the refit), ne in the
+ * largest evaluation range, R = num_round, d = max_depth (8 when the search
+ * draws it), b = max_bin and T threads, XGBoost 1.7 hist holds at most:
+ *
+ *   data   8 n (p + 1)                     the rows sent to the trainer
+ *   matrix (nt + ne) (12 p + 16)           DMatrix entries (8 B), quantised
+ *                                          index (<= 4 B), row pointers
+ *   hist   16 p min(b, nt) (L + T W)       a gradient histogram per node of
+ *                                          a tree (L = min(2^(d+1) - 1, 2 nt)
+ *                                          nodes) and per-thread buffers for
+ *                                          one level (W = min(2^d, nt))
+ *   model  AP_NODE_BYTES R L               every tree node in the model, its
+ *                                          JSON and UBJ copies when saved
+ *   misc   64 (nt + ne) + 16 R + base      gradients, predictions, row
+ *                                          partitions, the learning curve and
+ *                                          the program with its libraries
+ *
+ * Measured with bench/training_memory.py (20,000 bars x 40 features, XGBoost
+ * 1.7.4; estimate / peak RSS (VmHWM) / peak address space (VmPeak), MB):
+ *
+ *   defaults (fast: depth 4, 100 rounds, 256 bins)          76 /   33 /   37
+ *   full mode (12 trials x 4 folds, depth <= 8)            252 /   82 /   89
+ *   depth 8, 1000 rounds, no early stopping                312 /   95 /  103
+ *   depth 12, 100 rounds, 1024 bins, mcw 0, lambda 0      7947 / 1945 / 2722
+ *   depth 10, 100 rounds, 1024 bins, 2 threads            2677 /  621 /  819
+ *
+ * The estimate is 2.3x to 4.3x the measured peak: the histogram and model
+ * terms assume full trees, which real data rarely grows.  The trainer's
+ * RLIMIT_AS is the limit plus AP_TRAINER_BASE_VM_MB and a stack per thread,
+ * which covers the address space reserved beyond the resident peak.
+ */
+#define AP_NODE_BYTES 256
+#define AP_TRAINER_BASE_RSS ((double) 48 * 1024 * 1024)
+
+static double
+TrainingMemoryEstimate(int n, int p, int nt, int ne, int rounds, int depth, int max_bin,
+					   int threads)
+{
+	double		nodes = Min(ldexp(1, depth + 1) - 1, 2.0 * nt),
+				width = Min(ldexp(1, depth), (double) nt),
+				bins = (double) p * Min(max_bin, nt);
+
+	return 8.0 * n * (p + 1) +
+		(double) (nt + ne) * (12.0 * p + 16) +
+		16.0 * bins * (nodes + threads * width) +
+		(double) AP_NODE_BYTES * rounds * nodes +
+		64.0 * (nt + ne) + 16.0 * rounds + AP_TRAINER_BASE_RSS;
+}
+
+/* Refuses an XGBoost job whose estimate exceeds alphapulse.max_training_memory. */
+static void
+CheckTrainingMemory(const TrainOpts *o, int n, int p, int nt, int ne)
+{
+	int			ki = ParamIndex("max_depth"),
+				kb = ParamIndex("max_bin"),
+				kr = ParamIndex("num_round");
+	int			depth = !isnan(o->given[ki]) ? (int) o->given[ki] :
+		o->trials > 1 ? AP_SEARCH_MAX_DEPTH : AP_DEFAULT_DEPTH;
+	int			max_bin = !isnan(o->given[kb]) ? (int) o->given[kb] : AP_DEFAULT_MAX_BIN;
+	int			rounds = !isnan(o->given[kr]) ? (int) o->given[kr] :
+		o->full ? AP_FULL_NUM_ROUND : AP_FAST_NUM_ROUND;
+	int			threads = XgbThreads();
+	double		est = TrainingMemoryEstimate(n, p, nt, ne, rounds, depth, max_bin, threads);
+	double		limit = (double) ap_max_training_memory * 1024 * 1024;
+
+	if (est > limit || !isfinite(est))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("training would need more memory than alphapulse.max_training_memory allows"),
+				 errdetail("The estimate for %d rows of %d features, num_round %d, max_depth %d, max_bin %d and %d thread%s is %.0f MB; the limit is %d MB.",
+						   n, p, rounds, depth, max_bin, threads, threads == 1 ? "" : "s",
+						   ceil(est / (1024 * 1024)), ap_max_training_memory),
+				 errhint("Lower num_round or max_depth (the model grows with num_round x 2^max_depth), max_bin, alphapulse.xgboost_threads or the rows (min_train_rows, holdout), or ask a superuser to raise alphapulse.max_training_memory.")));
+}
+
 /* Trains, validates and registers a model of a symbol; returns the model id. */
 static Datum
 TrainModel(FunctionCallInfo fcinfo)
@@ -682,6 +771,12 @@ TrainModel(FunctionCallInfo fcinfo)
 	o.fee = isnan(o.given[ParamIndex("fee")]) ? 0.001 : o.given[ParamIndex("fee")];
 	o.trials = isnan(o.given[ParamIndex("trials")]) ? (o.full ? 12 : 1) : (int) o.given[ParamIndex("trials")];
 	o.min_train = isnan(o.given[ParamIndex("min_train_rows")]) ? 50 : (int) o.given[ParamIndex("min_train_rows")];
+	if (o.trials * o.folds > AP_MAX_FITS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("trials x folds must be at most %d", AP_MAX_FITS),
+				 errdetail("%d trials of %d folds make %d fits.", o.trials, o.folds, o.trials * o.folds),
+				 errhint("Lower trials or folds.")));
 	/* these are options of the run, not of the model: keep them out of the search configs */
 	{
 		const char *run_keys[] = {"holdout", "folds", "gap", "seed", "fee", "trials", "min_train_rows"};
@@ -776,6 +871,13 @@ TrainModel(FunctionCallInfo fcinfo)
 	AppendTs(&js_splits, r.ts[hold.from]);
 	appendStringInfo(&js_splits, ", \"gap\": %d}", o.gap);
 
+	if (o.algo == ALGO_XGBOOST)
+	{
+		if (ap_check_training_estimate)
+			CheckTrainingMemory(&o, r.n, p, refit.to - refit.from, Max(hold.to - hold.from, splits[o.folds - 1].valid.to - splits[0].valid.from));
+		/* one trainer process for every fit of this call; ap_train stops it on error */
+		TrainerStart(r.x, r.y, r.n, p);
+	}
 	handles = AllocSetContextCreate(CurrentMemoryContext, "ap_train xgboost handles",
 									ALLOCSET_SMALL_SIZES);
 	rng = (uint64) o.seed * UINT64CONST(0x2545F4914F6CDD1D) + 1;
@@ -801,7 +903,7 @@ TrainModel(FunctionCallInfo fcinfo)
 		{
 			FitResult	fr;
 
-			Fit(&o, &cfg, &r, splits[k].train, splits[k].valid, true, 0, handles, &fr);
+			Fit(&o, &cfg, &r, splits[k].train, splits[k].valid, true, 0, false, &fr);
 			sum += fr.valid_metric;
 			rounds_sum += fr.rounds;
 			appendStringInfo(&folds_t, "%s", k ? ", " : "");
@@ -849,7 +951,8 @@ TrainModel(FunctionCallInfo fcinfo)
 	t_cv = GetCurrentTimestamp();
 
 	/* refit on all pre-holdout rows with the chosen configuration, score the holdout once */
-	Fit(&o, &best_cfg, &r, refit, hold, false, Max(best_rounds, 1), handles, &final);
+	Fit(&o, &best_cfg, &r, refit, hold, false, Max(best_rounds, 1), true, &final);
+	TrainerStop();
 	t_refit = GetCurrentTimestamp();
 	initStringInfo(&js_hold);
 	AppendMetrics(&js_hold, &o, r.y + hold.from, final.pred, hold.to - hold.from);
@@ -959,7 +1062,7 @@ TrainModel(FunctionCallInfo fcinfo)
 		a[11] = JsonbFromString(&js_hold);
 		if (o.algo == ALGO_XGBOOST)
 		{
-			a[12] = PointerGetDatum(XgbSave(final.booster));
+			a[12] = PointerGetDatum(final.model);
 			nulls[13] = 'n';
 		}
 		else
@@ -1080,6 +1183,8 @@ ap_train(PG_FUNCTION_ARGS)
 	{
 		ErrorData  *ed;
 
+		/* kill and reap the trainer first: a cancel returns at once */
+		TrainerStop();
 		MemoryContextSwitchTo(cxt);
 		ed = CopyErrorData();
 		LogFailedRun(ArgText(fcinfo, 0), ArgText(fcinfo, 4), ArgText(fcinfo, 2),

@@ -1,5 +1,6 @@
 /*
- * ml_xgb.c - thin, leak-proof wrappers over the XGBoost C API.  Handles are
+ * ml_xgb.c - thin, leak-proof wrappers over the XGBoost C API for scoring
+ * (training runs in the trainer process, see ml_trainer.c).  Handles are
  * registered with a memory-context reset callback of their owner context.
  */
 #include "postgres.h"
@@ -9,6 +10,7 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
+#include "ml_trainer.h"
 #include "ml_util.h"
 #include "ml_validate.h"
 #include "ml_xgb.h"
@@ -94,47 +96,15 @@ XgbGetParam(const XgbParams *ps, const char *name)
 	return NULL;
 }
 
-/* A DMatrix read straight from row-major float8 rows (no float copy); NaN is missing. */
-DMatrixHandle
-XgbMatrixDense(MemoryContext owner, const double *x, int n, int p, const float *y)
-{
-	XgbHandle  *h = XgbTrack(owner, false);
-	char		iface[256];
-	char		config[64];
-
-	snprintf(iface, sizeof(iface),
-			 "{\"data\": [%lu, true], \"shape\": [%d, %d], \"typestr\": \"<f8\", \"version\": 3}",
-			 (unsigned long) (uintptr_t) x, n, p);
-	snprintf(config, sizeof(config), "{\"missing\": NaN, \"nthread\": %d}", ap_xgboost_threads);
-	XgbCheck(XGDMatrixCreateFromDense(iface, config, &h->handle), "matrix creation");
-	if (y)
-		XgbCheck(XGDMatrixSetFloatInfo(h->handle, "label", y, n), "setting labels");
-	return h->handle;
-}
-
 DMatrixHandle
 XgbMatrix(MemoryContext owner, const float *x, int n, int p, const float *y)
 {
 	XgbHandle  *h = XgbTrack(owner, false);
 
-	XgbCheck(XGDMatrixCreateFromMat_omp(x, n, p, NAN, &h->handle, ap_xgboost_threads),
+	XgbCheck(XGDMatrixCreateFromMat_omp(x, n, p, NAN, &h->handle, XgbThreads()),
 			 "matrix creation");
 	if (y)
 		XgbCheck(XGDMatrixSetFloatInfo(h->handle, "label", y, n), "setting labels");
-	return h->handle;
-}
-
-BoosterHandle
-XgbBooster(MemoryContext owner, DMatrixHandle *cache, int ncache, const XgbParams *ps)
-{
-	XgbHandle  *h = XgbTrack(owner, true);
-	char		threads[16];
-
-	XgbCheck(XGBoosterCreate(cache, ncache, &h->handle), "booster creation");
-	snprintf(threads, sizeof(threads), "%d", ap_xgboost_threads);
-	XgbCheck(XGBoosterSetParam(h->handle, "nthread", threads), "setting nthread");
-	for (int i = 0; i < ps->n; i++)
-		XgbCheck(XGBoosterSetParam(h->handle, ps->name[i], ps->value[i]), "setting a parameter");
 	return h->handle;
 }
 
@@ -151,66 +121,9 @@ XgbLoad(MemoryContext owner, const void *buf, size_t len)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupt model blob"),
 				 errdetail("XGBoost could not load the model.")));
-	snprintf(threads, sizeof(threads), "%d", ap_xgboost_threads);
+	snprintf(threads, sizeof(threads), "%d", XgbThreads());
 	XgbCheck(XGBoosterSetParam(h->handle, "nthread", threads), "setting nthread");
 	return h->handle;
-}
-
-/* Reads "name-metric:value" for the given eval name from an eval string. */
-static double
-EvalValue(const char *s, const char *name)
-{
-	const char *p = strstr(s, name);
-
-	if (p == NULL)
-		return NAN;
-	p = strchr(p, ':');
-	return p ? strtod(p + 1, NULL) : NAN;
-}
-
-int
-XgbTrain(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid, int max_rounds,
-		 int es_rounds, bool lower_is_better, double *curve, int *rounds_run,
-		 double *best_metric)
-{
-	DMatrixHandle mats[2] = {dtrain, dvalid};
-	const char *names[2] = {"train", "valid"};
-	int			best = 0;
-	double		best_val = NAN;
-	int			i;
-
-	for (i = 0; i < max_rounds; i++)
-	{
-		const char *out;
-		double		v;
-
-		CHECK_FOR_INTERRUPTS();
-		XgbCheck(XGBoosterUpdateOneIter(b, i, dtrain), "boosting");
-		if (dvalid == NULL)
-		{
-			/* a refit with a fixed round count: no curve, no evaluation cost */
-			curve[2 * i] = curve[2 * i + 1] = NAN;
-			continue;
-		}
-		XgbCheck(XGBoosterEvalOneIter(b, i, mats, names, 2, &out), "evaluation");
-		curve[2 * i] = EvalValue(out, "train-");
-		v = EvalValue(out, "valid-");
-		curve[2 * i + 1] = v;
-		if (i == 0 || (lower_is_better ? v < best_val : v > best_val))
-		{
-			best_val = v;
-			best = i;
-		}
-		else if (es_rounds > 0 && i - best >= es_rounds)
-		{
-			i++;
-			break;
-		}
-	}
-	*rounds_run = i;
-	*best_metric = best_val;
-	/* without early stopping every round counts */
-	return (dvalid && es_rounds > 0) ? best + 1 : i;
 }
 
 /* type: 0 value, 2 SHAP contributions; iteration_end 0 means all rounds. */

@@ -24,24 +24,10 @@ extern const char *XgbGetParam(const XgbParams *ps, const char *name);
 /* Handles tied to the lifetime of a memory context. */
 extern DMatrixHandle XgbMatrix(MemoryContext owner, const float *x, int n, int p,
 							   const float *y);
-extern DMatrixHandle XgbMatrixDense(MemoryContext owner, const double *x, int n, int p,
-									const float *y);
-extern BoosterHandle XgbBooster(MemoryContext owner, DMatrixHandle *cache, int ncache,
-								const XgbParams *ps);
 extern BoosterHandle XgbLoad(MemoryContext owner, const void *buf, size_t len);
 extern void XgbCheck(int rc, const char *what);
 extern const char *XgbLastError(void);
 
-/*
- * Boosts up to max_rounds with early stopping on the last eval matrix
- * (stop after es_rounds without improvement); curve[2 * i] and [2 * i + 1]
- * receive the train and validation metric at round i (NaN, and no
- * evaluation, when dvalid is NULL).  Returns the best round
- * count (1-based), or every round run when es_rounds is 0, and sets *rounds_run.
- */
-extern int	XgbTrain(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid,
-					 int max_rounds, int es_rounds, bool lower_is_better,
-					 double *curve, int *rounds_run, double *best_metric);
 extern void XgbPredict(BoosterHandle b, DMatrixHandle d, int type, int iteration_end,
 					   double *out, int nout);
 extern void XgbPredictDense(BoosterHandle b, const double *x, int n, int p, double *out);
