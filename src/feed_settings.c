@@ -71,8 +71,8 @@ FeedInit(void)
 							NULL, &feed_max_retries, 3, 0, 100,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("alphapulse.max_requests_per_run",
-							"HTTP requests one feed run may make (redirects and retries included).",
-							"A run that reaches it stops; the next run continues from the cursor.",
+							"Requests (pages and their retries) one feed run may make.",
+							"A run that reaches it stops; the next run continues from the cursor. Each request follows at most " CppAsString2(FEED_MAX_REDIRECTS) " redirects.",
 							&feed_max_requests_per_run, FEED_DEFAULT_MAX_REQUESTS_PER_RUN,
 							1, FEED_MAX_MAX_REQUESTS_PER_RUN,
 							PGC_SUSET, 0, NULL, NULL, NULL);

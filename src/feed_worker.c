@@ -329,12 +329,13 @@ FeedStartRequest(FeedJob *job, const char *url, bool page)
 		FeedSetPending(job, why);
 		return;
 	}
-	if ((stop = FeedRunStopReason(&job->bounds)) != NULL)
+	if (page && (stop = FeedRunStopReason(&job->bounds)) != NULL)
 	{
 		FeedSetPending(job, stop);
 		return;
 	}
-	job->bounds.requests++;
+	if (page)
+		job->bounds.requests++;	/* a redirect hop is part of its page's request */
 	job->req = FeedRequestCreate(page ? FeedUrlWithSecrets(job->def, url) : url, job->headers);
 	job->started = GetCurrentTimestamp();
 	job->retry_at = 0;
