@@ -167,7 +167,7 @@ extern void FeedWakeWorkerAtCommit(void);
 #define FEED_MAX_MAX_RETRY_AFTER_S 3600
 #define FEED_DEFAULT_MAX_BACKOFF_PER_RUN_S 900
 #define FEED_MAX_MAX_BACKOFF_PER_RUN_S 86400
-#define FEED_DEFAULT_MAX_EMPTY_PAGES 10
+#define FEED_DEFAULT_MAX_EMPTY_PAGES 100
 #define FEED_MAX_MAX_EMPTY_PAGES 100000
 /* The worker waits at most this long for any lock, then leaves the feed for later. */
 #define FEED_WORKER_LOCK_TIMEOUT_MS 100

@@ -90,7 +90,7 @@ FeedInit(void)
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("alphapulse.max_empty_pages",
 							"Consecutive pages landing nothing new after which a feed run stops.",
-							NULL, &feed_max_empty_pages, FEED_DEFAULT_MAX_EMPTY_PAGES,
+							"Window formats (coinbase, coingecko, yahoo) page through gaps; the next run starts again from the cursor.", &feed_max_empty_pages, FEED_DEFAULT_MAX_EMPTY_PAGES,
 							1, FEED_MAX_MAX_EMPTY_PAGES,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("alphapulse.user_agent",
