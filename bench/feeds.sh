@@ -38,7 +38,7 @@ listen_addresses = '127.0.0.1'
 port = $PGP
 unix_socket_directories = '$W'
 shared_preload_libraries = 'alphapulse'
-alphapulse.allowed_hosts = '127.0.0.1'
+alphapulse.allowed_hosts = '127.0.0.1:$HTP'
 shared_buffers = '512MB'
 max_wal_size = '4GB'
 CONF

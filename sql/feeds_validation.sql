@@ -5,7 +5,7 @@ INSERT INTO alphapulse.assets (symbol) VALUES ('fv_btc');
 -- with an empty allow list (the default) no URL is allowed
 SET alphapulse.allowed_hosts = '';
 SELECT ap_add_feed('fv_a', 'price', 'binance', 'http://127.0.0.1:9/klines', 'fv_btc');
-SET alphapulse.allowed_hosts = '127.0.0.1, feeds.example:8443';
+SET alphapulse.allowed_hosts = '127.0.0.1, 127.0.0.1:9, feeds.example:8443';
 SELECT ap_add_feed('fv_a', 'price', 'binance', 'http://127.0.0.1:9/klines?symbol=BTCUSDT', 'fv_btc',
 				   '{"start": "2021-01-01", "end": "2021-02-01", "page_size": 500}');
 SELECT name, kind, format, symbol, options, cursor_ts, consecutive_failures, rows_landed

@@ -56,6 +56,8 @@ typedef struct FeedDef
 	int64		bar_usecs;		/* bar spacing, from alphapulse.assets */
 	List	   *headers;		/* "Name: value" strings from the secrets table */
 	List	   *keywords;		/* flat list: keyword, symbol, keyword, symbol ... */
+	List	   *query_secrets;	/* "name=value" pairs, escaped, added at request time only */
+	List	   *secret_values;	/* raw secret values, scrubbed from stored text */
 } FeedDef;
 
 /* Result of one HTTP exchange (after redirects). */
@@ -151,5 +153,54 @@ extern bool FeedAdvance(FeedDef *f, FeedPageOutcome *out, TimestampTz window_end
 /* feed_worker.c */
 extern void FeedRegisterWorker(void);
 extern void FeedWakeWorkerAtCommit(void);
+
+/* ---- bounds on what a run may do (issue 7); limits and defaults named once ---- */
+#include "feed_text.h"
+#include "feed_url.h"
+
+#define FEED_MAX_REDIRECTS 5
+/* Shortest bar interval a feed accepts (also the assets_bar_interval_seconds CHECK). */
+#define FEED_MIN_BAR_USECS USECS_PER_SEC
+#define FEED_DEFAULT_MAX_REQUESTS_PER_RUN 1000
+#define FEED_MAX_MAX_REQUESTS_PER_RUN 1000000
+#define FEED_DEFAULT_MAX_RETRY_AFTER_S 300
+#define FEED_MAX_MAX_RETRY_AFTER_S 3600
+#define FEED_DEFAULT_MAX_BACKOFF_PER_RUN_S 900
+#define FEED_MAX_MAX_BACKOFF_PER_RUN_S 86400
+#define FEED_DEFAULT_MAX_EMPTY_PAGES 100
+#define FEED_MAX_MAX_EMPTY_PAGES 100000
+/* The worker waits at most this long for any lock, then leaves the feed for later. */
+#define FEED_WORKER_LOCK_TIMEOUT_MS 100
+/* A feed another session has locked is tried again after this long ... */
+#define FEED_BUSY_RETRY_MS 1000
+/* ... and its run given up (queue rows kept for later) after this long. */
+#define FEED_MAX_BUSY_MS (10 * 60 * 1000)
+/* Advisory lock class of "a run of this feed is landing" (objid = hash of the name). */
+#define FEED_ADVISORY_CLASS 1095779908	/* 0x41504644, "APFD" */
+
+extern int	feed_max_requests_per_run;
+extern int	feed_max_retry_after_s;
+extern int	feed_max_backoff_per_run_s;
+extern int	feed_max_empty_pages;
+
+/* Counters one run keeps against its bounds. */
+typedef struct FeedRunBounds
+{
+	int			requests;		/* HTTP requests made, redirects included */
+	int			empty_pages;	/* consecutive pages that landed nothing new */
+	int64		backoff_ms;		/* waited before retries so far */
+} FeedRunBounds;
+
+/* feed_run.c */
+extern char *FeedCleanText(const char *s, size_t max);
+extern char *FeedRedactUrl(const char *url);
+extern char *FeedScrubSecrets(FeedDef *f, const char *text);
+extern char *FeedUrlWithSecrets(FeedDef *f, const char *url);
+extern void FeedCheckUrlPolicy(const char *url);
+extern char *FeedRunStopReason(FeedRunBounds *b);
+extern char *FeedBackoffRefused(FeedRunBounds *b, int delay_ms);
+extern bool FeedNoteEmptyPage(FeedRunBounds *b, FeedPageOutcome *out);
+extern void FeedLockLanding(const char *name);
+extern bool FeedTryLockLanding(const char *name);
 
 #endif							/* FEED_H */

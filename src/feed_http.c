@@ -10,7 +10,6 @@
 
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/varlena.h"
 
 #include "feed.h"
 
@@ -27,7 +26,8 @@ struct FeedRequest
 	char		errbuf[CURL_ERROR_SIZE];
 };
 
-#define FEED_MAX_REDIRECTS 5
+/* Bytes of an error response body quoted in the message. */
+#define FEED_BODY_PREVIEW_BYTES 200
 
 /* curl_global_init is not thread-safe and must not run in the postmaster. */
 void
@@ -85,25 +85,6 @@ FeedProgress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
 	return InterruptPending ? 1 : 0;
 }
 
-/* Split "host" or "host:port" off an allow-list entry; false if malformed. */
-static bool
-FeedHostMatches(const char *entry, const char *host, const char *port)
-{
-	const char *colon = strrchr(entry, ':');
-	const char *bracket = strrchr(entry, ']');
-	size_t		hlen;
-
-	if (colon != NULL && (bracket == NULL || colon > bracket))
-	{
-		hlen = colon - entry;
-		if (port == NULL || strcmp(colon + 1, port) != 0)
-			return false;
-	}
-	else
-		hlen = strlen(entry);
-	return strlen(host) == hlen && pg_strncasecmp(entry, host, hlen) == 0;
-}
-
 /* Whether url is http(s) to an allowed host; *why says why not (palloc'd). */
 bool
 FeedUrlAllowed(const char *url, char **why)
@@ -118,35 +99,31 @@ FeedUrlAllowed(const char *url, char **why)
 	if (u == NULL)
 		elog(ERROR, "out of memory in curl_url");
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-		problem = psprintf("\"%s\" is not a valid URL", url);
+		problem = psprintf("\"%s\" is not a valid URL", FeedRedactUrl(url));
 	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 			 (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
-		problem = psprintf("only http and https URLs are allowed, not \"%s\"", url);
+		problem = psprintf("only http and https URLs are allowed, not \"%s\"", FeedRedactUrl(url));
 	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		problem = psprintf("URL \"%s\" has no host", url);
+		problem = psprintf("URL \"%s\" has no host", FeedRedactUrl(url));
 	else
 	{
-		char	   *list;
-		List	   *entries;
-		ListCell   *lc;
+		long		portnum = 0;
 
-		if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
-			port = NULL;
-		list = pstrdup(feed_allowed_hosts ? feed_allowed_hosts : "");
-		if (!SplitIdentifierString(list, ',', &entries))
-			problem = pstrdup("alphapulse.allowed_hosts is not a valid comma-separated list");
-		else
+		if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK && port)
+			portnum = strtol(port, NULL, 10);
+		/* a bare host admits ports 80 and 443 only; host:port that port */
+		ok = FeedAllowListMatch(feed_allowed_hosts ? feed_allowed_hosts : "", host, (int) portnum);
+		if (!ok)
 		{
-			foreach(lc, entries)
-			{
-				if (FeedHostMatches((char *) lfirst(lc), host, port))
-				{
-					ok = true;
-					break;
-				}
-			}
-			if (!ok)
-				problem = psprintf("host \"%s\" is not in alphapulse.allowed_hosts", host);
+			char	   *h = FeedCleanText(host, FEED_MAX_URL_BYTES);
+
+			if (FeedAllowListMatch(feed_allowed_hosts ? feed_allowed_hosts : "", host,
+								   FEED_DEFAULT_HTTPS_PORT) ||
+				FeedAllowListMatch(feed_allowed_hosts ? feed_allowed_hosts : "", host,
+								   FEED_DEFAULT_HTTP_PORT))
+				problem = psprintf("port %ld of host \"%s\" is not in alphapulse.allowed_hosts", portnum, h);
+			else
+				problem = psprintf("host \"%s\" is not in alphapulse.allowed_hosts", h);
 		}
 	}
 	curl_free(scheme);
@@ -169,7 +146,7 @@ FeedCheckUrl(const char *url)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("feed url not allowed"),
 				 errdetail("%s.", why),
-				 errhint("Only http and https are allowed; a superuser lists hosts in alphapulse.allowed_hosts.")));
+				 errhint("Only http and https are allowed; a superuser lists hosts in alphapulse.allowed_hosts (a bare host allows ports 80 and 443, host:port that port).")));
 }
 
 /* Whether two URLs name the same host and port (secrets follow only then). */
@@ -284,7 +261,7 @@ FeedRetryAfter(CURL *e)
 	v = h->value;
 	secs = strtol(v, &end, 10);
 	if (end != v && *end == '\0' && secs >= 0)
-		return (int) Min(secs, 3600);
+		return (int) Min(secs, feed_max_retry_after_s);
 	else
 	{
 		time_t		t = curl_getdate(v, NULL);
@@ -292,8 +269,18 @@ FeedRetryAfter(CURL *e)
 		if (t < 0)
 			return -1;
 		secs = (long) (t - time(NULL));
-		return (int) Min(Max(secs, 0), 3600);
+		return (int) Min(Max(secs, 0), feed_max_retry_after_s);
 	}
+}
+
+/* The start of an error body as clean text (bytes past the bound and bad bytes never stored). */
+static char *
+FeedBodyPreview(const char *body, size_t len)
+{
+	char	   *out = palloc(FEED_BODY_PREVIEW_BYTES + 1);
+
+	FeedTextSanitize(body, Min(len, FEED_BODY_PREVIEW_BYTES), out, FEED_BODY_PREVIEW_BYTES);
+	return out;
 }
 
 /*
@@ -312,7 +299,7 @@ FeedRequestFinish(FeedRequest *req, int curlcode, FeedHttpResult *res)
 	res->retry_after = -1;
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
 	if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eurl) == CURLE_OK && eurl)
-		res->final_url = pstrdup(eurl);
+		res->final_url = FeedRedactUrl(eurl);
 	if (req->len > 0)
 	{
 		res->body = palloc(req->len + 1);
@@ -337,7 +324,7 @@ FeedRequestFinish(FeedRequest *req, int curlcode, FeedHttpResult *res)
 		}
 		else if (res->status >= 400)
 		{
-			res->error = psprintf("HTTP %ld: %.200s", res->status, res->body);
+			res->error = psprintf("HTTP %ld: %s", res->status, FeedBodyPreview(res->body, res->len));
 			res->transient = (res->status == 429 || res->status == 408 ||
 							  res->status >= 500);
 		}
@@ -358,12 +345,14 @@ FeedRequestFinish(FeedRequest *req, int curlcode, FeedHttpResult *res)
 	else if (code == CURLE_PARTIAL_FILE)
 	{
 		res->error = psprintf("truncated response: %s",
-							  req->errbuf[0] ? req->errbuf : curl_easy_strerror(code));
+							  FeedCleanText(req->errbuf[0] ? req->errbuf : curl_easy_strerror(code),
+											FEED_MAX_MESSAGE_BYTES));
 		res->transient = true;
 	}
 	else
 	{
-		res->error = psprintf("%s", req->errbuf[0] ? req->errbuf : curl_easy_strerror(code));
+		res->error = FeedCleanText(req->errbuf[0] ? req->errbuf : curl_easy_strerror(code),
+								   FEED_MAX_MESSAGE_BYTES);
 		res->transient = (code == CURLE_COULDNT_CONNECT || code == CURLE_RECV_ERROR ||
 						  code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING ||
 						  code == CURLE_COULDNT_RESOLVE_HOST);
@@ -409,7 +398,7 @@ FeedFetch(const char *url, List *headers, FeedHttpResult *res)
 			memset(res, 0, sizeof(*res));
 			res->retry_after = -1;
 			res->error = hops > 0 ? psprintf("redirect refused: %s", why) : why;
-			res->final_url = pstrdup(cur);
+			res->final_url = FeedRedactUrl(cur);
 			return;
 		}
 		redirect = FeedPerformOnce(cur, headers, res);

@@ -11,6 +11,7 @@
 #include "catalog/pg_type.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -219,7 +220,40 @@ FeedIntervalUsecs(Interval *iv)
 		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
 }
 
-/* Load a feed with its bar spacing and secret headers; ERROR if it does not exist. */
+/* Secrets sent as query parameters: escaped "name=value" pairs, and the raw values to scrub. */
+static void
+FeedLoadQuerySecrets(FeedDef *f, Jsonb *q)
+{
+	JsonbIterator *it = JsonbIteratorInit(&q->root);
+	JsonbValue	k,
+				v;
+	JsonbIteratorToken tok;
+
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		size_t		nk,
+					nv;
+		char	   *ek,
+				   *ev;
+
+		if (tok != WJB_KEY)
+			continue;
+		JsonbIteratorNext(&it, &v, true);
+		if (v.type != jbvString)
+			continue;
+		nk = FeedUrlEscape(k.val.string.val, k.val.string.len, NULL, 0);
+		ek = palloc(nk + 1);
+		FeedUrlEscape(k.val.string.val, k.val.string.len, ek, nk + 1);
+		nv = FeedUrlEscape(v.val.string.val, v.val.string.len, NULL, 0);
+		ev = palloc(nv + 1);
+		FeedUrlEscape(v.val.string.val, v.val.string.len, ev, nv + 1);
+		f->query_secrets = lappend(f->query_secrets, psprintf("%s=%s", ek, ev));
+		f->secret_values = lappend(f->secret_values, pnstrdup(v.val.string.val, v.val.string.len));
+		f->secret_values = lappend(f->secret_values, ev);
+	}
+}
+
+/* Load a feed with its bar spacing and secrets; ERROR if it does not exist.  No row lock is taken. */
 FeedDef *
 FeedLoad(const char *name, bool for_update)
 {
@@ -235,12 +269,12 @@ FeedLoad(const char *name, bool for_update)
 	args[0] = CStringGetTextDatum(name);
 	SPI_connect();
 	if (SPI_execute_with_args(for_update ?
-							  "SELECT f.format, f.url, f.symbol, f.options, f.cursor_ts, a.bar_interval, s.headers"
+							  "SELECT f.format, f.url, f.symbol, f.options, f.cursor_ts, a.bar_interval, s.headers, s.query"
 							  " FROM alphapulse.feeds f"
 							  " LEFT JOIN alphapulse.assets a ON a.symbol OPERATOR(pg_catalog.=) f.symbol"
 							  " LEFT JOIN alphapulse.feed_secrets s ON s.feed OPERATOR(pg_catalog.=) f.name"
 							  " WHERE f.name OPERATOR(pg_catalog.=) $1 FOR UPDATE OF f" :
-							  "SELECT f.format, f.url, f.symbol, f.options, f.cursor_ts, a.bar_interval, s.headers"
+							  "SELECT f.format, f.url, f.symbol, f.options, f.cursor_ts, a.bar_interval, s.headers, s.query"
 							  " FROM alphapulse.feeds f"
 							  " LEFT JOIN alphapulse.assets a ON a.symbol OPERATOR(pg_catalog.=) f.symbol"
 							  " LEFT JOIN alphapulse.feed_secrets s ON s.feed OPERATOR(pg_catalog.=) f.name"
@@ -268,6 +302,16 @@ FeedLoad(const char *name, bool for_update)
 		f->cursor = isnull ? 0 : DatumGetTimestampTz(d);
 		d = SPI_getbinval(tup, desc, 6, &isnull);
 		f->bar_usecs = isnull ? USECS_PER_HOUR : FeedIntervalUsecs(DatumGetIntervalP(d));
+		/* a writer may not make a feed hammer its server by shrinking the interval */
+		if (f->bar_usecs < FEED_MIN_BAR_USECS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bar interval of asset \"%s\" is too short for a feed", f->symbol),
+					 errdetail("Feeds need a bar interval of at least %d second.",
+							   (int) (FEED_MIN_BAR_USECS / USECS_PER_SEC))));
+		d = SPI_getbinval(tup, desc, 8, &isnull);
+		if (!isnull)
+			FeedLoadQuerySecrets(f, DatumGetJsonbP(d));
 		d = SPI_getbinval(tup, desc, 7, &isnull);
 		if (!isnull)
 		{
@@ -283,9 +327,13 @@ FeedLoad(const char *name, bool for_update)
 					continue;
 				JsonbIteratorNext(&it, &v, true);
 				if (v.type == jbvString)
+				{
 					f->headers = lappend(f->headers,
 										 psprintf("%.*s: %.*s", k.val.string.len, k.val.string.val,
 												  v.val.string.len, v.val.string.val));
+					f->secret_values = lappend(f->secret_values,
+											   pnstrdup(v.val.string.val, v.val.string.len));
+				}
 			}
 		}
 		FeedReadOptions(f);
@@ -536,15 +584,18 @@ FeedLandResponse(FeedDef *f, FeedHttpResult *res, TimestampTz now, FeedPageOutco
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED || ed->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		f->has_cursor = had_cursor;
+		f->cursor = old_cursor;
+		/* a lock another session holds is not the page's fault: the caller decides */
+		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED || ed->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			ed->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
 			ReThrowError(ed);
 		out->ok = false;
 		out->rows = 0;
 		out->progressed = false;
-		f->has_cursor = had_cursor;
-		f->cursor = old_cursor;
 		out->cursor = old_cursor;
-		out->message = ed->detail ? psprintf("%s: %s", ed->message, ed->detail) : pstrdup(ed->message);
+		out->message = FeedCleanText(ed->detail ? psprintf("%s: %s", ed->message, ed->detail) : ed->message,
+									 FEED_MAX_MESSAGE_BYTES);
 		FreeErrorData(ed);
 	}
 	PG_END_TRY();
@@ -561,13 +612,14 @@ FeedLogAttempt(const char *feed, TimestampTz started, const char *url, long stat
 
 	args[0] = CStringGetTextDatum(feed);
 	args[1] = TimestampTzGetDatum(started);
-	args[2] = CStringGetTextDatum(url ? url : "");
+	/* network text is stored only redacted, valid and bounded */
+	args[2] = CStringGetTextDatum(url ? FeedRedactUrl(url) : "");
 	args[3] = Int32GetDatum((int32) status);
 	if (status == 0)
 		nulls[3] = 'n';
 	args[4] = Int64GetDatum(rows);
 	if (message)
-		args[5] = CStringGetTextDatum(message);
+		args[5] = CStringGetTextDatum(FeedCleanText(message, FEED_MAX_MESSAGE_BYTES));
 	else
 		nulls[5] = 'n';
 	args[6] = CStringGetTextDatum(via);
@@ -595,7 +647,7 @@ FeedBackoffMs(int attempt, int retry_after)
 	double		base;
 
 	if (retry_after >= 0)
-		return retry_after * 1000;
+		return Min(retry_after, feed_max_retry_after_s) * 1000;
 	base = 500.0 * (double) (1 << Min(attempt, 7));
 	base = Min(base, 60000.0);
 	/* "equal jitter": half fixed, half random, so retries spread out */
@@ -622,4 +674,203 @@ FeedAdvance(FeedDef *f, FeedPageOutcome *out, TimestampTz window_end, TimestampT
 			*pos = window_end;
 			return false;
 	}
+}
+
+/* ---- text, URLs and secrets (issue 7) ---- */
+
+/* s as valid UTF-8 without controls, at most max bytes (palloc'd); NULL stays NULL. */
+char *
+FeedCleanText(const char *s, size_t max)
+{
+	char	   *out;
+
+	if (s == NULL)
+		return NULL;
+	out = palloc(max + 1);
+	FeedTextSanitize(s, strlen(s), out, max);
+	return out;
+}
+
+/* url without userinfo or credential values, clean and bounded: what may be stored or logged. */
+char *
+FeedRedactUrl(const char *url)
+{
+	size_t		need = FeedUrlRedact(url, NULL, 0);
+	char	   *red = palloc(need + 1);
+
+	FeedUrlRedact(url, red, need + 1);
+	return FeedCleanText(red, FEED_MAX_URL_BYTES);
+}
+
+/* text with every secret value of the feed replaced (a server may echo a key back). */
+char *
+FeedScrubSecrets(FeedDef *f, const char *text)
+{
+	char	   *t;
+	ListCell   *lc;
+
+	if (text == NULL)
+		return NULL;
+	t = pstrdup(text);
+	foreach(lc, f->secret_values)
+	{
+		const char *v = (const char *) lfirst(lc);
+		size_t		vl = strlen(v);
+		StringInfoData buf;
+		char	   *p,
+				   *hit;
+
+		if (vl < 4)
+			continue;			/* too short to tell from ordinary text */
+		initStringInfo(&buf);
+		p = t;
+		while ((hit = strstr(p, v)) != NULL)
+		{
+			appendBinaryStringInfo(&buf, p, hit - p);
+			appendStringInfoString(&buf, FEED_URL_REDACTED);
+			p = hit + vl;
+		}
+		appendStringInfoString(&buf, p);
+		t = buf.data;
+	}
+	return t;
+}
+
+/* The URL actually requested: url plus the feed's query-parameter secrets (never stored). */
+char *
+FeedUrlWithSecrets(FeedDef *f, const char *url)
+{
+	StringInfoData buf;
+	const char *hash = strchr(url, '#');
+	size_t		base = hash ? (size_t) (hash - url) : strlen(url);
+	bool		has_query = memchr(url, '?', base) != NULL;
+	ListCell   *lc;
+
+	if (f->query_secrets == NIL)
+		return pstrdup(url);
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, url, base);
+	foreach(lc, f->query_secrets)
+	{
+		appendStringInfoChar(&buf, has_query ? '&' : '?');
+		appendStringInfoString(&buf, (const char *) lfirst(lc));
+		has_query = true;
+	}
+	if (hash)
+		appendStringInfoString(&buf, hash);
+	return buf.data;
+}
+
+/* Refuse a feed URL that would show a credential to readers of feeds and feed_runs. */
+void
+FeedCheckUrlPolicy(const char *url)
+{
+	char		name[64];
+	FeedUrlCred cred;
+
+	if (strlen(url) > FEED_MAX_URL_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feed url too long"),
+				 errdetail("A feed URL has at most %d bytes.", FEED_MAX_URL_BYTES)));
+	if (!FeedTextIsClean(url, strlen(url)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feed url contains control characters")));
+	cred = FeedUrlCredential(url, name, sizeof(name));
+	if (cred == FEED_URL_CRED_USERINFO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feed url must not contain a user name or password"),
+				 errdetail("Readers of alphapulse.feeds and alphapulse.feed_runs would see it."),
+				 errhint("Put credentials in alphapulse.feed_secrets (headers, or query for parameters added at request time).")));
+	if (cred == FEED_URL_CRED_PARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feed url must not contain a credential"),
+				 errdetail("Query parameter \"%s\" looks like an API key, token, signature or password; readers of alphapulse.feeds and alphapulse.feed_runs would see it.",
+						   FeedCleanText(name, sizeof(name) - 1)),
+				 errhint("Put it in alphapulse.feed_secrets: {\"query\": {\"%s\": \"...\"}} adds it to each request without storing it in a URL.",
+						 FeedCleanText(name, sizeof(name) - 1))));
+}
+
+/* Why a run must stop before its next request, or NULL (the request budget). */
+char *
+FeedRunStopReason(FeedRunBounds *b)
+{
+	if (b->requests >= feed_max_requests_per_run)
+		return psprintf("run stopped after %d requests (alphapulse.max_requests_per_run); the next run continues from the cursor",
+						b->requests);
+	return NULL;
+}
+
+/* Count a retry's wait; a message when it would take the run past alphapulse.max_backoff_per_run. */
+char *
+FeedBackoffRefused(FeedRunBounds *b, int delay_ms)
+{
+	if (b->backoff_ms + delay_ms > (int64) feed_max_backoff_per_run_s * 1000)
+		return psprintf("retries would wait more than %d s in total (alphapulse.max_backoff_per_run)",
+						feed_max_backoff_per_run_s);
+	b->backoff_ms += delay_ms;
+	return NULL;
+}
+
+/* Count a landed page; true when alphapulse.max_empty_pages pages in a row landed nothing new. */
+bool
+FeedNoteEmptyPage(FeedRunBounds *b, FeedPageOutcome *out)
+{
+	if (out->rows > 0 || out->progressed)
+		b->empty_pages = 0;
+	else
+		b->empty_pages++;
+	return b->empty_pages >= feed_max_empty_pages;
+}
+
+/* Advisory key of a feed's landing lock. */
+static void
+FeedLandingLockSql(const char *name, bool try_only, bool *got)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	bool		isnull;
+
+	args[0] = CStringGetTextDatum(name);
+	SPI_connect();
+	if (SPI_execute_with_args(try_only ?
+							  "SELECT pg_catalog.pg_try_advisory_xact_lock(" CppAsString2(FEED_ADVISORY_CLASS)
+							  ", pg_catalog.hashtext($1))" :
+							  "SELECT pg_catalog.pg_advisory_xact_lock(" CppAsString2(FEED_ADVISORY_CLASS)
+							  ", pg_catalog.hashtext($1)) IS NULL",
+							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not take the feed's landing lock");
+	*got = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (*got && try_only)
+	{
+		/* the feed row too, without waiting: a session may hold it FOR UPDATE */
+		if (SPI_execute_with_args("SELECT 1 FROM alphapulse.feeds WHERE name OPERATOR(pg_catalog.=) $1"
+								  " FOR NO KEY UPDATE SKIP LOCKED",
+								  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not lock the feed row");
+		*got = SPI_processed > 0;
+	}
+	SPI_finish();
+}
+
+/* A session's run of a feed (ap_ingest_now) excludes other runs of it until its transaction ends. */
+void
+FeedLockLanding(const char *name)
+{
+	bool		got;
+
+	FeedLandingLockSql(name, false, &got);
+}
+
+/* The worker's try: false when a session holds the feed (its run, or a lock on its row). */
+bool
+FeedTryLockLanding(const char *name)
+{
+	bool		got;
+
+	FeedLandingLockSql(name, true, &got);
+	return got;
 }

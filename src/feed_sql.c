@@ -7,6 +7,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -97,6 +98,7 @@ ap_add_feed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid symbol \"%s\"", symbol),
 				 errhint("A symbol matches ^[a-z][a-z0-9_]{0,31}$.")));
+	FeedCheckUrlPolicy(url);
 	FeedCheckUrl(url);
 	FeedCheckOptions(fmt, options);
 
@@ -193,6 +195,10 @@ FeedSleep(int ms)
  * Run a feed to the end here and now: page after page until caught up, each
  * page landed with its cursor; failures retried with backoff, then reported
  * in the result (and the run log) rather than raised, so the log survives.
+ * No row is locked while the network is used: the feed's landing lock (an
+ * advisory lock the worker only ever tries) keeps other runs of this feed
+ * out until this transaction ends.  Requests, empty pages and the total
+ * backoff are bounded by the alphapulse.max_* settings.
  */
 Datum
 ap_ingest_now(PG_FUNCTION_ARGS)
@@ -203,7 +209,7 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 	TimestampTz pos;
 	MemoryContext pagecxt;
 	MemoryContext oldcxt;
-	int			requests = 0;
+	FeedRunBounds bounds;
 	int64		total = 0;
 	bool		ok = true;
 	char	   *message = NULL;
@@ -213,7 +219,9 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	f = FeedLoad(name, true);
+	memset(&bounds, 0, sizeof(bounds));
+	FeedLockLanding(name);
+	f = FeedLoad(name, false);
 	now = GetCurrentTimestamp();
 	pos = FeedStartPos(f);
 	pagecxt = AllocSetContextCreate(CurrentMemoryContext, "feed page", ALLOCSET_DEFAULT_SIZES);
@@ -237,22 +245,39 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 		{
 			FeedHttpResult res;
 			TimestampTz started = GetCurrentTimestamp();
+			char	   *stop = FeedRunStopReason(&bounds);
 
-			requests++;
-			FeedFetch(url, f->headers, &res);
+			if (stop)
+			{
+				FeedLogAttempt(f->name, started, url, 0, 0, stop, "now");
+				ok = false;
+				message = stop;
+				break;
+			}
+			bounds.requests++;
+			FeedFetch(FeedUrlWithSecrets(f, url), f->headers, &res);
 			if (res.error)
 			{
+				res.error = FeedScrubSecrets(f, res.error);
 				FeedLogAttempt(f->name, started, url, res.status, 0, res.error, "now");
 				if (res.transient && attempt < feed_max_retries)
 				{
-					FeedSleep(FeedBackoffMs(attempt, res.retry_after));
-					continue;
+					int			delay = FeedBackoffMs(attempt, res.retry_after);
+					char	   *refused = FeedBackoffRefused(&bounds, delay);
+
+					if (refused == NULL)
+					{
+						FeedSleep(delay);
+						continue;
+					}
+					res.error = psprintf("%s; %s", res.error, refused);
 				}
 				ok = false;
 				message = res.error;
 				break;
 			}
 			FeedLandResponse(f, &res, now, &out);
+			out.message = FeedScrubSecrets(f, out.message);
 			FeedLogAttempt(f->name, started, url, res.status, out.rows, out.message, "now");
 			if (!out.ok)
 			{
@@ -266,19 +291,27 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(oldcxt);
 		if (!ok)
 		{
-			message = pstrdup(message);
+			message = FeedCleanText(message, FEED_MAX_MESSAGE_BYTES);
 			break;
 		}
 		done = FeedAdvance(f, &out, wend, &pos);
 		if (done)
 			break;
+		if (FeedNoteEmptyPage(&bounds, &out))
+		{
+			ereport(NOTICE,
+					(errmsg("feed \"%s\" stopped after %d pages that landed nothing new",
+							f->name, bounds.empty_pages),
+					 errhint("alphapulse.max_empty_pages sets how many.")));
+			break;
+		}
 	}
 	MemoryContextDelete(pagecxt);
 	if (!ok)
 		ereport(WARNING,
 				(errmsg("feed \"%s\" failed: %s", f->name, message),
 				 errdetail("Rows landed before the failure are kept; see alphapulse.feed_runs.")));
-	values[0] = Int32GetDatum(requests);
+	values[0] = Int32GetDatum(bounds.requests);
 	values[1] = Int64GetDatum(total);
 	values[2] = BoolGetDatum(ok);
 	if (message)
@@ -286,6 +319,33 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 	else
 		nulls[3] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(ap_feeds_check_url);
+
+/* Trigger on alphapulse.feeds: no URL with a credential is stored, whoever writes it. */
+Datum
+ap_feeds_check_url(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	bool		isnull;
+	Datum		d;
+	int			attno;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("ap_feeds_check_url must run as a BEFORE ROW trigger")));
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	attno = SPI_fnumber(trigdata->tg_relation->rd_att, "url");
+	if (attno <= 0)
+		elog(ERROR, "alphapulse.feeds has no url column");
+	d = SPI_getbinval(tuple, trigdata->tg_relation->rd_att, attno, &isnull);
+	if (!isnull)
+		FeedCheckUrlPolicy(TextDatumGetCString(d));
+	return PointerGetDatum(tuple);
 }
 
 PG_FUNCTION_INFO_V1(ap_feed_parse);

@@ -71,10 +71,13 @@ typedef struct FeedJob
 	int			hops;
 	TimestampTz started;
 	TimestampTz retry_at;		/* when waiting to retry, else 0 */
-	char	   *blocked;		/* why the URL may not be fetched, else NULL */
 	FeedRequest *req;
 	bool		finished;
 	bool		dequeued;		/* its queue rows are gone (in a committed or pending txn) */
+	FeedRunBounds bounds;		/* requests, empty pages, backoff of this run */
+	MemoryContext rescxt;		/* holds pending */
+	FeedHttpResult *pending;	/* a response waiting to be landed at retry_at */
+	TimestampTz busy_since;		/* when another session's lock first held the landing up */
 } FeedJob;
 
 /* A socket curl asked us to watch. */
@@ -293,19 +296,47 @@ FeedDequeue(FeedJob *job)
 	job->dequeued = true;
 }
 
-/* Start a transfer, unless the allow list (as of now) forbids the URL. */
+/* A result that needs no transfer (a refused URL, a spent budget), landed like a response. */
 static void
-FeedStartRequest(FeedJob *job, const char *url)
+FeedSetPending(FeedJob *job, const char *error)
+{
+	MemoryContext old;
+
+	MemoryContextReset(job->rescxt);
+	old = MemoryContextSwitchTo(job->rescxt);
+	job->pending = palloc0(sizeof(FeedHttpResult));
+	job->pending->retry_after = -1;
+	job->pending->body = pstrdup("");
+	job->pending->error = pstrdup(error);
+	MemoryContextSwitchTo(old);
+	job->started = GetCurrentTimestamp();
+	job->retry_at = 0;
+}
+
+/*
+ * Start a transfer, unless the allow list (as of now) forbids the URL or the
+ * run's request budget is spent.  A page's first request carries the feed's
+ * query secrets; a redirect's target is taken as the server gave it.
+ */
+static void
+FeedStartRequest(FeedJob *job, const char *url, bool page)
 {
 	char	   *why;
+	char	   *stop;
 
 	if (!FeedUrlAllowed(url, &why))
 	{
-		job->blocked = MemoryContextStrdup(job->cxt, why);
-		job->retry_at = 0;
+		FeedSetPending(job, why);
 		return;
 	}
-	job->req = FeedRequestCreate(url, job->headers);
+	if (page && (stop = FeedRunStopReason(&job->bounds)) != NULL)
+	{
+		FeedSetPending(job, stop);
+		return;
+	}
+	if (page)
+		job->bounds.requests++;	/* a redirect hop is part of its page's request */
+	job->req = FeedRequestCreate(page ? FeedUrlWithSecrets(job->def, url) : url, job->headers);
 	job->started = GetCurrentTimestamp();
 	job->retry_at = 0;
 	if (curl_multi_add_handle(feed_multi, FeedRequestEasy(job->req)) != CURLM_OK)
@@ -332,7 +363,7 @@ FeedFindJob(const char *name)
  * were edited into nonsense) gets a run-log row and leaves the queue, so one
  * bad feed never stops the worker or makes it loop.
  */
-static void
+static bool
 FeedClaimOne(const char *name, int64 maxid)
 {
 	MemoryContext spicxt = CurrentMemoryContext;
@@ -341,6 +372,7 @@ FeedClaimOne(const char *name, int64 maxid)
 
 	job->cxt = AllocSetContextCreate(TopMemoryContext, "feed job", ALLOCSET_DEFAULT_SIZES);
 	job->pagecxt = AllocSetContextCreate(job->cxt, "feed page", ALLOCSET_DEFAULT_SIZES);
+	job->rescxt = AllocSetContextCreate(job->cxt, "feed response", ALLOCSET_DEFAULT_SIZES);
 	job->name = MemoryContextStrdup(job->cxt, name);
 	job->queue_id = maxid;
 	BeginInternalSubTransaction(NULL);
@@ -366,11 +398,20 @@ FeedClaimOne(const char *name, int64 maxid)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(spicxt);
 		CurrentResourceOwner = owner;
+		if (ed->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+		{
+			/* a session holds a lock we need: leave the feed queued for later */
+			ereport(LOG,
+					(errmsg("feed \"%s\" is locked by another session; claiming it later", name)));
+			MemoryContextDelete(job->cxt);
+			pfree(job);
+			return false;
+		}
 		FeedLogAttempt(name, GetCurrentTimestamp(), "", 0, 0, ed->message, "worker");
 		FeedDequeue(job);
 		MemoryContextDelete(job->cxt);
 		pfree(job);
-		return;
+		return true;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(TopMemoryContext);
@@ -379,7 +420,8 @@ FeedClaimOne(const char *name, int64 maxid)
 	if (job->url == NULL)
 		FeedDequeue(job);		/* already caught up */
 	else
-		FeedStartRequest(job, job->url);
+		FeedStartRequest(job, job->url, true);
+	return true;
 }
 
 /* Take due queue rows into jobs, up to alphapulse.max_concurrent_requests. */
@@ -422,7 +464,13 @@ FeedClaim(TimestampTz *next_due)
 		}
 		if (list_length(feed_jobs) >= feed_max_concurrent)
 			break;
-		FeedClaimOne(name, maxid);
+		if (!FeedClaimOne(name, maxid))
+		{
+			TimestampTz again = GetCurrentTimestamp() + (int64) FEED_BUSY_RETRY_MS * 1000;
+
+			if (*next_due == 0 || again < *next_due)
+				*next_due = again;
+		}
 	}
 	SPI_finish();
 }
@@ -439,68 +487,57 @@ FeedFreeJob(FeedJob *job)
 	pfree(job);
 }
 
-/* A transfer finished: log it, land it, and start the job's next request. */
+/*
+ * Land the job's pending response (or failure) with its run-log row and
+ * cursor in one short transaction, then start the next request.  The feed's
+ * landing lock is only tried: if a session holds it, or any lock we need for
+ * longer than lock_timeout, this raises ERRCODE_LOCK_NOT_AVAILABLE and
+ * FeedSettleSafe leaves the response for later.
+ */
 static void
-FeedTransferDone(FeedJob *job, CURLcode code)
+FeedSettle(FeedJob *job)
 {
-	FeedHttpResult res;
-	char	   *redirect;
-	char	   *why;
+	FeedHttpResult *res = job->pending;
 	MemoryContext old;
 	FeedPageOutcome out;
+	TimestampTz retry_at = 0;
 
 	memset(&out, 0, sizeof(out));
 	MemoryContextReset(job->pagecxt);
 	old = MemoryContextSwitchTo(job->pagecxt);
-	curl_multi_remove_handle(feed_multi, FeedRequestEasy(job->req));
-	redirect = FeedRequestFinish(job->req, code, &res);
-	FeedRequestFree(job->req);
-	job->req = NULL;
-
-	if (redirect != NULL)
-	{
-		if (job->hops >= 5)
-			res.error = pstrdup("more than 5 redirects");
-		else if (!FeedUrlAllowed(redirect, &why))
-			res.error = psprintf("redirect refused: %s", why);
-		else
-		{
-			MemoryContextSwitchTo(job->cxt);
-			if (!FeedSameHost(job->fetch_url ? job->fetch_url : job->url, redirect))
-				job->headers = NIL;
-			job->fetch_url = pstrdup(redirect);
-			job->hops++;
-			MemoryContextSwitchTo(old);
-			FeedStartRequest(job, job->fetch_url);
-			return;
-		}
-	}
-
-	/* the page's redirect chain is over: the next request starts afresh */
-	job->hops = 0;
-	job->fetch_url = NULL;
-	job->headers = job->def->headers;
 	FeedBegin();
 	pgstat_report_activity(STATE_RUNNING, job->name);
-	if (res.error)
+	if (!FeedTryLockLanding(job->name))
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("feed \"%s\" is locked by another session", job->name)));
+	if (res->error)
 	{
-		FeedLogAttempt(job->name, job->started, job->url, res.status, 0, res.error, "worker");
-		if (res.transient && job->attempt < feed_max_retries)
+		char	   *error = FeedScrubSecrets(job->def, res->error);
+		char	   *refused = NULL;
+
+		FeedLogAttempt(job->name, job->started, job->url, res->status, 0, error, "worker");
+		if (res->transient && job->attempt < feed_max_retries)
 		{
-			job->retry_at = GetCurrentTimestamp() +
-				(int64) FeedBackoffMs(job->attempt, res.retry_after) * 1000;
-			job->attempt++;
+			int			delay = FeedBackoffMs(job->attempt, res->retry_after);
+
+			refused = FeedBackoffRefused(&job->bounds, delay);
+			if (refused == NULL)
+				retry_at = GetCurrentTimestamp() + (int64) delay * 1000;
 		}
-		else
+		if (retry_at == 0)
 		{
-			ereport(LOG, (errmsg("feed \"%s\" failed: %s", job->name, res.error)));
+			ereport(LOG, (errmsg("feed \"%s\" failed: %s%s%s", job->name,
+								 FeedCleanText(error, FEED_MAX_MESSAGE_BYTES),
+								 refused ? "; " : "", refused ? refused : "")));
 			FeedDequeue(job);
 		}
 	}
 	else
 	{
-		FeedLandResponse(job->def, &res, job->now, &out);
-		FeedLogAttempt(job->name, job->started, job->url, res.status, out.rows, out.message, "worker");
+		FeedLandResponse(job->def, res, job->now, &out);
+		out.message = FeedScrubSecrets(job->def, out.message);
+		FeedLogAttempt(job->name, job->started, job->url, res->status, out.rows, out.message, "worker");
 		if (!out.ok)
 		{
 			ereport(LOG, (errmsg("feed \"%s\" failed: %s", job->name, out.message)));
@@ -512,16 +549,75 @@ FeedTransferDone(FeedJob *job, CURLcode code)
 			if (FeedAdvance(job->def, &out, job->wend, &job->pos) ||
 				(job->url = FeedNextUrl(job->def, job->pos, job->now, &job->wend)) == NULL)
 				FeedDequeue(job);
+			else if (FeedNoteEmptyPage(&job->bounds, &out))
+			{
+				ereport(LOG,
+						(errmsg("feed \"%s\" stopped after %d pages that landed nothing new (alphapulse.max_empty_pages)",
+								job->name, job->bounds.empty_pages)));
+				FeedDequeue(job);
+			}
 			MemoryContextSwitchTo(job->pagecxt);
 		}
 	}
 	FeedCommit();
 	MemoryContextSwitchTo(old);
-	if (!job->finished && job->retry_at == 0 && job->blocked == NULL)
+	job->pending = NULL;
+	job->busy_since = 0;
+	if (retry_at != 0)
+	{
+		job->retry_at = retry_at;
+		job->attempt++;
+	}
+	else if (!job->finished)
 	{
 		job->attempt = 0;
-		FeedStartRequest(job, job->url);
+		FeedStartRequest(job, job->url, true);
 	}
+}
+
+/* A transfer finished: follow a redirect, or keep the result and land it. */
+static void
+FeedTransferDone(FeedJob *job, CURLcode code)
+{
+	FeedHttpResult res;
+	char	   *redirect;
+	char	   *why;
+	MemoryContext old;
+
+	MemoryContextReset(job->rescxt);
+	old = MemoryContextSwitchTo(job->rescxt);
+	curl_multi_remove_handle(feed_multi, FeedRequestEasy(job->req));
+	redirect = FeedRequestFinish(job->req, code, &res);
+	FeedRequestFree(job->req);
+	job->req = NULL;
+
+	if (redirect != NULL)
+	{
+		if (job->hops >= FEED_MAX_REDIRECTS)
+			res.error = psprintf("more than %d redirects", FEED_MAX_REDIRECTS);
+		else if (!FeedUrlAllowed(redirect, &why))
+			res.error = psprintf("redirect refused: %s", why);
+		else
+		{
+			MemoryContextSwitchTo(job->cxt);
+			if (!FeedSameHost(job->fetch_url ? job->fetch_url : job->url, redirect))
+				job->headers = NIL;
+			job->fetch_url = pstrdup(redirect);
+			job->hops++;
+			MemoryContextSwitchTo(old);
+			FeedStartRequest(job, job->fetch_url, false);
+			return;
+		}
+	}
+
+	/* the page's redirect chain is over: the next request starts afresh */
+	job->hops = 0;
+	job->fetch_url = NULL;
+	job->headers = job->def->headers;
+	job->pending = palloc(sizeof(FeedHttpResult));
+	*job->pending = res;
+	job->retry_at = 0;
+	MemoryContextSwitchTo(old);
 }
 
 /* After an unexpected error, hold the feed's queue rows back a minute (best effort). */
@@ -557,9 +653,88 @@ FeedHoldBack(const char *name)
 }
 
 /*
- * FeedTransferDone with errors contained: the job ends, its queue rows wait
- * a minute (so a persistent error cannot spin), and the worker goes on.
+ * FeedSettle with errors contained.  Another session's lock leaves the
+ * response pending, retried every FEED_BUSY_RETRY_MS (for at most
+ * FEED_MAX_BUSY_MS), while other feeds go on; any other error ends the job,
+ * its queue rows wait a minute (so a persistent error cannot spin), and the
+ * worker goes on.
  */
+static void
+FeedSettleSafe(FeedJob *job)
+{
+	MemoryContext old = CurrentMemoryContext;
+	/* what FeedSettle may move before its transaction fails */
+	bool		had_cursor = job->def->has_cursor;
+	TimestampTz cursor = job->def->cursor;
+	TimestampTz pos = job->pos;
+	TimestampTz wend = job->wend;
+	char	   *url = job->url;
+	FeedRunBounds bounds = job->bounds;
+
+	PG_TRY();
+	{
+		FeedSettle(job);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+		bool		busy;
+
+		MemoryContextSwitchTo(old);
+		ed = CopyErrorData();
+		busy = ed->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && job->pending != NULL;
+		if (!busy)
+			EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(old);
+		job->def->has_cursor = had_cursor;
+		job->def->cursor = cursor;
+		job->pos = pos;
+		job->wend = wend;
+		job->url = url;
+		job->bounds = bounds;
+		if (job->req)
+		{
+			curl_multi_remove_handle(feed_multi, FeedRequestEasy(job->req));
+			FeedRequestFree(job->req);
+			job->req = NULL;
+		}
+		if (busy)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+
+			if (job->busy_since == 0)
+			{
+				job->busy_since = now;
+				ereport(LOG,
+						(errmsg("feed \"%s\" is locked by another session; landing it later", job->name),
+						 errdetail("%s", ed->message)));
+			}
+			if (now - job->busy_since > (int64) FEED_MAX_BUSY_MS * 1000)
+			{
+				ereport(LOG,
+						(errmsg("feed \"%s\" stayed locked by another session for %d s; its run waits in the queue",
+								job->name, FEED_MAX_BUSY_MS / 1000)));
+				job->finished = true;
+				job->dequeued = false;
+			}
+			else
+				job->retry_at = now + (int64) FEED_BUSY_RETRY_MS * 1000;
+		}
+		else
+		{
+			job->finished = true;
+			job->dequeued = false;	/* the aborted transaction took any dequeue with it */
+		}
+		FreeErrorData(ed);
+	}
+	PG_END_TRY();
+	if (job->finished && !job->dequeued)
+		FeedHoldBack(job->name);
+}
+
+/* FeedTransferDone with errors contained (the job ends), then land what it kept. */
 static void
 FeedTransferDoneSafe(FeedJob *job, CURLcode code)
 {
@@ -574,7 +749,6 @@ FeedTransferDoneSafe(FeedJob *job, CURLcode code)
 		MemoryContextSwitchTo(old);
 		EmitErrorReport();
 		FlushErrorState();
-		AbortCurrentTransaction();
 		MemoryContextSwitchTo(old);
 		if (job->req)
 		{
@@ -582,12 +756,39 @@ FeedTransferDoneSafe(FeedJob *job, CURLcode code)
 			FeedRequestFree(job->req);
 			job->req = NULL;
 		}
+		job->pending = NULL;
 		job->finished = true;
-		job->dequeued = false;	/* the aborted transaction took any dequeue with it */
+		job->dequeued = false;
 	}
 	PG_END_TRY();
 	if (job->finished && !job->dequeued)
 		FeedHoldBack(job->name);
+	else if (job->pending != NULL)
+		FeedSettleSafe(job);
+}
+
+/* FeedClaim in its own transaction; a lock it cannot get only delays the claim. */
+static void
+FeedClaimSafe(TimestampTz *next_due)
+{
+	MemoryContext old = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		FeedBegin();
+		FeedClaim(next_due);
+		FeedCommit();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(old);
+		*next_due = GetCurrentTimestamp() + (int64) FEED_BUSY_RETRY_MS * 1000;
+	}
+	PG_END_TRY();
 }
 
 static void
@@ -618,6 +819,8 @@ FeedWorkerMain(Datum arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(feed_database, NULL, 0);
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+	/* the worker never waits on a session: any lock it cannot get soon fails and is retried later */
+	SetConfigOption("lock_timeout", CppAsString2(FEED_WORKER_LOCK_TIMEOUT_MS), PGC_SUSET, PGC_S_OVERRIDE);
 	pgstat_report_appname("alphapulse feed worker");
 
 	before_shmem_exit(FeedWorkerExit, (Datum) 0);
@@ -656,20 +859,21 @@ FeedWorkerMain(Datum arg)
 
 		if (need_claim || (next_due != 0 && next_due <= GetCurrentTimestamp()))
 		{
-			FeedBegin();
-			FeedClaim(&next_due);
-			FeedCommit();
 			need_claim = false;
+			FeedClaimSafe(&next_due);
 		}
 
-		/* retries whose backoff has passed */
+		/* responses to land (new, or held up by a session's lock) and retries whose backoff has passed */
 		foreach(lc, feed_jobs)
 		{
 			FeedJob    *job = (FeedJob *) lfirst(lc);
 
-			if (!job->finished && !job->blocked && job->req == NULL && job->retry_at != 0 &&
-				job->retry_at <= GetCurrentTimestamp())
-				FeedStartRequest(job, job->url);
+			if (job->finished || job->req != NULL || job->retry_at > GetCurrentTimestamp())
+				continue;
+			if (job->pending != NULL)
+				FeedSettleSafe(job);
+			else if (job->retry_at != 0)
+				FeedStartRequest(job, job->url, true);
 		}
 
 		/* curl's timer */
@@ -699,19 +903,6 @@ FeedWorkerMain(Datum arg)
 				}
 			}
 		}
-		/* URLs the allow list refused: logged, and the run ends */
-		foreach(lc, feed_jobs)
-		{
-			FeedJob    *job = (FeedJob *) lfirst(lc);
-
-			if (job->blocked && !job->finished)
-			{
-				FeedBegin();
-				FeedLogAttempt(job->name, GetCurrentTimestamp(), job->url, 0, 0, job->blocked, "worker");
-				FeedDequeue(job);
-				FeedCommit();
-			}
-		}
 		/* forget finished jobs; a freed slot may take more work */
 		foreach(lc, feed_jobs)
 		{
@@ -736,7 +927,7 @@ FeedWorkerMain(Datum arg)
 		{
 			FeedJob    *job = (FeedJob *) lfirst(lc);
 
-			if (job->req == NULL && job->retry_at != 0)
+			if (job->req == NULL && !job->finished)
 				timeout = Min(timeout, FeedMsUntil(job->retry_at));
 		}
 		wes = CreateWaitEventSet(CurrentMemoryContext, feed_nsocks + 2);

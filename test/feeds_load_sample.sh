@@ -2,7 +2,7 @@
 # feeds_load_sample.sh - load sample bars the way production does: through the
 # fixture HTTP server and the feed worker (binance format), instead of COPY.
 #   usage: test/feeds_load_sample.sh BARS_CSV HTTP_PORT [psql connection args...]
-# Needs a superuser connection (it adds 127.0.0.1 to alphapulse.allowed_hosts),
+# Needs a superuser connection (it adds 127.0.0.1:HTTP_PORT to alphapulse.allowed_hosts),
 # alphapulse preloaded, the extension created, and the symbols in
 # alphapulse.assets.  Starts the fixture server, queues one feed per symbol of
 # the CSV, waits until the worker has landed them, stops the server.
@@ -17,8 +17,8 @@ trap 'kill $FIX 2>/dev/null; rm -f /tmp/feeds-load-fixture.$$' EXIT
 for _ in $(seq 50); do grep -q "fixture server on" /tmp/feeds-load-fixture.$$ && break; sleep 0.1; done
 hosts=$("${PSQL[@]}" -c "SHOW alphapulse.allowed_hosts")
 case ",$hosts," in
-	*,127.0.0.1,*|*", 127.0.0.1,"*) ;;
-	*) "${PSQL[@]}" -c "ALTER SYSTEM SET alphapulse.allowed_hosts = '${hosts:+$hosts,}127.0.0.1'" -c "SELECT pg_reload_conf()" >/dev/null
+	*,127.0.0.1:$PORT,*|*", 127.0.0.1:$PORT,"*) ;;
+	*) "${PSQL[@]}" -c "ALTER SYSTEM SET alphapulse.allowed_hosts = '${hosts:+$hosts,}127.0.0.1:$PORT'" -c "SELECT pg_reload_conf()" >/dev/null
 	   sleep 1 ;;
 esac
 read -r first last < <(awk -F, 'NR > 1 { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2 } END { print min, max }' "$CSV")

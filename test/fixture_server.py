@@ -25,6 +25,17 @@ path only, then normal).  Faults:
   auth       401 unless the X-MBX-APIKEY header is "fixture-key"
   forming    binance: the last page ends with a still-forming candle (closeTime
              an hour from now) whose close moves up by 1 on every request
+  empty      an empty page ([]) every time
+  endless    binance: `limit` one-second bars from startTime, every time (a feed
+             that never catches up)
+  ra3600     429 with Retry-After: 3600
+  badutf8    500 whose body has invalid UTF-8, a NUL and control characters
+  cututf8    500 whose body is 199 ASCII bytes then multi-byte characters, so a
+             200-byte preview ends inside one
+  querykey   401 unless the query has x_api_key=fixture-key
+  echo       500 whose body repeats the request path and query
+Any other name is a tag with no effect (to count a test's requests apart).
+GET /_count/<faults segment> answers how many requests that segment received.
 Binance symbol GEN (bench): 1,000,000 generated one-minute bars from 2000-01-01.
 Standard library only; 127.0.0.1 only.
 """
@@ -47,6 +58,7 @@ HOUR = 3600
 SERIES = {}          # symbol -> list of (unix_s, o, h, l, c, v) with text prices
 INDEX = {}           # symbol -> {unix_s: position}
 COUNTS = {}
+SEEN = {}           # faults segment -> requests received
 LOCK = threading.Lock()
 
 
@@ -250,6 +262,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(segs) < 3:
             return self.send(404, '{"msg":"no such path"}')
         faultseg, rest = segs[1], "/" + segs[2]
+        if faultseg == "_count":
+            with LOCK:
+                n = SEEN.get(segs[2], 0)
+            return self.send(200, str(n), "text/plain")
+        with LOCK:
+            SEEN[faultseg] = SEEN.get(faultseg, 0) + 1
         faults = parse_faults(faultseg)
         active = set()
         with LOCK:
@@ -267,6 +285,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(302, "", headers=[("Location", "/%s%s?%s" % ("+".join(left) or "ok", rest, u.query))])
         if "auth" in active and self.headers.get("X-MBX-APIKEY") != "fixture-key":
             return self.send(401, '{"msg":"API-key format invalid."}')
+        if "querykey" in active and q.get("x_api_key", [""])[0] != "fixture-key":
+            return self.send(401, '{"msg":"missing or wrong x_api_key"}')
+        if "echo" in active:
+            return self.send(500, "you asked for " + self.path)
+        if "badutf8" in active:
+            return self.send(500, b'bad \xff\xfe bytes \xc0\xaf overlong \xed\xa0\x80 surrogate \x00 nul \x1b[31m escape \r end')
+        if "cututf8" in active:
+            return self.send(500, ("x" * 199 + "\u20ac" * 10).encode())
+        if "ra3600" in active:
+            return self.send(429, '{"msg":"come back in an hour"}', headers=[("Retry-After", "3600")])
         if "500" in active:
             return self.send(500, '{"msg":"fixture 500"}')
         if "429" in active:
@@ -277,6 +305,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(0.05)
         if "big" in active:
             return self.send(200, "[" + " " * (2 * 1024 * 1024) + "]")
+        if "empty" in active:
+            return self.send(200, "[]")
+        if "endless" in active:
+            start_ms = int(q.get("startTime", ["0"])[0])
+            limit = min(int(q.get("limit", ["500"])[0]), 1000)
+            return self.send(200, "[" + ",".join(
+                '[%d,"100","101","99","100","1",%d,"0",1,"0","0","0"]' % (start_ms + i * 1000, start_ms + i * 1000 + 999)
+                for i in range(limit)) + "]")
         fmt = rest.split("/")[1]
         if fmt == "news":
             name = os.path.basename(rest)

@@ -89,5 +89,5 @@ pg_stop
 sed -i "s/^shared_preload_libraries = 'pg_cron,alphapulse'/shared_preload_libraries = ''/" "$DATA/postgresql.conf"
 pg_start
 like "$(q "SELECT ap_ingest('w_rss')")" "the alphapulse feed worker is not running" "ap_ingest without preload: a clear error"
-is "$(q "SET alphapulse.allowed_hosts = '127.0.0.1'; SELECT ok FROM ap_ingest_now('w_rss')")" t "ap_ingest_now works without the worker"
+is "$(q "SET alphapulse.allowed_hosts = '127.0.0.1:$FEEDS_HTTP_PORT'; SELECT ok FROM ap_ingest_now('w_rss')")" t "ap_ingest_now works without the worker"
 done_testing

@@ -76,7 +76,7 @@ unix_socket_directories = '$WORK'
 shared_preload_libraries = 'pg_cron,alphapulse'
 cron.database_name = 'postgres'
 alphapulse.database = 'postgres'
-alphapulse.allowed_hosts = '127.0.0.1'
+alphapulse.allowed_hosts = '127.0.0.1:$FEEDS_HTTP_PORT'
 alphapulse.request_timeout = '20s'
 max_worker_processes = 16
 CONF
