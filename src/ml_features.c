@@ -626,6 +626,19 @@ ap_build_features(PG_FUNCTION_ARGS)
 	SPI_connect();
 	CheckSymbol(symbol);
 	LoadFeatureSet(setname, &fs);
+	/*
+	 * Builders of one symbol and set take turns (two would insert the same new
+	 * rows); the statements after the lock take fresh snapshots (read_only
+	 * false), so each sees the rows the one before it committed.
+	 */
+	{
+		Oid			t[2] = {TEXTOID, TEXTOID};
+		Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
+
+		if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), pg_catalog.hashtext($2))",
+								  2, t, a, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "locking the features of a symbol failed");
+	}
 	/* nothing to do when no bar is newer than the last row built */
 	{
 		Oid			t[2] = {TEXTOID, TEXTOID};
@@ -657,7 +670,7 @@ ap_build_features(PG_FUNCTION_ARGS)
 		bool		isnull;
 
 		SPI_execute_with_args("SELECT max(ts) FROM alphapulse.features WHERE symbol = $1 AND feature_set = $2",
-							  2, t, a, NULL, true, 1);
+							  2, t, a, NULL, false, 1);
 		{
 			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 

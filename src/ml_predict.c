@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -55,6 +56,7 @@ static HTAB *model_cache = NULL;
 static HTAB *champion_cache = NULL;
 static MemoryContext cache_cxt = NULL;
 static bool callback_registered = false;
+static bool cache_stale = false;
 static Oid	models_relid = InvalidOid;
 
 /* Drops every cached model (their contexts free the boosters). */
@@ -68,16 +70,25 @@ ResetCache(void)
 	champion_cache = NULL;
 }
 
-/* Relcache callback: alphapulse.models changed and that change committed (or is ours). */
+/*
+ * Relcache callback: alphapulse.models changed and that change committed (or
+ * is ours).  It only marks the cache stale: invalidations arrive at any lock
+ * acquisition, e.g. while a model is being detoasted or loaded into the cache,
+ * and freeing the cache there would pull memory from under that load.
+ */
 static void
 ModelsChanged(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == models_relid)
-		ResetCache();
+		cache_stale = true;
 }
 
+/*
+ * Makes the cache exist; at the start of a lookup (may_reset) a stale cache is
+ * dropped first, never in the middle of one.
+ */
 static void
-EnsureCache(void)
+EnsureCache(bool may_reset)
 {
 	HASHCTL		ctl;
 
@@ -86,8 +97,11 @@ EnsureCache(void)
 		CacheRegisterRelcacheCallback(ModelsChanged, (Datum) 0);
 		callback_registered = true;
 	}
+	if (cache_stale && may_reset)
+		ResetCache();
 	if (cache_cxt != NULL)
 		return;
+	cache_stale = false;
 	/* looked up with every rebuild: the extension may have been recreated */
 	models_relid = get_relname_relid("models", get_namespace_oid("alphapulse", false));
 	cache_cxt = AllocSetContextCreate(CacheMemoryContext, "alphapulse model cache",
@@ -137,7 +151,7 @@ GetModel(int64 id)
 				old;
 	int			nest;
 
-	EnsureCache();
+	EnsureCache(true);
 	m = hash_search(model_cache, &id, HASH_FIND, NULL);
 	if (m)
 		return m;
@@ -163,8 +177,8 @@ GetModel(int64 id)
 	tup = SPI_tuptable->vals[0];
 	td = SPI_tuptable->tupdesc;
 
-	/* the cache may have been reset by invalidations while reading */
-	EnsureCache();
+	/* invalidations read meanwhile only marked the cache stale: the next lookup reloads */
+	EnsureCache(false);
 	cxt = AllocSetContextCreate(cache_cxt, "alphapulse model", ALLOCSET_SMALL_SIZES);
 	PG_TRY();
 	{
@@ -310,7 +324,7 @@ ChampionOf(const char *symbol)
 	int64		id;
 	int			nest;
 
-	EnsureCache();
+	EnsureCache(true);
 	memset(key, 0, sizeof(key));
 	strlcpy(key, symbol, sizeof(key));
 	e = hash_search(champion_cache, key, HASH_FIND, NULL);
@@ -333,7 +347,7 @@ ChampionOf(const char *symbol)
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	ApUnpinSearchPath(nest);
-	EnsureCache();
+	EnsureCache(false);
 	e = hash_search(champion_cache, key, HASH_ENTER, NULL);
 	e->model_id = id;
 	return id;
@@ -555,12 +569,18 @@ ap_score(PG_FUNCTION_ARGS)
 		 * Scorers of one symbol and model take turns; when none of the rows
 		 * is there yet a plain insert skips the upsert's per-row probe.
 		 */
-		SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), "
-							  "($2 OPERATOR(pg_catalog.%) 2147483647)::pg_catalog.int4), "
-							  "NOT EXISTS (SELECT FROM alphapulse.signals s WHERE s.symbol OPERATOR(pg_catalog.=) $1 "
-							  "AND s.model_id OPERATOR(pg_catalog.=) $2 AND s.ts OPERATOR(pg_catalog.>=) $3[1])",
-							  3, t, a, NULL, false, 1);
-		fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), "
+								  "($2 OPERATOR(pg_catalog.%) 2147483647)::pg_catalog.int4)",
+								  2, t, a, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "locking the signals of a model failed");
+		/* a statement of its own, so its snapshot sees what the scorer before us committed */
+		if (SPI_execute_with_args("SELECT NOT EXISTS (SELECT FROM alphapulse.signals s WHERE s.symbol OPERATOR(pg_catalog.=) $1 "
+								  "AND s.model_id OPERATOR(pg_catalog.=) $2 AND s.ts OPERATOR(pg_catalog.>=) $3[1])",
+								  3, t, a, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "reading the signals of a model failed");
+		/* a transaction snapshot cannot see a concurrent scorer's rows: always upsert */
+		fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
+			!IsolationUsesXactSnapshot();
 		if (SPI_execute_with_args(fresh ? insert :
 								  psprintf("%s ON CONFLICT (symbol, ts, model_id) DO UPDATE SET score = excluded.score, "
 										   "signal = excluded.signal, created = pg_catalog.now() "
