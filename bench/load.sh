@@ -11,6 +11,7 @@
 #   views 15       champions, features_default, signals, feature_values
 #   promote 5      ap_promote of a random non-champion model
 #   rollback 5     ap_rollback when there is an earlier champion
+# (LOAD_MIX="script@weight ..." runs another mix of them.)
 # Then asserts: pgbench ran to the end with zero failed transactions, no
 # deadlock (pg_stat_database), no lost or doubled bar (every bar a client
 # inserted is there exactly once), one feature row per bar after a final
@@ -90,8 +91,9 @@ SQL
 q -v clients="$clients" -f bench/load/setup.sql
 log "setup took $(( $(date +%s) - t0 )) s: $(q -c "SELECT count(*) FROM alphapulse.bars") bars, $(q -c "SELECT count(*) FROM alphapulse.models") models, $(q -c "SELECT count(*) FROM load.base") symbols"
 
-read -r start_time deadlocks0 < <(q -F ' ' -c "SELECT pg_postmaster_start_time(), deadlocks FROM pg_stat_database WHERE datname = current_database()")
-scripts=(ingest@30 build@10 score@10 predict@15 indicators@10 views@15 promote@5 rollback@5)
+IFS='|' read -r start_time deadlocks0 < <(q -F '|' -c "SELECT pg_postmaster_start_time(), deadlocks FROM pg_stat_database WHERE datname = current_database()")
+# LOAD_MIX: another mix of the same scripts, e.g. "ingest@50 predict@50"
+read -r -a scripts <<<"${LOAD_MIX:-ingest@30 build@10 score@10 predict@15 indicators@10 views@15 promote@5 rollback@5}"
 args=()
 names=()
 for s in "${scripts[@]}"; do
@@ -105,12 +107,17 @@ pgbench -n -c "$clients" -j "$threads" -T "$duration" -P 30 -l --log-prefix="$ou
 	"${args[@]}" >"$out/pgbench.out" 2>"$out/pgbench.err" || rc=$?
 log "pgbench exit $rc"
 
-# backends report their statistics when they exit: wait for them to go
-for _ in $(seq 300); do
-	[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")" = 0 ] && break
+# after a crash the server recovers first: wait for it to accept queries
+for _ in $(seq 600); do
+	q -c 'SELECT 1' >/dev/null 2>&1 && break
 	sleep 0.1
 done
-read -r start_time1 deadlocks1 < <(q -F ' ' -c "SELECT pg_postmaster_start_time(), deadlocks FROM pg_stat_database WHERE datname = current_database()")
+# backends report their statistics when they exit: wait for them to go
+for _ in $(seq 300); do
+	[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()" 2>/dev/null)" = 0 ] && break
+	sleep 0.1
+done
+IFS='|' read -r start_time1 deadlocks1 < <(q -F '|' -c "SELECT pg_postmaster_start_time(), deadlocks FROM pg_stat_database WHERE datname = current_database()")
 
 # catch up the features of every symbol, then the data assertions
 q -c "SELECT sum(ap_build_features(symbol)) FROM load.base" >/dev/null

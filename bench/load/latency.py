@@ -24,6 +24,8 @@ def main():
     names = args[1:sep]
     lat = {i: [] for i in range(len(names))}
     failed = {i: 0 for i in range(len(names))}
+    first = last = None
+    last_by_client = {}
     for path in args[sep + 1:]:
         with open(path) as fh:
             for line in fh:
@@ -31,10 +33,19 @@ def main():
                 if len(f) < 4:
                     continue
                 s = int(f[3])
+                end = int(f[4]) + int(f[5]) / 1e6
+                first = end if first is None else min(first, end)
+                last = end if last is None else max(last, end)
+                last_by_client[f[0]] = max(last_by_client.get(f[0], 0), end)
                 if f[2] in ('failed', 'skipped'):
                     failed[s] = failed.get(s, 0) + 1
                 else:
                     lat.setdefault(s, []).append(int(f[2]))
+    window = (last - first) if first is not None and last > first else duration
+    late = sum(1 for t in last_by_client.values() if last is not None and last - t < 5)
+    print('transactions ended over %.1f s of the %.0f s run; %d of %d clients were still running in its last 5 s'
+          % (window, duration, late, len(last_by_client)))
+    duration = window
     print('%-12s %8s %7s %8s %10s %10s %10s %10s' %
           ('script', 'xacts', 'failed', 'tps', 'avg ms', 'p50 ms', 'p99 ms', 'max ms'))
     total = 0
