@@ -24,6 +24,9 @@ CRASH = re.compile(r'Process terminating with default action of signal (\d+) \((
 SUMMARY = re.compile(r'ERROR SUMMARY: (\d+) errors from (\d+) contexts \(suppressed: (\d+) from (\d+)\)')
 CMDLINE = re.compile(r'^==\d+== Command: (.*)$')
 THIRD_PARTY = ('libxgboost', 'libcurl')
+# helper programs AlphaPulse installs next to the module (traced with
+# VALGRIND_TRACE_EXEC=1)
+OUR_PROGRAMS = ('alphapulse_trainer',)
 NEW_ABORT = 'should throw an exception, but Valgrind'
 FATAL_SIGNALS = {'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT'}
 
@@ -44,10 +47,11 @@ def so_symbols(so):
 
 
 def source_files(src):
-    try:
-        return {f for f in os.listdir(src) if f.endswith(('.c', '.h'))}
-    except OSError:
-        return set()
+    """Base names of the C sources under src (the module and helper programs)."""
+    found = set()
+    for _, _, names in os.walk(src):
+        found.update(f for f in names if f.endswith(('.c', '.h')))
+    return found
 
 
 def main():
@@ -63,7 +67,7 @@ def main():
 
     def frame_is_ours(func, where):
         where = where or ''
-        if soname in where or any(t in where for t in THIRD_PARTY):
+        if soname in where or any(t in where for t in THIRD_PARTY + OUR_PROGRAMS):
             return True
         base = where.split(':')[0].rsplit('/', 1)[-1]
         if base in files and ('/' not in where.split(':')[0] or '/src/' in where):
