@@ -9,7 +9,11 @@
 # What is traced: the postmaster and everything it forks (backends, workers
 # share its image, so valgrind follows them).  Programs a backend starts
 # with exec (the training helper, if any) run natively unless
-# VALGRIND_TRACE_EXEC=1 (--trace-children=yes; much slower).
+# VALGRIND_TRACE_EXEC=1 (--trace-children=yes; much slower, and a child
+# whose address space is capped with RLIMIT_AS before exec cannot start
+# under valgrind).  --child-silent-after-fork is not used: backends are
+# forked children, and their errors are the point; each process logs to
+# its own file (%p).
 # The server is a stock Debian build without USE_VALGRIND: memcheck sees
 # malloc-level errors (XGBoost, libcurl, libxml2 use malloc) and uses of
 # uninitialised values everywhere, not overruns inside palloc chunks.
