@@ -93,3 +93,13 @@ bench:
 	bench/run.sh
 	bench/feeds.sh
 	bench/models.sh
+
+# The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
+.PHONY: valgrind load
+valgrind:
+	test/bin/valgrind.sh
+
+# Load test: pgbench, 32 clients mixing ingest, features, scoring, reads and
+# promotions for DURATION seconds (default 300; not in make test).
+load:
+	bench/load.sh
