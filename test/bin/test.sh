@@ -76,6 +76,10 @@ if [ ${#ttests[@]} -gt 0 ]; then
 	prove -v "${ttests[@]}" 2>&1 | tee "$dir/prove_t.out" || rc=$?
 	# the summary has one "FILE (Wstat: ...)" line per failed script
 	bad=$(grep -cE '^test/t/[^ ]+ +\(Wstat:' "$dir/prove_t.out" 2>/dev/null || true)
+	# a "Bail out!" stops prove: the scripts it never ran count as failed
+	if grep -q '^FAILED--Further testing stopped' "$dir/prove_t.out"; then
+		bad=$(( ${#ttests[@]} - $(grep -cE '^ok$' "$dir/prove_t.out" || true) ))  # prove -v ends each passed script with "ok" 
+	fi
 	if [ "$rc" -ne 0 ] && [ "${bad:-0}" -eq 0 ]; then bad=${#ttests[@]}; fi  # prove itself broke
 	passed=$((passed + ${#ttests[@]} - bad)) failed=$((failed + bad))
 fi

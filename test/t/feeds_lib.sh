@@ -9,7 +9,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 free_port() {
 	local p
 	for _ in $(seq 100); do
-		p=$((55200 + RANDOM % 4000))
+		p=$((56000 + RANDOM % 3000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 	echo 54371

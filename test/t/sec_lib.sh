@@ -24,7 +24,7 @@ on_exit() { SEC_CLEANUP=("$*" "${SEC_CLEANUP[@]}"); }	# run at exit, last added 
 
 if [ -z "${PGHOST:-}" ] || [ -z "${PGPORT:-}" ]; then
 	for _ in $(seq 50); do
-		PGPORT=$((55500 + RANDOM % 400))
+		PGPORT=$((59000 + RANDOM % 900))
 		(exec 3<>"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null || break
 	done
 	SEC_CLUSTER=$(mktemp -d /tmp/ap-sec-t.XXXXXX)
