@@ -326,11 +326,15 @@ ap_news_score(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("ap_news_score must run as a BEFORE INSERT OR UPDATE row trigger")));
 	cache = GetCache(fcinfo);
-	if (!cache->loaded)
-		LoadOverlay(fcinfo, cache, -1);
 	desc = RelationGetDescr(td->tg_relation);
 	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	/* a row restored (pg_dump) or back-filled with its score keeps it */
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event) &&
+		!heap_attisnull(tup, NewsColumn(desc, "sentiment_source"), desc))
+		return PointerGetDatum(tup);
 
+	if (!cache->loaded)
+		LoadOverlay(fcinfo, cache, -1);
 	title = PlainColumn(tup, desc, NewsColumn(desc, "title"));
 	summary = PlainColumn(tup, desc, NewsColumn(desc, "summary"));
 	if (title && summary)
