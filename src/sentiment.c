@@ -753,6 +753,25 @@ Utf8Len(unsigned char c)
 	return 1;
 }
 
+/* Whether s[0..k) is one valid UTF-8 character (k from Utf8Len). */
+static bool
+Utf8Valid(const unsigned char *s, size_t k)
+{
+	uint32_t	cp;
+
+	if (k == 1)
+		return s[0] < 0x80;
+	cp = s[0] & (k == 2 ? 0x1F : (k == 3 ? 0x0F : 0x07));
+	for (size_t j = 1; j < k; j++)
+	{
+		if ((s[j] & 0xC0) != 0x80)
+			return false;
+		cp = (cp << 6) | (s[j] & 0x3F);
+	}
+	return !((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+			 cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF));
+}
+
 size_t
 SentimentHtmlToText(const char *in, size_t len, char *out, size_t outcap)
 {
@@ -796,7 +815,13 @@ SentimentHtmlToText(const char *in, size_t len, char *out, size_t outcap)
 			k = Utf8Len(c);
 			if (i + k > len)
 				break;			/* a character cut by the input bound */
-			EmitChar(&o, in + i, k);
+			if (Utf8Valid((const unsigned char *) in + i, k))
+				EmitChar(&o, in + i, k);
+			else
+			{
+				EmitCodePoint(&o, 0xFFFD);	/* not reachable from the server */
+				k = 1;
+			}
 			i += k;
 		}
 	}

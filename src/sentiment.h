@@ -101,7 +101,8 @@ extern void SentimentScoreText(const char *text, size_t len,
  * CDATA markers dropped, named and numeric entities decoded, whitespace
  * collapsed and trimmed.  Reads at most SENTIMENT_HTML_MAX_INPUT_BYTES, writes
  * at most min(outcap - 1, SENTIMENT_HTML_MAX_OUTPUT_BYTES) bytes, cut at a
- * character boundary, NUL-terminated.  Valid UTF-8 in gives valid UTF-8 out.
+ * character boundary, NUL-terminated.  The output is always valid UTF-8 (a
+ * byte that is not, which the server never passes, becomes U+FFFD).
  * Returns the bytes written.
  */
 extern size_t SentimentHtmlToText(const char *in, size_t len, char *out, size_t outcap);
