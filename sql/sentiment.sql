@@ -128,5 +128,13 @@ SELECT guid, sentiment_source, lexicon_version FROM alphapulse.news ORDER BY gui
 -- new rows land with the current version
 INSERT INTO alphapulse.news (guid, feed, title) VALUES ('s6', 'f', 'Another moonshot');
 SELECT guid, round(sentiment::numeric, 4) AS sentiment, lexicon_version FROM alphapulse.news WHERE guid = 's6';
+-- the landing trigger caches the lexicon per transaction, but a change in
+-- the same transaction is seen by the next row
+BEGIN;
+INSERT INTO alphapulse.news (guid, feed, title) VALUES ('s7', 'f', 'Token dogpile');
+INSERT INTO alphapulse.sentiment_lexicon (term, weight) VALUES ('dogpile', -3);
+INSERT INTO alphapulse.news (guid, feed, title) VALUES ('s8', 'f', 'Token dogpile');
+COMMIT;
+SELECT guid, sentiment < 0 AS negative, lexicon_version FROM alphapulse.news WHERE guid IN ('s7', 's8') ORDER BY guid;
 DELETE FROM alphapulse.news;
 DELETE FROM alphapulse.sentiment_lexicon WHERE source = 'user';

@@ -11,6 +11,8 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -24,6 +26,7 @@ PG_FUNCTION_INFO_V1(ap_sentiment_version);
 PG_FUNCTION_INFO_V1(ap_html_to_text);
 PG_FUNCTION_INFO_V1(ap_sentiment_builtin_lexicon);
 PG_FUNCTION_INFO_V1(ap_news_score);
+PG_FUNCTION_INFO_V1(ap_sentiment_lexicon_changed);
 
 /* The lexicon table (user rows have a version above the built-in one). */
 #define SENTIMENT_LEXICON_TABLE "alphapulse.sentiment_lexicon"
@@ -57,9 +60,8 @@ CompareEntries(const void *a, const void *b)
  * negative version means the newest; cache->version is set to the one used.
  */
 static void
-LoadOverlay(FunctionCallInfo fcinfo, SentimentCache *cache, int version)
+LoadOverlay(MemoryContext mcxt, SentimentCache *cache, int version)
 {
-	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
 	Datum		args[2];
 	Oid			types[2] = {INT4OID, INT4OID};
 	SentimentEntry *entries = NULL;
@@ -163,7 +165,7 @@ ap_sentiment(PG_FUNCTION_ARGS)
 					 errmsg("lexicon version %d is older than the built-in lexicon", v),
 					 errdetail("The built-in lexicon is version %d.", SentimentBuiltinVersion())));
 		if (!cache->loaded || cache->version != v)
-			LoadOverlay(fcinfo, cache, v);
+			LoadOverlay(fcinfo->flinfo->fn_mcxt, cache, v);
 	}
 	SentimentScoreText(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
 					   cache->overlay.count > 0 ? &cache->overlay : NULL, SENT_RULE_ALL, &s);
@@ -273,6 +275,46 @@ ap_sentiment_builtin_lexicon(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * The landing trigger's lexicon: loaded once per transaction (the feed worker
+ * inserts one row per statement) and again after this backend changes the
+ * lexicon (sentiment_lexicon_changed); other backends' changes commit in
+ * other transactions.
+ */
+static SentimentCache LandingLexicon;
+static MemoryContext LandingContext = NULL;
+static LocalTransactionId LandingLxid = InvalidLocalTransactionId;
+static uint64 LexiconChanges = 0;
+static uint64 LandingChanges = 0;
+
+static SentimentCache *
+LandingCache(void)
+{
+	if (LandingLexicon.loaded && LandingLxid == MyProc->lxid && LandingChanges == LexiconChanges)
+		return &LandingLexicon;
+	if (LandingContext == NULL)
+		LandingContext = AllocSetContextCreate(TopMemoryContext, "alphapulse sentiment lexicon",
+											   ALLOCSET_SMALL_SIZES);
+	LandingLexicon.loaded = false;
+	MemoryContextReset(LandingContext);
+	LoadOverlay(LandingContext, &LandingLexicon, -1);
+	LandingLxid = MyProc->lxid;
+	LandingChanges = LexiconChanges;
+	return &LandingLexicon;
+}
+
+/* Statement trigger on alphapulse.sentiment_lexicon: the landing cache is stale. */
+Datum
+ap_sentiment_lexicon_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sentiment_lexicon_changed must run as a trigger")));
+	LexiconChanges++;
+	return PointerGetDatum(NULL);
+}
+
 /* Attribute number of a news column the trigger fills, or an error. */
 static int
 NewsColumn(TupleDesc td, const char *name)
@@ -325,7 +367,6 @@ ap_news_score(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("ap_news_score must run as a BEFORE INSERT OR UPDATE row trigger")));
-	cache = GetCache(fcinfo);
 	desc = RelationGetDescr(td->tg_relation);
 	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	/* a row restored (pg_dump) or back-filled with its score keeps it */
@@ -333,8 +374,7 @@ ap_news_score(PG_FUNCTION_ARGS)
 		!heap_attisnull(tup, NewsColumn(desc, "sentiment_source"), desc))
 		return PointerGetDatum(tup);
 
-	if (!cache->loaded)
-		LoadOverlay(fcinfo, cache, -1);
+	cache = LandingCache();
 	title = PlainColumn(tup, desc, NewsColumn(desc, "title"));
 	summary = PlainColumn(tup, desc, NewsColumn(desc, "summary"));
 	if (title && summary)

@@ -82,6 +82,18 @@ COMMENT ON FUNCTION alphapulse.sentiment_lexicon_protect() IS
 CREATE TRIGGER sentiment_lexicon_protect BEFORE INSERT OR UPDATE OR DELETE ON alphapulse.sentiment_lexicon
 	FOR EACH ROW EXECUTE FUNCTION alphapulse.sentiment_lexicon_protect();
 
+-- The landing trigger caches the lexicon for a transaction; a change in this
+-- backend's own transaction tells it to reload.
+CREATE FUNCTION alphapulse.sentiment_lexicon_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'ap_sentiment_lexicon_changed'
+LANGUAGE C;
+COMMENT ON FUNCTION alphapulse.sentiment_lexicon_changed() IS
+'Trigger (AFTER each statement changing alphapulse.sentiment_lexicon): the news landing trigger reloads the lexicon.';
+CREATE TRIGGER sentiment_lexicon_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alphapulse.sentiment_lexicon
+	FOR EACH STATEMENT EXECUTE FUNCTION alphapulse.sentiment_lexicon_changed();
+-- the current version is max(version): an index, not a scan, per landing transaction
+CREATE INDEX sentiment_lexicon_version_idx ON alphapulse.sentiment_lexicon (version);
+
 -- pg_dump keeps the user rows; CREATE EXTENSION recreates the built-in ones.
 SELECT pg_catalog.pg_extension_config_dump('alphapulse.sentiment_lexicon', 'WHERE source = ''user''');
 
@@ -188,6 +200,7 @@ REVOKE ALL ON FUNCTION alphapulse.sentiment_lexicon_version() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION alphapulse.sentiment_lexicon_version() TO alphapulse_reader;
 REVOKE ALL ON FUNCTION alphapulse.news_score() FROM PUBLIC;
 REVOKE ALL ON FUNCTION alphapulse.sentiment_lexicon_protect() FROM PUBLIC;
+REVOKE ALL ON FUNCTION alphapulse.sentiment_lexicon_changed() FROM PUBLIC;
 GRANT SELECT ON alphapulse.sentiment_lexicon TO alphapulse_reader;
 GRANT INSERT, UPDATE, DELETE ON alphapulse.sentiment_lexicon TO alphapulse_admin;
 -- END sentiment
