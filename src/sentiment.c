@@ -112,6 +112,90 @@ LowerBound(const SentimentLexicon *lex, const char *key)
 	return lo;
 }
 
+/*
+ * Open-addressing hash of the built-in lexicon, built on first use (the
+ * table is constant, so this is deterministic): terms, and the first words
+ * of multi-word terms.  Slots hold an entry index + 1, 0 when empty.
+ */
+#define SENT_HASH_SLOTS 4096
+#if SENTIMENT_LEXICON_ENTRIES * 2 > SENT_HASH_SLOTS
+#error "SENT_HASH_SLOTS must be at least twice the built-in lexicon"
+#endif
+static int	TermSlots[SENT_HASH_SLOTS];
+static int	PrefixSlots[SENT_HASH_SLOTS];
+static bool HashReady = false;
+
+static uint32_t
+HashBytes(const char *s, size_t n)
+{
+	uint32_t	h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char) s[i]) * 16777619u;
+	return h;
+}
+
+static void
+BuildHash(void)
+{
+	for (int i = 0; i < SENTIMENT_LEXICON_ENTRIES; i++)
+	{
+		const char *t = SentimentBuiltinEntries[i].term;
+		const char *sp = strchr(t, ' ');
+		uint32_t	h;
+
+		if (i == 0 || strcmp(t, SentimentBuiltinEntries[i - 1].term) != 0)
+		{
+			for (h = HashBytes(t, strlen(t)) & (SENT_HASH_SLOTS - 1); TermSlots[h]; h = (h + 1) & (SENT_HASH_SLOTS - 1))
+				;
+			TermSlots[h] = i + 1;
+		}
+		if (sp != NULL)
+		{
+			size_t		n = (size_t) (sp - t);
+
+			for (h = HashBytes(t, n) & (SENT_HASH_SLOTS - 1); PrefixSlots[h]; h = (h + 1) & (SENT_HASH_SLOTS - 1))
+				if (strncmp(SentimentBuiltinEntries[PrefixSlots[h] - 1].term, t, n + 1) == 0)
+					break;
+			if (!PrefixSlots[h])
+				PrefixSlots[h] = i + 1;
+		}
+	}
+	HashReady = true;
+}
+
+/* Index of the first built-in entry for key[0..n), or -1. */
+static int
+BuiltinIndex(const char *key, size_t n)
+{
+	if (!HashReady)
+		BuildHash();
+	for (uint32_t h = HashBytes(key, n) & (SENT_HASH_SLOTS - 1); TermSlots[h]; h = (h + 1) & (SENT_HASH_SLOTS - 1))
+	{
+		const char *t = SentimentBuiltinEntries[TermSlots[h] - 1].term;
+
+		if (strncmp(t, key, n) == 0 && t[n] == '\0')
+			return TermSlots[h] - 1;
+	}
+	return -1;
+}
+
+/* Whether a built-in multi-word term starts with the word w[0..n). */
+static bool
+BuiltinHasPrefix(const char *w, size_t n)
+{
+	if (!HashReady)
+		BuildHash();
+	for (uint32_t h = HashBytes(w, n) & (SENT_HASH_SLOTS - 1); PrefixSlots[h]; h = (h + 1) & (SENT_HASH_SLOTS - 1))
+	{
+		const char *t = SentimentBuiltinEntries[PrefixSlots[h] - 1].term;
+
+		if (strncmp(t, w, n) == 0 && t[n] == ' ')
+			return true;
+	}
+	return false;
+}
+
 /* Whether some term of lex starts with prefix (prefix ends in a space). */
 static bool
 HasPrefix(const SentimentLexicon *lex, const char *prefix, size_t plen)
@@ -132,10 +216,18 @@ static const SentimentEntry *
 FindIn(const SentimentLexicon *lex, const char *key, unsigned rules)
 {
 	const SentimentEntry *best = NULL;
+	int			i;
 
 	if (lex == NULL || lex->count == 0)
 		return NULL;
-	for (int i = LowerBound(lex, key); i < lex->count && strcmp(lex->entries[i].term, key) == 0; i++)
+	if (lex == &Builtin)
+	{
+		if ((i = BuiltinIndex(key, strlen(key))) < 0)
+			return NULL;
+	}
+	else
+		i = LowerBound(lex, key);
+	for (; i < lex->count && strcmp(lex->entries[i].term, key) == 0; i++)
 	{
 		const SentimentEntry *e = &lex->entries[i];
 
@@ -291,7 +383,7 @@ MatchTerm(Word *words, int n, int i, const SentimentLexicon *extra, unsigned rul
 	{
 		key[klen] = ' ';
 		key[klen + 1] = '\0';
-		if (HasPrefix(&Builtin, key, klen + 1) || HasPrefix(extra, key, klen + 1))
+		if (BuiltinHasPrefix(key, klen) || HasPrefix(extra, key, klen + 1))
 			maxk = SENTIMENT_MAX_TERM_WORDS;
 	}
 	for (int k = maxk; k >= 1; k--)
