@@ -67,6 +67,13 @@ endif
 # PGXS does not track headers: rebuild every object when any header changes.
 $(OBJS): $(wildcard src/*.h) src/trainer/trainer_proto.h alphapulse.control
 
+# The sentiment lexicon is data (src/sentiment_lexicon.tsv); the build turns it
+# into the C table, which CREATE EXTENSION copies into alphapulse.sentiment_lexicon.
+src/sentiment_lexicon.h: src/sentiment_lexicon.tsv src/sentiment_lexicon.awk
+	LC_ALL=C sort -t '	' -k1,1 -k3,3 src/sentiment_lexicon.tsv | awk -f src/sentiment_lexicon.awk > $@.tmp && mv $@.tmp $@
+src/sentiment.o src/sentiment_sql.o: src/sentiment_lexicon.h
+EXTRA_CLEAN += src/sentiment_lexicon.h
+
 sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql: $(UPGRADE_PARTS) alphapulse.control
 	{ echo '-- generated from sql/src/upgrade-$(AP_VERSION)/ by make: edit the parts'; \
 	  printf '%s\n' '\echo Use "ALTER EXTENSION alphapulse UPDATE TO '"'"'$(AP_VERSION)'"'"'" to load this file. \quit'; \

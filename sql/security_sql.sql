@@ -82,8 +82,9 @@ TRUNCATE alphapulse.feature_sets CASCADE;
 DELETE FROM alphapulse.feature_sets WHERE name = 'tgt';
 SELECT name, builtin FROM alphapulse.feature_sets ORDER BY name;
 
--- finding 8: PUBLIC may execute only the pure indicator window functions;
--- every other extension function is granted to a role
+-- finding 8: PUBLIC may execute only the pure indicator window functions
+-- and the pure sentiment and HTML-to-text functions (no table access, bounded
+-- by their input); every other extension function is granted to a role
 SELECT p.oid::regprocedure AS executable_by_public
 FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'alphapulse'
