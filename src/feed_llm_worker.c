@@ -171,7 +171,7 @@ LlmClaim(void)
 
 	if (!OidIsValid(get_relname_relid("llm_log", get_namespace_oid("alphapulse", true))))
 	{
-		llm.due = GetCurrentTimestamp() + (int64) FEED_LLM_CONFIG_RECHECK_MS * 1000;
+		llm.due = GetCurrentTimestamp() + (int64) FEED_LLM_IDLE_POLL_MS * 1000;
 		return;					/* the extension (0.2.0) is not here yet */
 	}
 	if (feed_llm_url == NULL || feed_llm_url[0] == '\0')
@@ -271,12 +271,23 @@ LlmStart(CURLM *multi)
 	}
 }
 
-/* Contain an error: report it, end any transaction, drop the batch, wait a while. */
+/*
+ * Contain an error: report it, end any transaction, drop the batch (its items
+ * are taken again later), wait a while.  A lock a session holds (the worker's
+ * lock_timeout) is not an error worth reporting and is retried sooner.
+ */
 static void
 LlmRecover(MemoryContext old, CURLM *multi)
 {
+	ErrorData  *ed;
+	bool		busy;
+
 	MemoryContextSwitchTo(old);
-	EmitErrorReport();
+	ed = CopyErrorData();
+	busy = ed->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE;
+	if (!busy)
+		EmitErrorReport();
+	FreeErrorData(ed);
 	FlushErrorState();
 	AbortCurrentTransaction();
 	MemoryContextSwitchTo(old);
@@ -287,7 +298,8 @@ LlmRecover(MemoryContext old, CURLM *multi)
 		llm.req = NULL;
 	}
 	LlmDropBatch();
-	llm.due = GetCurrentTimestamp() + (int64) FEED_LLM_CONFIG_RECHECK_MS * 1000;
+	llm.due = GetCurrentTimestamp() +
+		(int64) (busy ? FEED_BUSY_RETRY_MS : FEED_LLM_CONFIG_RECHECK_MS) * 1000;
 }
 
 /* Called on every pass of the worker's loop: take a batch or send the next request when due. */
