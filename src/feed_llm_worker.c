@@ -129,6 +129,7 @@ static void
 LlmConfigProblem(const char *why)
 {
 	llm.due = GetCurrentTimestamp() + (int64) FEED_LLM_CONFIG_RECHECK_MS * 1000;
+	llm.started = 0;			/* the row is stamped now */
 	if (llm.problem && strcmp(llm.problem, why) == 0)
 		return;
 	ereport(LOG, (errmsg("alphapulse LLM scoring is paused: %s", why)));
@@ -175,14 +176,26 @@ LlmClaim(void)
 		return;					/* the extension (0.2.0) is not here yet */
 	}
 	if (feed_llm_url == NULL || feed_llm_url[0] == '\0')
-		return LlmConfigProblem("alphapulse.llm_url is not set");
+	{
+		LlmConfigProblem("alphapulse.llm_url is not set");
+		return;
+	}
 	if (feed_llm_model == NULL || feed_llm_model[0] == '\0')
-		return LlmConfigProblem("alphapulse.llm_model is not set");
+	{
+		LlmConfigProblem("alphapulse.llm_model is not set");
+		return;
+	}
 	if (!FeedUrlAllowed(feed_llm_url, &why))
-		return LlmConfigProblem(why);
+	{
+		LlmConfigProblem(why);
+		return;
+	}
 	llm.has_sentiment = LlmNewsHas("sentiment") && LlmNewsHas("sentiment_source");
 	if (feed_llm_mode == FEED_LLM_INSTEAD && !llm.has_sentiment)
-		return LlmConfigProblem("alphapulse.llm_mode is instead but alphapulse.news has no sentiment column");
+	{
+		LlmConfigProblem("alphapulse.llm_mode is instead but alphapulse.news has no sentiment column");
+		return;
+	}
 
 	SPI_connect();
 	if (SPI_execute("SELECT api_key FROM alphapulse.llm_secret", true, 1) != SPI_OK_SELECT)
