@@ -203,4 +203,16 @@ extern bool FeedNoteEmptyPage(FeedRunBounds *b, FeedPageOutcome *out);
 extern void FeedLockLanding(const char *name);
 extern bool FeedTryLockLanding(const char *name);
 
+/* Optional LLM scoring of news (feed_llm_worker.c; pure C in feed_llm.c). */
+extern int	feed_llm_mode;
+extern char *feed_llm_url;
+extern char *feed_llm_model;
+extern int	feed_llm_batch_size;
+extern int	feed_llm_min_interval_ms;
+extern int	feed_llm_max_attempts;
+
+extern void FeedLlmWork(void *multi);
+extern bool FeedLlmTransferDone(void *multi, FeedRequest *req, int curlcode);
+extern long FeedLlmTimeoutMs(void);
+
 #endif							/* FEED_H */

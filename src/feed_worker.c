@@ -876,6 +876,9 @@ FeedWorkerMain(Datum arg)
 				FeedStartRequest(job, job->url, true);
 		}
 
+		/* the optional LLM scorer: a batch or its next request when due */
+		FeedLlmWork(feed_multi);
+
 		/* curl's timer */
 		if (feed_timer_ms >= 0 &&
 			GetCurrentTimestamp() >= feed_timer_set_at + (int64) feed_timer_ms * 1000)
@@ -892,6 +895,8 @@ FeedWorkerMain(Datum arg)
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &req);
+			if (FeedLlmTransferDone(feed_multi, req, msg->data.result))
+				continue;
 			foreach(lc, feed_jobs)
 			{
 				FeedJob    *job = (FeedJob *) lfirst(lc);
@@ -923,6 +928,8 @@ FeedWorkerMain(Datum arg)
 			timeout = Min(timeout, FeedMsUntil(feed_timer_set_at + (int64) feed_timer_ms * 1000));
 		if (next_due != 0)
 			timeout = Min(timeout, FeedMsUntil(next_due));
+		if (FeedLlmTimeoutMs() >= 0)
+			timeout = Min(timeout, FeedLlmTimeoutMs());
 		foreach(lc, feed_jobs)
 		{
 			FeedJob    *job = (FeedJob *) lfirst(lc);
