@@ -77,8 +77,19 @@ UPDATE alphapulse.feeds SET url = 'https://feeds.example/other' WHERE name = 'sf
 RESET ROLE;
 SELECT name, url FROM alphapulse.feeds ORDER BY name;
 
+-- the parsers refuse a body over alphapulse.max_response_size before parsing it (a reader's 403 MB body peaked at 1.27 GB)
+CREATE ROLE sf_reader LOGIN IN ROLE alphapulse_reader;
+SET alphapulse.max_response_size = '1kB';
+SET ROLE sf_reader;
+SELECT count(*) FROM ap_feed_parse('binance', '[' || repeat('[1,"1","1","1","1","1",2],', 40) || '[1,"1","1","1","1","1",2]]');
+SELECT count(*) FROM ap_feed_parse_news('<rss><channel>' || repeat('<item><title>t</title></item>', 40) || '</channel></rss>');
+SELECT count(*) FROM ap_feed_parse('binance', '[[1,"1","1","1","1","1",2]]');
+RESET ROLE;
+RESET alphapulse.max_response_size;
+
 -- clean up
 SELECT ap_remove_feed(name) FROM alphapulse.feeds WHERE name LIKE 'sf\_%' ORDER BY name;
 DELETE FROM alphapulse.assets WHERE symbol = 'sf_btc';
 DROP ROLE sf_writer;
 DROP ROLE sf_admin;
+DROP ROLE sf_reader;

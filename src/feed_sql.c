@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -351,13 +352,28 @@ ap_feeds_check_url(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(ap_feed_parse);
 PG_FUNCTION_INFO_V1(ap_feed_parse_news);
 
+/* A body as the worker would accept it: no larger than alphapulse.max_response_size, checked before it is copied. */
+static char *
+FeedParseBody(Datum d)
+{
+	int64		len = (int64) toast_raw_datum_size(d) - VARHDRSZ;	/* before detoasting it */
+
+	if (len > (int64) feed_max_response_kb * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("feed body too large"),
+				 errdetail("The body has %lld bytes; alphapulse.max_response_size allows %lld.",
+						   (long long) len, (long long) feed_max_response_kb * 1024)));
+	return text_to_cstring(DatumGetTextPP(d));
+}
+
 /* The bars a response body would land, without the network or the tables. */
 Datum
 ap_feed_parse(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	FeedFormat	fmt = FeedFormatFromName(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *body = FeedParseBody(PG_GETARG_DATUM(1));
 	Jsonb	   *options = PG_GETARG_JSONB_P(2);
 	Interval   *bar = PG_GETARG_INTERVAL_P(3);
 	TimestampTz now = PG_GETARG_TIMESTAMPTZ(4);
@@ -396,7 +412,7 @@ Datum
 ap_feed_parse_news(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *body = FeedParseBody(PG_GETARG_DATUM(0));
 	Jsonb	   *options = PG_GETARG_JSONB_P(1);
 	FeedDef		f;
 	FeedNews	n;

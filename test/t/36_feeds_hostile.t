@@ -96,6 +96,24 @@ hold_end
 wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'xrp'"
 ok $? "and lands once the table lock is gone"
 
+# ---- a reader's advisory locks block nothing (the landing lock is not an advisory lock) ----
+q "INSERT INTO alphapulse.assets (symbol) VALUES ('avx'), ('lnk')" >/dev/null
+q "CREATE ROLE hr LOGIN IN ROLE alphapulse_reader" >/dev/null
+pfeed fa4 ta4 avx BTCUSDT
+pfeed fa5 ta5 lnk BTCUSDT
+hold_start hr
+hold "BEGIN;"
+hold "SELECT pg_advisory_lock(1095779908, hashtext(f)) FROM (VALUES ('fa4'), ('fa5')) v(f);"
+holding; ok $? "a reader holds the advisory keys the landing lock used to take"
+t0=$(ms)
+q "SELECT ap_ingest('fa4')" >/dev/null
+wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'avx'"
+ok $? "the worker lands fa4 while the reader holds them"
+echo "# fa4 landed $(( $(ms) - t0 )) ms after it was queued"
+is "$(q "SET statement_timeout = '20s'; SELECT ok || ' ' || rows_landed FROM ap_ingest_now('fa5')")" "true 48" "ap_ingest_now of fa5 does not wait on the reader"
+hold_end
+is "$(grep -c 'feed "fa4" is locked by another session' "$WORK/server.log")" 0 "the worker never saw fa4 as busy"
+
 # ---- finding 4: bounded runs ----
 q "INSERT INTO alphapulse.assets (symbol, bar_interval) VALUES ('sec', '1 second')" >/dev/null
 q "SELECT ap_add_feed('fe', 'price', 'binance', '$HTTP/endless+te/binance/api/v3/klines?symbol=X', 'sec', '{\"start\": \"2021-01-01\", \"page_size\": 10}')" >/dev/null
