@@ -73,6 +73,7 @@ typedef struct FeedHttpResult
 } FeedHttpResult;
 
 /* feed_http.c */
+extern bool FeedUrlSound(const char *url, char **why);
 extern bool FeedUrlAllowed(const char *url, char **why);
 extern void FeedCheckUrl(const char *url);
 extern void FeedFetch(const char *url, List *headers, FeedHttpResult *res);

@@ -774,6 +774,7 @@ FeedCheckUrlPolicy(const char *url)
 {
 	char		name[64];
 	FeedUrlCred cred;
+	char	   *why;
 
 	if (strlen(url) > FEED_MAX_URL_BYTES)
 		ereport(ERROR,
@@ -785,6 +786,12 @@ FeedCheckUrlPolicy(const char *url)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("feed url contains control characters")));
 	cred = FeedUrlCredential(url, name, sizeof(name));
+	if (cred == FEED_URL_CRED_NONE && !FeedUrlSound(url, &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feed url not accepted"),
+				 errdetail("%s.", why),
+				 errhint("Write it as scheme://host[:port]/path?query; credentials go in alphapulse.feed_secrets.")));
 	if (cred == FEED_URL_CRED_USERINFO)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -192,5 +192,12 @@ is "$(q "SELECT count(*) FROM alphapulse.feed_runs WHERE feed = 'fl' AND (messag
 pfeed fp tp dot BTCUSDT
 like "$(q "SET alphapulse.allowed_hosts = '127.0.0.1'; SELECT requests || ' ' || message FROM ap_ingest_now('fp')")" \
 	"^1 port $FEEDS_HTTP_PORT of host \"127.0.0.1\" is not in alphapulse.allowed_hosts" "a bare host admits ports 80 and 443 only"
+# a URL in a form libcurl reads differently (stored before the check, with the trigger off) is refused at request time
+pfeed fw tw dot BTCUSDT
+q "ALTER TABLE alphapulse.feeds DISABLE TRIGGER feeds_check_url; UPDATE alphapulse.feeds SET url = 'http:/u:SEKRIT@127.0.0.1:$FEEDS_HTTP_PORT/tw/binance/api/v3/klines?symbol=BTCUSDT' WHERE name = 'fw'; ALTER TABLE alphapulse.feeds ENABLE TRIGGER feeds_check_url" >/dev/null
+r=$(q "SET alphapulse.max_retries = 0; SELECT requests || ' ' || ok || ' ' || message FROM ap_ingest_now('fw')")
+like "$r" "^1 false the URL does not start with scheme://host" "a legacy http:/u:p@host URL is refused before any request"
+is "$(count tw)" 0 "the fixture received nothing"
+is "$(q "SELECT count(*) FROM alphapulse.feed_runs WHERE feed = 'fw' AND (url LIKE '%SEKRIT%' OR message LIKE '%SEKRIT%')")" 0 "and feed_runs shows no password"
 is "$(grep -c -E 'PANIC|terminated by signal' "$WORK/server.log")" 0 "no crashes in the log"
 done_testing
