@@ -88,6 +88,10 @@ UPDATE alphapulse.feeds SET url = 'http:/u:SEKRIT@127.0.0.1:18080/x' WHERE name 
 UPDATE alphapulse.feeds SET url = 'http:///u:SEKRIT@127.0.0.1:18080/x' WHERE name = 'sf_k';
 UPDATE alphapulse.feeds SET url = 'http://127.1:18080/x' WHERE name = 'sf_k';
 UPDATE alphapulse.feeds SET url = 'https://feeds.example/k?symbol=ETHUSDT' WHERE name = 'sf_k';
+-- options are checked on UPDATE too, not first when the feed runs
+UPDATE alphapulse.feeds SET options = '{"page_size": 0}' WHERE name = 'sf_k';
+UPDATE alphapulse.feeds SET options = '{"start": "not a date"}' WHERE name = 'sf_k';
+UPDATE alphapulse.feeds SET options = '{"page_size": 100}' WHERE name = 'sf_k';
 -- the key goes in feed_secrets.query instead (sent at request time, never stored in a URL)
 INSERT INTO alphapulse.feed_secrets (feed, query) VALUES ('sf_k', '{"apikey": "zzz"}');
 INSERT INTO alphapulse.feed_secrets (feed, query) VALUES ('sf_p2', '["not", "an", "object"]');

@@ -197,8 +197,8 @@ FeedSleep(int ms)
  * page landed with its cursor; failures retried with backoff, then reported
  * in the result (and the run log) rather than raised, so the log survives.
  * No row is locked while the network is used: the feed's landing lock (an
- * advisory lock the worker only ever tries) keeps other runs of this feed
- * out until this transaction ends.  Requests, empty pages and the total
+ * object lock no SQL function can take; the worker only ever tries it)
+ * keeps other runs of this feed out until this transaction ends.  Requests, empty pages and the total
  * backoff are bounded by the alphapulse.max_* settings.
  */
 Datum
@@ -324,7 +324,7 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(ap_feeds_check_url);
 
-/* Trigger on alphapulse.feeds: no URL with a credential is stored, whoever writes it. */
+/* Trigger on alphapulse.feeds: no URL with a credential and no invalid options are stored, whoever writes them. */
 Datum
 ap_feeds_check_url(PG_FUNCTION_ARGS)
 {
@@ -346,6 +346,22 @@ ap_feeds_check_url(PG_FUNCTION_ARGS)
 	d = SPI_getbinval(tuple, trigdata->tg_relation->rd_att, attno, &isnull);
 	if (!isnull)
 		FeedCheckUrlPolicy(TextDatumGetCString(d));
+	/* options too, so an UPDATE cannot store what ap_add_feed would refuse (it failed only at run time) */
+	{
+		int			fattno = SPI_fnumber(trigdata->tg_relation->rd_att, "format");
+		int			oattno = SPI_fnumber(trigdata->tg_relation->rd_att, "options");
+		bool		fnull,
+					onull;
+		Datum		fd,
+					od;
+
+		if (fattno <= 0 || oattno <= 0)
+			elog(ERROR, "alphapulse.feeds has no format or options column");
+		fd = SPI_getbinval(tuple, trigdata->tg_relation->rd_att, fattno, &fnull);
+		od = SPI_getbinval(tuple, trigdata->tg_relation->rd_att, oattno, &onull);
+		if (!fnull && !onull)
+			FeedCheckOptions(FeedFormatFromName(TextDatumGetCString(fd)), DatumGetJsonbP(od));
+	}
 	return PointerGetDatum(tuple);
 }
 
