@@ -59,13 +59,39 @@ SELECT ap_add_feed('sf_k', 'price', 'binance', 'https://feeds.example/k?signatur
 SELECT ap_add_feed('sf_k', 'price', 'binance', 'https://feeds.example/k#token=abc', 'sf_btc');
 SELECT ap_add_feed('sf_k', 'news', 'rss', 'https://feeds.example/rss?password=hunter2');
 SELECT ap_add_feed('sf_k', 'price', 'binance', 'https://feeds.example/k?symbol=BTCUSDT' || repeat('&x=1', 600), 'sf_btc');
+-- URLs not in canonical form: libcurl reads "http:/u:p@h" and "http:///u:p@h" as user u, password p
+SET alphapulse.allowed_hosts = 'feeds.example, example.com';
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http:/user:SEKRIT2@example.com/a', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http:///user:SEKRIT3@example.com/a', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http:\\user:SEKRIT4@example.com/a', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http:/example.com/a', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http:///example.com/a', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http://evil.example\@feeds.example/a', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http://feeds.example/a b', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http://feeds%2eexample/a', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http://:80/a', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'http://u@feeds.example/a', 'sf_btc');
+-- ';' separates parameters too; appid, app_id and sid are credentials
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'https://feeds.example/k?symbol=BTCUSDT;apikey=abc123', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'https://feeds.example/k?q=London&appid=abc123', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'https://feeds.example/k?app_id=abc123', 'sf_btc');
+SELECT ap_add_feed('sf_k', 'price', 'binance', 'https://feeds.example/k?sid=abc123', 'sf_btc');
+SELECT count(*) AS stored FROM alphapulse.feeds WHERE url LIKE '%SEKRIT%' OR url LIKE '%abc123%';
+SET alphapulse.allowed_hosts = 'feeds.example';
 -- ordinary parameters are fine
 SELECT ap_add_feed('sf_k', 'price', 'binance', 'https://feeds.example/k?symbol=BTCUSDT&interval=1h&keywords=x', 'sf_btc');
 -- an admin's UPDATE of the url is checked the same way
 SET ROLE sf_admin;
 UPDATE alphapulse.feeds SET url = 'https://feeds.example/k?symbol=BTCUSDT&apikey=zzz' WHERE name = 'sf_k';
 UPDATE alphapulse.feeds SET url = 'https://admin:pw@feeds.example/k' WHERE name = 'sf_k';
+UPDATE alphapulse.feeds SET url = 'http:/u:SEKRIT@127.0.0.1:18080/x' WHERE name = 'sf_k';
+UPDATE alphapulse.feeds SET url = 'http:///u:SEKRIT@127.0.0.1:18080/x' WHERE name = 'sf_k';
+UPDATE alphapulse.feeds SET url = 'http://127.1:18080/x' WHERE name = 'sf_k';
 UPDATE alphapulse.feeds SET url = 'https://feeds.example/k?symbol=ETHUSDT' WHERE name = 'sf_k';
+-- options are checked on UPDATE too, not first when the feed runs
+UPDATE alphapulse.feeds SET options = '{"page_size": 0}' WHERE name = 'sf_k';
+UPDATE alphapulse.feeds SET options = '{"start": "not a date"}' WHERE name = 'sf_k';
+UPDATE alphapulse.feeds SET options = '{"page_size": 100}' WHERE name = 'sf_k';
 -- the key goes in feed_secrets.query instead (sent at request time, never stored in a URL)
 INSERT INTO alphapulse.feed_secrets (feed, query) VALUES ('sf_k', '{"apikey": "zzz"}');
 INSERT INTO alphapulse.feed_secrets (feed, query) VALUES ('sf_p2', '["not", "an", "object"]');
@@ -77,8 +103,19 @@ UPDATE alphapulse.feeds SET url = 'https://feeds.example/other' WHERE name = 'sf
 RESET ROLE;
 SELECT name, url FROM alphapulse.feeds ORDER BY name;
 
+-- the parsers refuse a body over alphapulse.max_response_size before parsing it (a reader's 403 MB body peaked at 1.27 GB)
+CREATE ROLE sf_reader LOGIN IN ROLE alphapulse_reader;
+SET alphapulse.max_response_size = '1kB';
+SET ROLE sf_reader;
+SELECT count(*) FROM ap_feed_parse('binance', '[' || repeat('[1,"1","1","1","1","1",2],', 40) || '[1,"1","1","1","1","1",2]]');
+SELECT count(*) FROM ap_feed_parse_news('<rss><channel>' || repeat('<item><title>t</title></item>', 40) || '</channel></rss>');
+SELECT count(*) FROM ap_feed_parse('binance', '[[1,"1","1","1","1","1",2]]');
+RESET ROLE;
+RESET alphapulse.max_response_size;
+
 -- clean up
 SELECT ap_remove_feed(name) FROM alphapulse.feeds WHERE name LIKE 'sf\_%' ORDER BY name;
 DELETE FROM alphapulse.assets WHERE symbol = 'sf_btc';
 DROP ROLE sf_writer;
 DROP ROLE sf_admin;
+DROP ROLE sf_reader;

@@ -73,6 +73,7 @@ typedef struct FeedHttpResult
 } FeedHttpResult;
 
 /* feed_http.c */
+extern bool FeedUrlSound(const char *url, char **why);
 extern bool FeedUrlAllowed(const char *url, char **why);
 extern void FeedCheckUrl(const char *url);
 extern void FeedFetch(const char *url, List *headers, FeedHttpResult *res);
@@ -175,8 +176,9 @@ extern void FeedWakeWorkerAtCommit(void);
 #define FEED_BUSY_RETRY_MS 1000
 /* ... and its run given up (queue rows kept for later) after this long. */
 #define FEED_MAX_BUSY_MS (10 * 60 * 1000)
-/* Advisory lock class of "a run of this feed is landing" (objid = hash of the name). */
-#define FEED_ADVISORY_CLASS 1095779908	/* 0x41504644, "APFD" */
+/* ap_ingest_now waits this long for another run of its feed, polling this often. */
+#define FEED_NOW_LOCK_WAIT_MS 5000
+#define FEED_NOW_LOCK_POLL_MS 10
 
 extern int	feed_max_requests_per_run;
 extern int	feed_max_retry_after_s;

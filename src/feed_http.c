@@ -85,6 +85,64 @@ FeedProgress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
 	return InterruptPending ? 1 : 0;
 }
 
+/*
+ * Whether url is canonical and libcurl reads it as the extension does: no
+ * user name or password, and the same host and port.  A URL the two parsers
+ * disagree on could hide a credential from the check and the redaction, or
+ * reach a host other than the one the allow list was asked about.
+ */
+bool
+FeedUrlSound(const char *url, char **why)
+{
+	const char *problem = FeedUrlProblem(url);
+	CURLU	   *u;
+	char	   *scheme = NULL,
+			   *user = NULL,
+			   *password = NULL,
+			   *host = NULL,
+			   *port = NULL;
+	const char *h;
+	size_t		hlen;
+	int			p;
+	bool		ok = false;
+
+	if (problem != NULL)
+	{
+		*why = psprintf("the URL %s", problem);
+		return false;
+	}
+	if ((u = curl_url()) == NULL)
+		elog(ERROR, "out of memory in curl_url");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		*why = pstrdup("libcurl cannot parse the URL");
+	else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+			 curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
+		*why = pstrdup("libcurl reads a user name or password in the URL");
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+			 curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+			 curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+			 !FeedUrlHostPort(url, &h, &hlen, &p))
+		*why = pstrdup("the URL has no host or a malformed port");
+	else
+	{
+		long		curl_port = strtol(port, NULL, 10);
+		long		own_port = p >= 0 ? p :
+			strcmp(scheme, "https") == 0 ? FEED_DEFAULT_HTTPS_PORT :
+			strcmp(scheme, "http") == 0 ? FEED_DEFAULT_HTTP_PORT : curl_port;
+
+		ok = strlen(host) == hlen && pg_strncasecmp(host, h, hlen) == 0 && own_port == curl_port;
+		if (!ok)
+			*why = pstrdup("libcurl reads another host or port in the URL than the extension does (write the host plainly, without escapes or shorthand)");
+	}
+	curl_free(scheme);
+	curl_free(user);
+	curl_free(password);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 /* Whether url is http(s) to an allowed host; *why says why not (palloc'd). */
 bool
 FeedUrlAllowed(const char *url, char **why)
@@ -98,7 +156,9 @@ FeedUrlAllowed(const char *url, char **why)
 
 	if (u == NULL)
 		elog(ERROR, "out of memory in curl_url");
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+	if (!FeedUrlSound(url, &problem))
+		;
+	else if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
 		problem = psprintf("\"%s\" is not a valid URL", FeedRedactUrl(url));
 	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 			 (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
@@ -117,10 +177,7 @@ FeedUrlAllowed(const char *url, char **why)
 		{
 			char	   *h = FeedCleanText(host, FEED_MAX_URL_BYTES);
 
-			if (FeedAllowListMatch(feed_allowed_hosts ? feed_allowed_hosts : "", host,
-								   FEED_DEFAULT_HTTPS_PORT) ||
-				FeedAllowListMatch(feed_allowed_hosts ? feed_allowed_hosts : "", host,
-								   FEED_DEFAULT_HTTP_PORT))
+			if (FeedAllowListHasHost(feed_allowed_hosts ? feed_allowed_hosts : "", host))
 				problem = psprintf("port %ld of host \"%s\" is not in alphapulse.allowed_hosts", portnum, h);
 			else
 				problem = psprintf("host \"%s\" is not in alphapulse.allowed_hosts", h);

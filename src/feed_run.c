@@ -9,14 +9,21 @@
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "catalog/namespace.h"
+#include "common/hashfn.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/formatting.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -767,6 +774,7 @@ FeedCheckUrlPolicy(const char *url)
 {
 	char		name[64];
 	FeedUrlCred cred;
+	char	   *why;
 
 	if (strlen(url) > FEED_MAX_URL_BYTES)
 		ereport(ERROR,
@@ -778,6 +786,12 @@ FeedCheckUrlPolicy(const char *url)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("feed url contains control characters")));
 	cred = FeedUrlCredential(url, name, sizeof(name));
+	if (cred == FEED_URL_CRED_NONE && !FeedUrlSound(url, &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feed url not accepted"),
+				 errdetail("%s.", why),
+				 errhint("Write it as scheme://host[:port]/path?query; credentials go in alphapulse.feed_secrets.")));
 	if (cred == FEED_URL_CRED_USERINFO)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -826,51 +840,71 @@ FeedNoteEmptyPage(FeedRunBounds *b, FeedPageOutcome *out)
 	return b->empty_pages >= feed_max_empty_pages;
 }
 
-/* Advisory key of a feed's landing lock. */
-static void
-FeedLandingLockSql(const char *name, bool try_only, bool *got)
+/*
+ * The feed's landing lock: an object lock keyed (this database, the OID of
+ * alphapulse.feeds, a hash of the feed's name).  No SQL function can take a
+ * lock with a user table's OID as its class, and PostgreSQL's own DDL never
+ * does, so unlike an advisory lock no session can hold it to block the
+ * worker; only ap_ingest_now and the worker take it.
+ */
+static LockAcquireResult
+FeedLandingLockTry(const char *name)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-	bool		isnull;
+	Oid			ns = get_namespace_oid("alphapulse", false);
+	Oid			feeds = get_relname_relid("feeds", ns);
+	LOCKTAG		tag;
 
-	args[0] = CStringGetTextDatum(name);
-	SPI_connect();
-	if (SPI_execute_with_args(try_only ?
-							  "SELECT pg_catalog.pg_try_advisory_xact_lock(" CppAsString2(FEED_ADVISORY_CLASS)
-							  ", pg_catalog.hashtext($1))" :
-							  "SELECT pg_catalog.pg_advisory_xact_lock(" CppAsString2(FEED_ADVISORY_CLASS)
-							  ", pg_catalog.hashtext($1)) IS NULL",
-							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not take the feed's landing lock");
-	*got = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	if (*got && try_only)
-	{
-		/* the feed row too, without waiting: a session may hold it FOR UPDATE */
-		if (SPI_execute_with_args("SELECT 1 FROM alphapulse.feeds WHERE name OPERATOR(pg_catalog.=) $1"
-								  " FOR NO KEY UPDATE SKIP LOCKED",
-								  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not lock the feed row");
-		*got = SPI_processed > 0;
-	}
-	SPI_finish();
+	if (!OidIsValid(feeds))
+		elog(ERROR, "alphapulse.feeds does not exist");
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, feeds,
+					   DatumGetUInt32(hash_any((const unsigned char *) name, strlen(name))), 0);
+	return LockAcquire(&tag, ExclusiveLock, false, true);
 }
 
-/* A session's run of a feed (ap_ingest_now) excludes other runs of it until its transaction ends. */
+/*
+ * A session's run of a feed (ap_ingest_now) excludes other runs of it until
+ * its transaction ends.  The worker holds the lock only while it lands a
+ * page, another ap_ingest_now of the same feed for its whole run: wait for
+ * at most FEED_NOW_LOCK_WAIT_MS, then say the feed is busy.
+ */
 void
 FeedLockLanding(const char *name)
 {
-	bool		got;
+	TimestampTz until = GetCurrentTimestamp() + (int64) FEED_NOW_LOCK_WAIT_MS * 1000;
 
-	FeedLandingLockSql(name, false, &got);
+	while (FeedLandingLockTry(name) == LOCKACQUIRE_NOT_AVAIL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (GetCurrentTimestamp() >= until)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("feed \"%s\" is being run by another session", name),
+					 errdetail("Another run of the feed held it for more than %d ms.", FEED_NOW_LOCK_WAIT_MS),
+					 errhint("Try again when that run has finished.")));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 FEED_NOW_LOCK_POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
 }
 
 /* The worker's try: false when a session holds the feed (its run, or a lock on its row). */
 bool
 FeedTryLockLanding(const char *name)
 {
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
 	bool		got;
 
-	FeedLandingLockSql(name, true, &got);
+	if (FeedLandingLockTry(name) == LOCKACQUIRE_NOT_AVAIL)
+		return false;
+	/* the feed row too, without waiting: a session may hold it FOR UPDATE */
+	args[0] = CStringGetTextDatum(name);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM alphapulse.feeds WHERE name OPERATOR(pg_catalog.=) $1"
+							  " FOR NO KEY UPDATE SKIP LOCKED",
+							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock the feed row");
+	got = SPI_processed > 0;
+	SPI_finish();
 	return got;
 }

@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -196,8 +197,8 @@ FeedSleep(int ms)
  * page landed with its cursor; failures retried with backoff, then reported
  * in the result (and the run log) rather than raised, so the log survives.
  * No row is locked while the network is used: the feed's landing lock (an
- * advisory lock the worker only ever tries) keeps other runs of this feed
- * out until this transaction ends.  Requests, empty pages and the total
+ * object lock no SQL function can take; the worker only ever tries it)
+ * keeps other runs of this feed out until this transaction ends.  Requests, empty pages and the total
  * backoff are bounded by the alphapulse.max_* settings.
  */
 Datum
@@ -323,7 +324,7 @@ ap_ingest_now(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(ap_feeds_check_url);
 
-/* Trigger on alphapulse.feeds: no URL with a credential is stored, whoever writes it. */
+/* Trigger on alphapulse.feeds: no URL with a credential and no invalid options are stored, whoever writes them. */
 Datum
 ap_feeds_check_url(PG_FUNCTION_ARGS)
 {
@@ -345,11 +346,42 @@ ap_feeds_check_url(PG_FUNCTION_ARGS)
 	d = SPI_getbinval(tuple, trigdata->tg_relation->rd_att, attno, &isnull);
 	if (!isnull)
 		FeedCheckUrlPolicy(TextDatumGetCString(d));
+	/* options too, so an UPDATE cannot store what ap_add_feed would refuse (it failed only at run time) */
+	{
+		int			fattno = SPI_fnumber(trigdata->tg_relation->rd_att, "format");
+		int			oattno = SPI_fnumber(trigdata->tg_relation->rd_att, "options");
+		bool		fnull,
+					onull;
+		Datum		fd,
+					od;
+
+		if (fattno <= 0 || oattno <= 0)
+			elog(ERROR, "alphapulse.feeds has no format or options column");
+		fd = SPI_getbinval(tuple, trigdata->tg_relation->rd_att, fattno, &fnull);
+		od = SPI_getbinval(tuple, trigdata->tg_relation->rd_att, oattno, &onull);
+		if (!fnull && !onull)
+			FeedCheckOptions(FeedFormatFromName(TextDatumGetCString(fd)), DatumGetJsonbP(od));
+	}
 	return PointerGetDatum(tuple);
 }
 
 PG_FUNCTION_INFO_V1(ap_feed_parse);
 PG_FUNCTION_INFO_V1(ap_feed_parse_news);
+
+/* A body as the worker would accept it: no larger than alphapulse.max_response_size, checked before it is copied. */
+static char *
+FeedParseBody(Datum d)
+{
+	int64		len = (int64) toast_raw_datum_size(d) - VARHDRSZ;	/* before detoasting it */
+
+	if (len > (int64) feed_max_response_kb * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("feed body too large"),
+				 errdetail("The body has %lld bytes; alphapulse.max_response_size allows %lld.",
+						   (long long) len, (long long) feed_max_response_kb * 1024)));
+	return text_to_cstring(DatumGetTextPP(d));
+}
 
 /* The bars a response body would land, without the network or the tables. */
 Datum
@@ -357,7 +389,7 @@ ap_feed_parse(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	FeedFormat	fmt = FeedFormatFromName(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *body = FeedParseBody(PG_GETARG_DATUM(1));
 	Jsonb	   *options = PG_GETARG_JSONB_P(2);
 	Interval   *bar = PG_GETARG_INTERVAL_P(3);
 	TimestampTz now = PG_GETARG_TIMESTAMPTZ(4);
@@ -396,7 +428,7 @@ Datum
 ap_feed_parse_news(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *body = FeedParseBody(PG_GETARG_DATUM(0));
 	Jsonb	   *options = PG_GETARG_JSONB_P(1);
 	FeedDef		f;
 	FeedNews	n;

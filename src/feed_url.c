@@ -11,8 +11,8 @@
 static const char *const CredNames[] = {
 	"key", "apikey", "token", "accesstoken", "secret", "signature", "sig",
 	"password", "passwd", "pwd", "pass", "auth", "authorization", "credential",
-	"credentials", "session", "sessionid", "jwt", "bearer", "privatekey",
-	"clientsecret"
+	"credentials", "session", "sessionid", "sid", "jwt", "bearer", "privatekey",
+	"clientsecret", "appid"
 };
 
 /* Endings that make a parameter name a credential (x_cg_demo_api_key, refresh_token ...). */
@@ -166,8 +166,9 @@ MatchOne(const char *e, size_t n, void *arg)
 		return true;			/* a malformed entry admits nothing */
 	if (!SameHost(h, hlen, m->host, strlen(m->host)))
 		return true;
-	if (port >= 0 ? port == m->port
-		: (m->port == FEED_DEFAULT_HTTP_PORT || m->port == FEED_DEFAULT_HTTPS_PORT))
+	if (m->port == FEED_ANY_PORT ||
+		(port >= 0 ? port == m->port
+		 : (m->port == FEED_DEFAULT_HTTP_PORT || m->port == FEED_DEFAULT_HTTPS_PORT)))
 	{
 		m->found = true;
 		return false;
@@ -288,28 +289,41 @@ typedef struct UrlParts
 	size_t		len;
 } UrlParts;
 
+/* Length of a scheme at the start of url ([A-Za-z][A-Za-z0-9+.-]*), 0 when there is none. */
+static size_t
+SchemeLen(const char *url)
+{
+	size_t		i = 0;
+
+	for (;; i++)
+	{
+		char		c = AsciiLower(url[i]);
+
+		if (!((c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))))
+			return i;
+	}
+}
+
+/*
+ * Split a URL the way libcurl does for http(s): the authority starts after
+ * "scheme:" and any run of slashes or backslashes, so "http:/u:p@h" and
+ * "http:///u:p@h" show their userinfo to the credential check and the
+ * redaction even though FeedUrlProblem refuses them.
+ */
 static void
 SplitUrl(const char *url, UrlParts *p)
 {
-	const char *sep = strstr(url, "://");
+	size_t		sl = SchemeLen(url);
 	size_t		i;
 
 	memset(p, 0, sizeof(*p));
 	p->len = strlen(url);
-	if (sep != NULL)
+	if (sl > 0 && url[sl] == ':' && (url[sl + 1] == '/' || url[sl + 1] == '\\'))
 	{
-		/* only a scheme-like prefix makes an authority */
-		bool		scheme = sep > url;
-
-		for (i = 0; url + i < sep; i++)
-		{
-			char		c = AsciiLower(url[i]);
-
-			if (!((c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))))
-				scheme = false;
-		}
-		if (scheme)
-			p->auth_start = (size_t) (sep - url) + 3;
+		i = sl + 1;
+		while (url[i] == '/' || url[i] == '\\')
+			i++;
+		p->auth_start = i;
 	}
 	p->auth_end = p->auth_start;
 	if (p->auth_start > 0)
@@ -335,6 +349,13 @@ SplitUrl(const char *url, UrlParts *p)
 		}
 }
 
+/* '&', or ';' which some servers also take between query parameters. */
+static bool
+IsParamSep(char c)
+{
+	return c == '&' || c == ';';
+}
+
 /* A parameter's value, other than empty or already redacted, is a secret. */
 static bool
 ValueIsSecret(const char *v, size_t n)
@@ -344,7 +365,7 @@ ValueIsSecret(const char *v, size_t n)
 	return n > 0 && !(n == rl && memcmp(v, FEED_URL_REDACTED, rl) == 0);
 }
 
-/* Look through the '&'-separated parameters of s[0..n) for a credential. */
+/* Look through the '&'- or ';'-separated parameters of s[0..n) for a credential. */
 static bool
 ParamsHaveCredential(const char *s, size_t n, char *name, size_t namelen)
 {
@@ -355,7 +376,7 @@ ParamsHaveCredential(const char *s, size_t n, char *name, size_t namelen)
 		size_t		j = i,
 					eq;
 
-		while (j < n && s[j] != '&')
+		while (j < n && !IsParamSep(s[j]))
 			j++;
 		eq = i;
 		while (eq < j && s[eq] != '=')
@@ -428,7 +449,7 @@ PutRedactedParams(Out *o, const char *s, size_t n)
 		size_t		j = i,
 					eq;
 
-		while (j < n && s[j] != '&')
+		while (j < n && !IsParamSep(s[j]))
 			j++;
 		eq = i;
 		while (eq < j && s[eq] != '=')
@@ -442,7 +463,7 @@ PutRedactedParams(Out *o, const char *s, size_t n)
 		else
 			Put(o, s + i, j - i);
 		if (j < n)
-			Put(o, "&", 1);
+			Put(o, s + j, 1);
 		i = j + 1;
 	}
 }
@@ -460,6 +481,13 @@ FeedUrlRedact(const char *url, char *out, size_t outsz)
 		url = "";
 	SplitUrl(url, &p);
 	Put(&o, url, p.auth_start);
+	if (p.user_end > p.auth_start && p.user_end == p.auth_end)
+	{
+		/* userinfo and no host: the rest could re-form an authority, so drop it all */
+		if (outsz > 0)
+			out[o.need < outsz - 1 ? o.need : outsz - 1] = '\0';
+		return o.need;
+	}
 	Put(&o, url + p.user_end, p.query_start - p.user_end);	/* host and path, no userinfo */
 	if (p.query_start < p.frag_start)
 	{
@@ -503,4 +531,90 @@ FeedUrlEscape(const char *s, size_t len, char *out, size_t outsz)
 	if (outsz > 0)
 		out[o.need < outsz - 1 ? o.need : outsz - 1] = '\0';
 	return o.need;
+}
+
+const char *
+FeedUrlProblem(const char *url)
+{
+	size_t		sl = SchemeLen(url);
+	UrlParts	p;
+	const char *c;
+
+	for (c = url; *c; c++)
+		if ((unsigned char) *c <= 0x20 || *c == 0x7f || *c == '\\')
+			return "contains whitespace, a control character or a backslash";
+	if (sl == 0 || strncmp(url + sl, "://", 3) != 0 || url[sl + 3] == '/')
+		return "does not start with scheme://host";
+	SplitUrl(url, &p);
+	if (p.user_end == p.auth_end || url[p.user_end] == ':')
+		return "has no host";
+	return NULL;
+}
+
+bool
+FeedUrlHostPort(const char *url, const char **host, size_t *hostlen, int *port)
+{
+	UrlParts	p;
+	const char *h,
+			   *end,
+			   *colon = NULL,
+			   *c;
+	long		v = 0;
+
+	SplitUrl(url, &p);
+	h = url + p.user_end;
+	end = url + p.auth_end;
+	*port = -1;
+	if (h == end)
+		return false;
+	if (*h == '[')
+	{
+		const char *close = memchr(h, ']', (size_t) (end - h));
+
+		if (close == NULL)
+			return false;
+		if (close + 1 < end)
+		{
+			if (close[1] != ':')
+				return false;
+			colon = close + 1;
+		}
+		*hostlen = (size_t) (close + 1 - h);
+	}
+	else
+	{
+		for (c = h; c < end; c++)
+			if (*c == ':')
+				colon = c;
+		*hostlen = (size_t) ((colon ? colon : end) - h);
+	}
+	*host = h;
+	if (colon == NULL || colon + 1 == end)
+		return *hostlen > 0;	/* "host:" means the default port, as for curl */
+	if (end - colon - 1 > 5)
+		return false;
+	for (c = colon + 1; c < end; c++)
+	{
+		if (*c < '0' || *c > '9')
+			return false;
+		v = v * 10 + (*c - '0');
+	}
+	if (v > 65535)
+		return false;
+	*port = (int) v;
+	return *hostlen > 0;
+}
+
+bool
+FeedAllowListHasHost(const char *list, const char *host)
+{
+	MatchArg	m;
+
+	if (list == NULL || host == NULL || host[0] == '\0')
+		return false;
+	m.host = host;
+	m.port = FEED_ANY_PORT;
+	m.found = false;
+	ForEachEntry(list, MatchOne, &m);
+	return m.found;
 }

@@ -56,4 +56,23 @@ extern size_t FeedUrlRedact(const char *url, char *out, size_t outsz);
 /* s percent-encoded (RFC 3986 unreserved kept) like snprintf; returns the length needed. */
 extern size_t FeedUrlEscape(const char *s, size_t len, char *out, size_t outsz);
 
+/*
+ * Why url is not in the canonical form feeds require (a scheme, exactly
+ * "://", then a host; no whitespace, control characters or backslashes),
+ * or NULL when it is.  Other forms are read differently by different
+ * parsers (libcurl reads "http:/u:p@h" as user u, password p, host h).
+ */
+extern const char *FeedUrlProblem(const char *url);
+
+/*
+ * The host (brackets kept for IPv6) and port of url's authority as this
+ * splitter reads it; *port is -1 when none is given.  False when the
+ * authority has no host or a malformed port.
+ */
+extern bool FeedUrlHostPort(const char *url, const char **host, size_t *hostlen, int *port);
+
+/* Whether the allow list names host at all (with any port). */
+#define FEED_ANY_PORT (-2)
+extern bool FeedAllowListHasHost(const char *list, const char *host);
+
 #endif							/* FEED_URL_H */

@@ -93,6 +93,9 @@ static FeedSock *feed_socks = NULL;
 static int	feed_nsocks = 0;
 static int	feed_socks_cap = 0;
 static long feed_timer_ms = -1;	/* curl's timer, -1 when unset */
+static bool feed_claim_cut = false;	/* the last claim stopped at a full set of slots */
+
+static int	FeedInFlight(void);
 static TimestampTz feed_timer_set_at = 0;
 
 static void
@@ -296,6 +299,27 @@ FeedDequeue(FeedJob *job)
 	job->dequeued = true;
 }
 
+/*
+ * The run's queue rows wait until retry_at: after a restart a feed that is
+ * backing off is not claimed before feeds that are due.
+ */
+static void
+FeedQueueNotBefore(FeedJob *job, TimestampTz retry_at)
+{
+	Oid			argtypes[3] = {TEXTOID, INT8OID, TIMESTAMPTZOID};
+	Datum		args[3];
+
+	args[0] = CStringGetTextDatum(job->name);
+	args[1] = Int64GetDatum(job->queue_id);
+	args[2] = TimestampTzGetDatum(retry_at);
+	SPI_connect();
+	if (SPI_execute_with_args("UPDATE alphapulse.feed_queue SET not_before = $3"
+							  " WHERE feed OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.<=) $2",
+							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update the feed queue");
+	SPI_finish();
+}
+
 /* A result that needs no transfer (a refused URL, a spent budget), landed like a response. */
 static void
 FeedSetPending(FeedJob *job, const char *error)
@@ -324,6 +348,12 @@ FeedStartRequest(FeedJob *job, const char *url, bool page)
 	char	   *why;
 	char	   *stop;
 
+	if (page && FeedInFlight() >= feed_max_concurrent)
+	{
+		/* no free slot: wait, holding none, until a transfer ends */
+		job->retry_at = GetCurrentTimestamp();
+		return;
+	}
 	if (!FeedUrlAllowed(url, &why))
 	{
 		FeedSetPending(job, why);
@@ -341,6 +371,23 @@ FeedStartRequest(FeedJob *job, const char *url, bool page)
 	job->retry_at = 0;
 	if (curl_multi_add_handle(feed_multi, FeedRequestEasy(job->req)) != CURLM_OK)
 		elog(ERROR, "could not add a transfer to the curl multi handle");
+}
+
+/*
+ * Requests in flight: the slots alphapulse.max_concurrent_requests counts.
+ * A job waiting out a backoff or Retry-After, or for another session to let
+ * go of its feed, holds none.
+ */
+static int
+FeedInFlight(void)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, feed_jobs)
+		if (((FeedJob *) lfirst(lc))->req != NULL)
+			n++;
+	return n;
 }
 
 static FeedJob *
@@ -433,6 +480,7 @@ FeedClaim(TimestampTz *next_due)
 	uint64		n;
 
 	*next_due = 0;
+	feed_claim_cut = false;
 	if (!FeedExtensionReady())
 		return;
 	SPI_connect();
@@ -462,8 +510,11 @@ FeedClaim(TimestampTz *next_due)
 			job->queue_id = Max(job->queue_id, maxid);	/* this run serves it too */
 			continue;
 		}
-		if (list_length(feed_jobs) >= feed_max_concurrent)
+		if (FeedInFlight() >= feed_max_concurrent)
+		{
+			feed_claim_cut = true;
 			break;
+		}
 		if (!FeedClaimOne(name, maxid))
 		{
 			TimestampTz again = GetCurrentTimestamp() + (int64) FEED_BUSY_RETRY_MS * 1000;
@@ -523,7 +574,10 @@ FeedSettle(FeedJob *job)
 
 			refused = FeedBackoffRefused(&job->bounds, delay);
 			if (refused == NULL)
+			{
 				retry_at = GetCurrentTimestamp() + (int64) delay * 1000;
+				FeedQueueNotBefore(job, retry_at);
+			}
 		}
 		if (retry_at == 0)
 		{
@@ -908,6 +962,9 @@ FeedWorkerMain(Datum arg)
 				}
 			}
 		}
+		/* a claim cut short by full slots goes on once one is free */
+		if (feed_claim_cut && FeedInFlight() < feed_max_concurrent)
+			need_claim = true;
 		/* forget finished jobs; a freed slot may take more work */
 		foreach(lc, feed_jobs)
 		{
@@ -934,7 +991,9 @@ FeedWorkerMain(Datum arg)
 		{
 			FeedJob    *job = (FeedJob *) lfirst(lc);
 
-			if (job->req == NULL && !job->finished)
+			/* a job waiting for a slot is woken by the end of a transfer, not by time */
+			if (job->req == NULL && !job->finished &&
+				(job->pending != NULL || FeedInFlight() < feed_max_concurrent))
 				timeout = Min(timeout, FeedMsUntil(job->retry_at));
 		}
 		wes = CreateWaitEventSet(CurrentMemoryContext, feed_nsocks + 2);

@@ -52,6 +52,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(list);
 
+	/* the canonical-form check and the host/port splitter stay inside the string */
+	{
+		const char *h;
+		size_t		hlen;
+		int			p;
+
+		if (FeedUrlProblem(s) == NULL && FeedUrlCredential(s, name, sizeof(name)) == FEED_URL_CRED_USERINFO &&
+			strchr(s, '@') == NULL)
+			abort();
+		if (FeedUrlHostPort(s, &h, &hlen, &p) &&
+			(h < s || h + hlen > s + strlen(s) || hlen == 0 || p < -1 || p > 65535))
+			abort();
+		(void) FeedAllowListHasHost(s, "h");
+	}
+
 	/* redaction: size it, write it, and check it is free of credentials */
 	need = FeedUrlRedact(s, NULL, 0);
 	red = malloc(need + 1);

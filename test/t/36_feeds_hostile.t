@@ -96,6 +96,65 @@ hold_end
 wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'xrp'"
 ok $? "and lands once the table lock is gone"
 
+# ---- a reader's advisory locks block nothing (the landing lock is not an advisory lock) ----
+q "INSERT INTO alphapulse.assets (symbol) VALUES ('avx'), ('lnk')" >/dev/null
+q "CREATE ROLE hr LOGIN IN ROLE alphapulse_reader" >/dev/null
+pfeed fa4 ta4 avx BTCUSDT
+pfeed fa5 ta5 lnk BTCUSDT
+hold_start hr
+hold "BEGIN;"
+hold "SELECT pg_advisory_lock(1095779908, hashtext(f)) FROM (VALUES ('fa4'), ('fa5')) v(f);"
+holding; ok $? "a reader holds the advisory keys the landing lock used to take"
+t0=$(ms)
+q "SELECT ap_ingest('fa4')" >/dev/null
+wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'avx'"
+ok $? "the worker lands fa4 while the reader holds them"
+echo "# fa4 landed $(( $(ms) - t0 )) ms after it was queued"
+is "$(q "SET statement_timeout = '20s'; SELECT ok || ' ' || rows_landed FROM ap_ingest_now('fa5')")" "true 48" "ap_ingest_now of fa5 does not wait on the reader"
+hold_end
+is "$(grep -c 'feed "fa4" is locked by another session' "$WORK/server.log")" 0 "the worker never saw fa4 as busy"
+
+# ---- a busy feed holds no worker slot: 8 feeds held by a session, a 9th lands ----
+q "INSERT INTO alphapulse.assets (symbol) VALUES ('bsy'), ('gnn'), ('hlt'), ('hl2')" >/dev/null
+for i in 1 2 3 4 5 6 7 8; do pfeed g$i tg$i bsy BTCUSDT; done
+pfeed g9 tg9 gnn BTCUSDT
+hold_start postgres
+hold "BEGIN;"
+hold "SELECT name FROM alphapulse.feeds WHERE name ~ '^g[1-8]\$' FOR NO KEY UPDATE;"
+holding; ok $? "a session holds the rows of feeds g1..g8"
+t0=$(ms)
+q "SELECT ap_ingest('g' || i) FROM generate_series(1, 9) i" >/dev/null
+wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'gnn'"
+ok $? "g9 lands while g1..g8 (alphapulse.max_concurrent_requests of them) wait for the session"
+echo "# g9 landed $(( $(ms) - t0 )) ms after it was queued"
+is "$(q "SELECT count(*) FROM alphapulse.feed_queue WHERE feed ~ '^g[1-8]\$'")" 8 "g1..g8 are still queued"
+hold_end
+wait_for 60 "SELECT count(*) = 0 FROM alphapulse.feed_queue WHERE feed ~ '^g[1-9]\$'"
+ok $? "and all land after the session lets go"
+
+# ---- a Retry-After: 3600 upstream holds no slot while it backs off, nor after a restart ----
+for i in 1 2 3 4 5 6 7 8; do pfeed r$i ra3600+r$i bsy BTCUSDT; done
+pfeed h1 th1 hlt BTCUSDT
+pfeed h2 th2 hl2 BTCUSDT
+t0=$(ms)
+q "SELECT ap_ingest('r' || i) FROM generate_series(1, 8) i" >/dev/null
+wait_for 30 "SELECT count(DISTINCT feed) = 8 FROM alphapulse.feed_runs WHERE feed ~ '^r[1-8]\$'"
+ok $? "r1..r8 were each answered 429"
+q "SELECT ap_ingest('h1')" >/dev/null
+wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'hlt'"
+ok $? "a healthy feed lands while 8 feeds back off after Retry-After: 3600"
+echo "# h1 landed $(( $(ms) - t0 )) ms after r1..r8 were queued"
+is "$(q "SELECT count(*) FROM alphapulse.feed_queue WHERE feed ~ '^r[1-8]\$' AND not_before > now() + interval '1 minute'")" 8 "their queue rows wait until their retry time"
+wpid=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker'")
+q "SELECT pg_terminate_backend($wpid)" >/dev/null
+wait_for 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker' AND pid <> $wpid"
+ok $? "the worker restarts"
+q "SELECT ap_ingest('h2')" >/dev/null
+wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'hl2'"
+ok $? "after the restart a healthy feed lands"
+is "$(for i in 1 2 3 4 5 6 7 8; do echo "$(count ra3600+r$i)"; done | sort -u | tr '\n' ' ')" "1 " "and no backing-off feed was requested again before its time"
+q "DELETE FROM alphapulse.feed_queue WHERE feed ~ '^r[1-8]\$'" >/dev/null
+
 # ---- finding 4: bounded runs ----
 q "INSERT INTO alphapulse.assets (symbol, bar_interval) VALUES ('sec', '1 second')" >/dev/null
 q "SELECT ap_add_feed('fe', 'price', 'binance', '$HTTP/endless+te/binance/api/v3/klines?symbol=X', 'sec', '{\"start\": \"2021-01-01\", \"page_size\": 10}')" >/dev/null
@@ -174,5 +233,12 @@ is "$(q "SELECT count(*) FROM alphapulse.feed_runs WHERE feed = 'fl' AND (messag
 pfeed fp tp dot BTCUSDT
 like "$(q "SET alphapulse.allowed_hosts = '127.0.0.1'; SELECT requests || ' ' || message FROM ap_ingest_now('fp')")" \
 	"^1 port $FEEDS_HTTP_PORT of host \"127.0.0.1\" is not in alphapulse.allowed_hosts" "a bare host admits ports 80 and 443 only"
+# a URL in a form libcurl reads differently (stored before the check, with the trigger off) is refused at request time
+pfeed fw tw dot BTCUSDT
+q "ALTER TABLE alphapulse.feeds DISABLE TRIGGER feeds_check_url; UPDATE alphapulse.feeds SET url = 'http:/u:SEKRIT@127.0.0.1:$FEEDS_HTTP_PORT/tw/binance/api/v3/klines?symbol=BTCUSDT' WHERE name = 'fw'; ALTER TABLE alphapulse.feeds ENABLE TRIGGER feeds_check_url" >/dev/null
+r=$(q "SET alphapulse.max_retries = 0; SELECT requests || ' ' || ok || ' ' || message FROM ap_ingest_now('fw')")
+like "$r" "^1 false the URL does not start with scheme://host" "a legacy http:/u:p@host URL is refused before any request"
+is "$(count tw)" 0 "the fixture received nothing"
+is "$(q "SELECT count(*) FROM alphapulse.feed_runs WHERE feed = 'fw' AND (url LIKE '%SEKRIT%' OR message LIKE '%SEKRIT%')")" 0 "and feed_runs shows no password"
 is "$(grep -c -E 'PANIC|terminated by signal' "$WORK/server.log")" 0 "no crashes in the log"
 done_testing
