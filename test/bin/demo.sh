@@ -125,6 +125,7 @@ done
 kill $newsfix 2>/dev/null || true
 psql -X -qAt -v ON_ERROR_STOP=1 -c "SELECT name || ': ' || rows_landed || ' items' || coalesce(', last error: ' || last_error, '')
 	FROM alphapulse.feed_status WHERE name = 'sample_news'"
+[ "$(psql -X -qAt -c "SELECT count(*) FROM alphapulse.feed_status WHERE name = 'sample_news' AND (queued > 0 OR consecutive_failures > 0)")" = 0 ]
 # The headlines are back-filled history: they all land now, so by the
 # point-in-time rule they would count only from today.  Trusting this
 # archive's publication times is a deliberate choice (feeds.trust_published).
