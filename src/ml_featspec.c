@@ -44,6 +44,25 @@ FeatureKindDoc(int kind)
 	return kinds[kind].doc;
 }
 
+bool
+FeatureKindUsesNews(int kind)
+{
+	return strncmp(kinds[kind].name, AP_FEATURE_NEWS_PREFIX, strlen(AP_FEATURE_NEWS_PREFIX)) == 0;
+}
+
+int64_t
+NewsArrival(bool has_published, int64_t published, int64_t fetched, bool trust_published)
+{
+	/* "published before the end" is published + 1 microsecond <= the end */
+	int64_t		pub = (has_published && published < INT64_MAX) ? published + 1 : published;
+
+	if (!has_published)
+		return fetched;
+	if (trust_published)
+		return pub;
+	return pub > fetched ? pub : fetched;
+}
+
 /* Bytes of s to quote in a message: at most max, ending on a UTF-8 boundary. */
 static int
 QuoteLen(const char *s, size_t len, size_t max)

@@ -388,6 +388,159 @@ FDowCos(const BarSeries *b, const double *p, ta_real *out)
 	FCalendar(b, out, 7 * 86400.0, true);
 }
 
+/*
+ * News kinds.  Item i counts for bar t once its arrival is at or before t's
+ * end (NewsArrival); the window of p bars at t is the arrivals in
+ * (end[t - p], end[t]], where bars before the first are taken as spaced by
+ * the bar interval.  Both ends only move forward, so one pass suffices.
+ */
+static const NewsSeries no_news = {0, NULL, NULL};
+
+static const NewsSeries *
+News(const BarSeries *b)
+{
+	return b->news ? b->news : &no_news;
+}
+
+static int64
+WindowStart(const BarSeries *b, int t, int p)
+{
+	double		v;
+
+	if (t >= p)
+		return b->tend[t - p];
+	v = (double) b->tend[0] - (double) (p - t) * b->interval_us;
+	return v <= (double) PG_INT64_MIN ? PG_INT64_MIN : (int64) v;
+}
+
+/* lo[t], hi[t]: the news items in bar t's window are lo[t] .. hi[t] - 1. */
+static void
+NewsWindows(const BarSeries *b, int p, int *lo, int *hi)
+{
+	const NewsSeries *ns = News(b);
+	int			l = 0,
+				h = 0;
+
+	for (int t = 0; t < N; t++)
+	{
+		int64		from = WindowStart(b, t, p);
+
+		while (h < ns->n && ns->arrival[h] <= b->tend[t])
+			h++;
+		while (l < h && ns->arrival[l] <= from)
+			l++;
+		lo[t] = l;
+		hi[t] = h;
+	}
+}
+
+static void
+FNewsCount(const BarSeries *b, const double *p, ta_real *out)
+{
+	int		   *lo = palloc(sizeof(int) * (N + 1)),
+			   *hi = palloc(sizeof(int) * (N + 1));
+
+	NewsWindows(b, P(0), lo, hi);
+	for (int t = 0; t < N; t++)
+		out[t] = hi[t] - lo[t];
+	pfree(lo);
+	pfree(hi);
+}
+
+/* Mean of the scored items in the window; NULL (missing) when none is scored. */
+static void
+FNewsSentMean(const BarSeries *b, const double *p, ta_real *out)
+{
+	const NewsSeries *ns = News(b);
+	int		   *lo = palloc(sizeof(int) * (N + 1)),
+			   *hi = palloc(sizeof(int) * (N + 1)),
+			   *cnt = palloc(sizeof(int) * (ns->n + 1));
+	ta_real    *sum = Scratch(ns->n + 1);
+
+	cnt[0] = 0;
+	sum[0] = 0;
+	for (int i = 0; i < ns->n; i++)
+	{
+		bool		scored = !isnan(ns->sent[i]);
+
+		cnt[i + 1] = cnt[i] + (scored ? 1 : 0);
+		sum[i + 1] = sum[i] + (scored ? (ta_real) ns->sent[i] : 0);
+	}
+	NewsWindows(b, P(0), lo, hi);
+	for (int t = 0; t < N; t++)
+	{
+		int			k = cnt[hi[t]] - cnt[lo[t]];
+
+		out[t] = k > 0 ? (sum[hi[t]] - sum[lo[t]]) / k : TA_NONE;
+	}
+	pfree(lo);
+	pfree(hi);
+	pfree(cnt);
+	TaFree(sum);
+}
+
+/* Largest |sentiment| in the window: a deque of candidates, largest first. */
+static void
+FNewsSentMaxAbs(const BarSeries *b, const double *p, ta_real *out)
+{
+	const NewsSeries *ns = News(b);
+	int		   *lo = palloc(sizeof(int) * (N + 1)),
+			   *hi = palloc(sizeof(int) * (N + 1)),
+			   *dq = palloc(sizeof(int) * (ns->n + 1));
+	int			head = 0,
+				tail = 0,
+				next = 0;
+
+	NewsWindows(b, P(0), lo, hi);
+	for (int t = 0; t < N; t++)
+	{
+		for (; next < hi[t]; next++)
+		{
+			if (isnan(ns->sent[next]))
+				continue;
+			while (tail > head && fabs(ns->sent[dq[tail - 1]]) <= fabs(ns->sent[next]))
+				tail--;
+			dq[tail++] = next;
+		}
+		while (tail > head && dq[head] < lo[t])
+			head++;
+		out[t] = tail > head ? fabs(ns->sent[dq[head]]) : TA_NONE;
+	}
+	pfree(lo);
+	pfree(hi);
+	pfree(dq);
+}
+
+/*
+ * Sum of the scored items' sentiment, each weighted 2^(-age / p) with its age
+ * in bars since its arrival (end[t] - arrival, over the bar interval); NULL
+ * until the first scored item has arrived.
+ */
+static void
+FNewsSentDecay(const BarSeries *b, const double *p, ta_real *out)
+{
+	const NewsSeries *ns = News(b);
+	ta_real		rate = (ta_real) M_LN2 / ((ta_real) p[0] * (ta_real) b->interval_us);
+	ta_real		d = 0;
+	bool		any = false;
+	int			next = 0;
+
+	for (int t = 0; t < N; t++)
+	{
+		if (t > 0)
+			d *= expl(-rate * (ta_real) (b->tend[t] - b->tend[t - 1]));
+		for (; next < ns->n && ns->arrival[next] <= b->tend[t]; next++)
+		{
+			if (isnan(ns->sent[next]))
+				continue;
+			d += (ta_real) ns->sent[next] *
+				expl(-rate * ((ta_real) b->tend[t] - (ta_real) ns->arrival[next]));
+			any = true;
+		}
+		out[t] = any ? d : TA_NONE;
+	}
+}
+
 /* The computation of each kind, in the catalogue's order (ml_features.h). */
 #define AP_KIND_FN(name, params, fn, doc) fn,
 static const FeatureFn kind_fns[] = {AP_FEATURE_KINDS(AP_KIND_FN)};
@@ -491,14 +644,19 @@ LoadBars(const char *symbol, BarSeries *b)
 	Datum		args[1] = {CStringGetTextDatum(symbol)};
 	int			ret;
 
-	ret = SPI_execute_with_args("SELECT ts, open, high, low, close, volume FROM alphapulse.bars "
-								"WHERE symbol = $1 ORDER BY ts",
+	ret = SPI_execute_with_args("SELECT b.ts, b.open, b.high, b.low, b.close, b.volume, "
+								"b.ts + a.bar_interval, extract(epoch FROM a.bar_interval)::float8 * 1000000 "
+								"FROM alphapulse.bars b JOIN alphapulse.assets a ON a.symbol = b.symbol "
+								"WHERE b.symbol = $1 ORDER BY b.ts",
 								1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading bars failed: %d", ret);
 	b->n = (int) SPI_processed;
 	b->ts = palloc(sizeof(double) * (b->n + 1));
 	b->tstz = palloc(sizeof(int64) * (b->n + 1));
+	b->tend = palloc(sizeof(int64) * (b->n + 1));
+	b->interval_us = 0;
+	b->news = NULL;
 	b->open = Scratch(b->n);
 	b->high = Scratch(b->n);
 	b->low = Scratch(b->n);
@@ -513,6 +671,8 @@ LoadBars(const char *symbol, BarSeries *b)
 
 		b->tstz[i] = DatumGetTimestampTz(SPI_getbinval(tup, td, 1, &isnull));
 		b->ts[i] = TimestampTzToEpoch(b->tstz[i]);
+		b->tend[i] = DatumGetTimestampTz(SPI_getbinval(tup, td, 7, &isnull));
+		b->interval_us = DatumGetFloat8(SPI_getbinval(tup, td, 8, &isnull));
 		for (int c = 0; c < 5; c++)
 		{
 			Numeric		num = DatumGetNumeric(SPI_getbinval(tup, td, c + 2, &isnull));
@@ -524,6 +684,71 @@ LoadBars(const char *symbol, BarSeries *b)
 			CHECK_FOR_INTERRUPTS();
 	}
 	SPI_freetuptable(SPI_tuptable);
+}
+
+typedef struct NewsRow
+{
+	int64		arrival;
+	double		sent;
+} NewsRow;
+
+static int
+NewsRowCmp(const void *a, const void *b)
+{
+	int64		x = ((const NewsRow *) a)->arrival,
+				y = ((const NewsRow *) b)->arrival;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Reads the news of a symbol (items whose symbols contain it) with their
+ * arrival under the point-in-time rule (NewsArrival), sorted by arrival.
+ * A feed with trust_published (an admin's back-fill) counts from publication.
+ */
+static void
+LoadNews(const char *symbol, NewsSeries *ns)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(symbol)};
+	NewsRow    *rows;
+
+	if (SPI_execute_with_args("SELECT n.published, n.fetched, n.sentiment, coalesce(f.trust_published, false) "
+							  "FROM alphapulse.news n LEFT JOIN alphapulse.feeds f ON f.name = n.feed "
+							  "WHERE n.symbols @> ARRAY[$1]::text[]",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading news failed");
+	ns->n = (int) SPI_processed;
+	rows = palloc(sizeof(NewsRow) * (ns->n + 1));
+	for (int i = 0; i < ns->n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		nopub,
+					isnull;
+		Datum		pub = SPI_getbinval(tup, td, 1, &nopub);
+		Datum		fetched = SPI_getbinval(tup, td, 2, &isnull);
+		Datum		sent = SPI_getbinval(tup, td, 3, &isnull);
+		double		s = isnull ? NAN : DatumGetFloat8(sent);
+		bool		trust = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
+
+		rows[i].arrival = NewsArrival(!nopub, nopub ? 0 : DatumGetTimestampTz(pub),
+									  DatumGetTimestampTz(fetched), trust);
+		/* a non-finite score is no score */
+		rows[i].sent = isfinite(s) ? s : NAN;
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	SPI_freetuptable(SPI_tuptable);
+	qsort(rows, ns->n, sizeof(NewsRow), NewsRowCmp);
+	ns->arrival = palloc(sizeof(int64) * (ns->n + 1));
+	ns->sent = palloc(sizeof(double) * (ns->n + 1));
+	for (int i = 0; i < ns->n; i++)
+	{
+		ns->arrival[i] = rows[i].arrival;
+		ns->sent[i] = rows[i].sent;
+	}
+	pfree(rows);
 }
 
 /* Feature-set metadata read from alphapulse.feature_sets. */
@@ -655,6 +880,15 @@ ap_build_features(PG_FUNCTION_ARGS)
 		}
 	}
 	LoadBars(symbol, &b);
+	for (int f = 0; f < fs.nfeat; f++)
+		if (FeatureKindUsesNews(fs.items[f].kind))
+		{
+			NewsSeries *ns = palloc0(sizeof(NewsSeries));
+
+			LoadNews(symbol, ns);
+			b.news = ns;
+			break;
+		}
 
 	cols = palloc(sizeof(double *) * fs.nfeat);
 	for (int f = 0; f < fs.nfeat; f++)

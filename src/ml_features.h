@@ -23,6 +23,18 @@ typedef struct FeatureItem
 	char		name[64];		/* column name, e.g. rsi_14 */
 } FeatureItem;
 
+/*
+ * A symbol's news for the news_* kinds, sorted by arrival: the first instant
+ * (a TimestampTz) at which the item counts for a bar whose end is at or after
+ * it (see NewsArrival); sent is its sentiment, NaN when missing.
+ */
+typedef struct NewsSeries
+{
+	int			n;
+	int64_t    *arrival;
+	double	   *sent;
+} NewsSeries;
+
 /* A symbol's bars, oldest first, as kernel reals; ts as epoch seconds. */
 typedef struct BarSeries
 {
@@ -34,7 +46,14 @@ typedef struct BarSeries
 	ta_real    *low;
 	ta_real    *close;
 	ta_real    *volume;
+	int64_t    *tend;			/* the bar's end, ts + the asset's bar_interval */
+	double		interval_us;	/* the asset's bar_interval in microseconds */
+	const NewsSeries *news;		/* loaded only for sets with news_* kinds */
 } BarSeries;
+
+/* Feature kinds whose name starts with this read the symbol's news. */
+#define AP_FEATURE_NEWS_PREFIX "news_"
+
 
 /* Limits of a feature item's text and parameters (ml_featspec.c). */
 #define AP_FEATURE_MAX_ITEM_LEN 63		/* bytes of "kind:p1:p2:p3" */
@@ -90,7 +109,11 @@ typedef struct BarSeries
 	X("hour_sin", "", FHourSin, "sin of the UTC time of day") \
 	X("hour_cos", "", FHourCos, "cos of the UTC time of day") \
 	X("dow_sin", "", FDowSin, "sin of the position in the week") \
-	X("dow_cos", "", FDowCos, "cos of the position in the week")
+	X("dow_cos", "", FDowCos, "cos of the position in the week") \
+	X("news_count", "p", FNewsCount, "news items that arrived in the last p bars") \
+	X("news_sent_mean", "p", FNewsSentMean, "mean sentiment of the news that arrived in the last p bars, NULL if none is scored") \
+	X("news_sent_decay", "p", FNewsSentDecay, "sum of news sentiment decayed with a half-life of p bars, NULL until one is scored") \
+	X("news_sent_max_abs", "p", FNewsSentMaxAbs, "largest |sentiment| of the news that arrived in the last p bars, NULL if none is scored")
 
 /*
  * Parses "kind[:p1[:p2[:p3]]]" (pure C): true on success; on failure false
@@ -103,6 +126,16 @@ extern const char *FeatureKindName(int kind);
 extern int	FeatureKindParams(int kind);
 extern const char *FeatureKindDoc(int kind);
 extern const char *FeatureKindList(void);
+extern bool FeatureKindUsesNews(int kind);
+
+/*
+ * The point-in-time rule: the arrival of a news item, the first bar end at
+ * which it counts.  It counts for bar t when it was published before t's end
+ * and had landed (fetched) by then; a NULL published counts from its landing;
+ * trust_published (a back-fill feed) counts it from its publication alone.
+ */
+extern int64_t NewsArrival(bool has_published, int64_t published, int64_t fetched,
+						   bool trust_published);
 
 /* Fills out[i] (length bars->n) with the feature, NaN where it has no value. */
 extern void ComputeFeature(const FeatureItem *item, const BarSeries *bars, double *out);

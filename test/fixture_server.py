@@ -34,6 +34,8 @@ path only, then normal).  Faults:
              200-byte preview ends inside one
   querykey   401 unless the query has x_api_key=fixture-key
   echo       500 whose body repeats the request path and query
+GET /ok/gennews/rss.xml: an RSS feed of SYNTHETIC headlines about the loaded
+bars (test/data/gen_news.py; the demo's sample news).
 Any other name is a tag with no effect (to count a test's requests apart).
 GET /_count/<faults segment> answers how many requests that segment received.
 Binance symbol GEN (bench): 1,000,000 generated one-minute bars from 2000-01-01.
@@ -60,9 +62,12 @@ INDEX = {}           # symbol -> {unix_s: position}
 COUNTS = {}
 SEEN = {}           # faults segment -> requests received
 LOCK = threading.Lock()
+BARS_PATH = [None]   # the bars file loaded, for the generated news feed
+GENNEWS = {}         # bars path -> generated RSS bytes
 
 
 def load(path):
+    BARS_PATH[0] = path
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
             t = dt.datetime.strptime(row["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
@@ -314,6 +319,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 '[%d,"100","101","99","100","1",%d,"0",1,"0","0","0"]' % (start_ms + i * 1000, start_ms + i * 1000 + 999)
                 for i in range(limit)) + "]")
         fmt = rest.split("/")[1]
+        if fmt == "gennews":
+            with LOCK:
+                if BARS_PATH[0] not in GENNEWS:
+                    sys.path.insert(0, os.path.join(HERE, "data"))
+                    import gen_news
+                    GENNEWS[BARS_PATH[0]] = gen_news.rss(gen_news.generate(BARS_PATH[0])).encode()
+                data = GENNEWS[BARS_PATH[0]]
+            return self.send(200, data, "application/rss+xml")
         if fmt == "news":
             name = os.path.basename(rest)
             try:
