@@ -534,7 +534,8 @@ ap_score(PG_FUNCTION_ARGS)
 	SPI_connect();
 	BuildFeaturesFor(nsp, symbol, feature_set);
 	t_built = GetCurrentTimestamp();
-	LoadFeatureRows(symbol, feature_set, false, since, m->p, &r);
+	LoadFeatureRows(symbol, feature_set, false, since, m->p,
+					CountFeatureRows(symbol, feature_set, false, since), &r);
 	t_loaded = GetCurrentTimestamp();
 	/* building features may have run invalidations: fetch the model again */
 	m = GetModel(model_id);
