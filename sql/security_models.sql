@@ -245,8 +245,8 @@ FROM alphapulse.models WHERE symbol = 'sec';
 -- no write right on alphapulse.runs or its sequence; ap_train still logs
 -- runs, failed ones too (the logger's worker writes as the table's owner).
 SET ROLE alphapulse_writer;
-INSERT INTO alphapulse.runs (id, symbol, status)
-SELECT m + g, 'sec', 'failed' FROM (SELECT pg_catalog.max(id) AS m FROM alphapulse.runs) r, generate_series(1, 5) g;
+INSERT INTO alphapulse.runs (id, symbol, status, started)
+SELECT m + g, 'sec', 'failed', now() FROM (SELECT pg_catalog.max(id) AS m FROM alphapulse.runs) r, generate_series(1, 5) g;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT nextval('alphapulse.runs_id_seq');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -261,7 +261,7 @@ SELECT status, sqlstate FROM alphapulse.runs ORDER BY id DESC LIMIT 2;
 RESET ROLE;
 -- admins keep DELETE as retention, not INSERT or UPDATE
 SET ROLE alphapulse_admin;
-INSERT INTO alphapulse.runs (symbol, status) VALUES ('sec', 'failed');
+INSERT INTO alphapulse.runs (symbol, status, started) VALUES ('sec', 'failed', now());
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 UPDATE alphapulse.runs SET status = 'failed';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
