@@ -61,10 +61,15 @@ $$ SELECT position(pg_catalog.convert_to(k, 'UTF8') IN m) + pg_catalog.length(k)
 -- overwrite n bytes at a position
 CREATE FUNCTION pg_temp.put(m bytea, pos integer, b bytea) RETURNS bytea LANGUAGE sql AS
 $$ SELECT overlay(m PLACING b FROM pos FOR pg_catalog.length(b)) $$;
--- the seal as the extension computes it: tag, algorithm, feature count, bytes
+-- the seal as the extension computes it: tag, algorithm, symbol, feature set,
+-- feature names, feature count, bytes (of a model of 'sec' on the default set)
 CREATE FUNCTION pg_temp.seal(algorithm text, p integer, m bytea) RETURNS bytea LANGUAGE sql AS
-$$ SELECT hmac(pg_catalog.convert_to('alphapulse-model-mac-v1', 'UTF8') || '\x00'::bytea
-	|| pg_catalog.convert_to(algorithm, 'UTF8') || '\x00'::bytea || pg_catalog.int4send(p) || m,
+$$ SELECT hmac(pg_catalog.convert_to('alphapulse-model-mac-v2', 'UTF8') || '\x00'::bytea
+	|| pg_catalog.convert_to(algorithm, 'UTF8') || '\x00'::bytea
+	|| pg_catalog.convert_to('sec', 'UTF8') || '\x00'::bytea
+	|| pg_catalog.convert_to('default', 'UTF8') || '\x00'::bytea
+	|| pg_catalog.convert_to((SELECT feature_names::text FROM alphapulse.feature_sets WHERE name = 'default'), 'UTF8')
+	|| '\x00'::bytea || pg_catalog.int4send(p) || m,
 	pg_catalog.pg_read_binary_file('alphapulse_model.key'), 'sha256') $$;
 -- runs a statement and shows its error with model ids as "M" (ids depend on earlier tests)
 CREATE FUNCTION pg_temp.err(q text) RETURNS TABLE (state text, message text, detail text) LANGUAGE plpgsql AS $$
@@ -310,6 +315,23 @@ SET LOCAL session_replication_role = origin;
 SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m3, '{0.1,0.2,0.3}'));
 ROLLBACK;
 SELECT ap_promote(:m1) = :m1 AS promoted_back;
+
+-- the seal covers the symbol, the feature set and the feature names: a model
+-- row relabelled (even by a superuser) no longer loads
+BEGIN;
+INSERT INTO alphapulse.assets (symbol) VALUES ('other');
+UPDATE alphapulse.models SET symbol = 'other', stage = 'challenger' WHERE id = :m1;
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m1, :'xrow'));
+ROLLBACK;
+BEGIN;
+UPDATE alphapulse.models SET feature_set = 'hand' WHERE id = :m1;
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m1, :'xrow'));
+ROLLBACK;
+BEGIN;
+UPDATE alphapulse.models SET feature_names[1] = 'renamed' WHERE id = :m1;
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m1, :'xrow'));
+ROLLBACK;
+SELECT ap_predict(:m1, :'xrow') = :p1 AS m1_intact;
 
 -- smaller: ap_predict refuses NaN and infinities as ap_explain does (22000),
 -- a 2-D array, and an unknown symbol's message is clipped

@@ -166,7 +166,7 @@ GetModel(int64 id)
 							  "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.coefficients OPERATOR(pg_catalog.->) 'mean'::pg_catalog.text)::pg_catalog.float8), "
 							  "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.coefficients OPERATOR(pg_catalog.->) 'scale'::pg_catalog.text)::pg_catalog.float8), "
 							  "m.feature_names, s.horizon, m.model_hmac, m.coefficients::pg_catalog.text, "
-							  "m.feature_names IS NOT DISTINCT FROM s.feature_names "
+							  "m.feature_names IS NOT DISTINCT FROM s.feature_names, m.feature_names::pg_catalog.text "
 							  "FROM alphapulse.models m JOIN alphapulse.feature_sets s ON s.name OPERATOR(pg_catalog.=) m.feature_set "
 							  "WHERE m.id OPERATOR(pg_catalog.=) $1",
 							  1, t, a, NULL, true, 1) != SPI_OK_SELECT)
@@ -213,6 +213,7 @@ GetModel(int64 id)
 			Datum		md = SPI_getbinval(tup, td, tmp.xgboost ? 6 : 15, &isnull);
 			const char *data = "";
 			size_t		len = 0;
+			ApModelIdentity who;
 
 			if (!isnull && tmp.xgboost)
 			{
@@ -232,8 +233,12 @@ GetModel(int64 id)
 						 errmsg("model %lld is not sealed", (long long) id),
 						 errdetail("It has no integrity seal (model_hmac), so it is not loaded."),
 						 errhint("A superuser who trusts where it came from can seal it with ap_reseal_models().")));
+			/* the full texts: tmp's copies are cut to their buffers */
+			who.symbol = TextDatumGetCString(SPI_getbinval(tup, td, 1, &isnull));
+			who.feature_set = TextDatumGetCString(SPI_getbinval(tup, td, 2, &isnull));
+			who.feature_names = TextDatumGetCString(SPI_getbinval(tup, td, 17, &isnull));
 			if (!ApModelMacMatches(TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull)), tmp.p,
-								   data, len, hmac))
+								   &who, data, len, hmac))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("model %lld fails its integrity check", (long long) id),

@@ -1121,6 +1121,7 @@ TrainModel(FunctionCallInfo fcinfo)
 		bool		isnull;
 		char		reason[AP_MODEL_REASON_LEN];
 		bytea	   *seal;
+		ApModelIdentity who;
 
 		memset(nulls, ' ', sizeof(nulls));
 		ApCheckMayRegister();
@@ -1167,7 +1168,21 @@ TrainModel(FunctionCallInfo fcinfo)
 		}
 		a[14] = JsonbFromString(&js_stats);
 		/* the fresh model is validated like any stored one, then sealed */
-		seal = ApSealModel(algo_names[o.algo], p, nulls[12] == 'n' ? NULL : DatumGetByteaPP(a[12]),
+		{
+			Oid			tn[1] = {TEXTOID};
+			Datum		an[1] = {CStringGetTextDatum(feature_set)};
+
+			/* the names the INSERT below stores (a set in use cannot change) */
+			if (SPI_execute_with_args("SELECT s.feature_names::pg_catalog.text FROM alphapulse.feature_sets s "
+									  "WHERE s.name OPERATOR(pg_catalog.=) $1",
+									  1, tn, an, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+				elog(ERROR, "reading the feature names failed");
+			who.feature_names = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+																  SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		who.symbol = symbol;
+		who.feature_set = feature_set;
+		seal = ApSealModel(algo_names[o.algo], p, &who, nulls[12] == 'n' ? NULL : DatumGetByteaPP(a[12]),
 						   nulls[13] == 'n' ? (Datum) 0 : a[13], reason);
 		if (seal == NULL)
 			ereport(ERROR,
