@@ -61,10 +61,15 @@ $$ SELECT position(pg_catalog.convert_to(k, 'UTF8') IN m) + pg_catalog.length(k)
 -- overwrite n bytes at a position
 CREATE FUNCTION pg_temp.put(m bytea, pos integer, b bytea) RETURNS bytea LANGUAGE sql AS
 $$ SELECT overlay(m PLACING b FROM pos FOR pg_catalog.length(b)) $$;
--- the seal as the extension computes it: tag, algorithm, feature count, bytes
+-- the seal as the extension computes it: tag, algorithm, symbol, feature set,
+-- feature names, feature count, bytes (of a model of 'sec' on the default set)
 CREATE FUNCTION pg_temp.seal(algorithm text, p integer, m bytea) RETURNS bytea LANGUAGE sql AS
-$$ SELECT hmac(pg_catalog.convert_to('alphapulse-model-mac-v1', 'UTF8') || '\x00'::bytea
-	|| pg_catalog.convert_to(algorithm, 'UTF8') || '\x00'::bytea || pg_catalog.int4send(p) || m,
+$$ SELECT hmac(pg_catalog.convert_to('alphapulse-model-mac-v2', 'UTF8') || '\x00'::bytea
+	|| pg_catalog.convert_to(algorithm, 'UTF8') || '\x00'::bytea
+	|| pg_catalog.convert_to('sec', 'UTF8') || '\x00'::bytea
+	|| pg_catalog.convert_to('default', 'UTF8') || '\x00'::bytea
+	|| pg_catalog.convert_to((SELECT feature_names::text FROM alphapulse.feature_sets WHERE name = 'default'), 'UTF8')
+	|| '\x00'::bytea || pg_catalog.int4send(p) || m,
 	pg_catalog.pg_read_binary_file('alphapulse_model.key'), 'sha256') $$;
 -- runs a statement and shows its error with model ids as "M" (ids depend on earlier tests)
 CREATE FUNCTION pg_temp.err(q text) RETURNS TABLE (state text, message text, detail text) LANGUAGE plpgsql AS $$
@@ -212,3 +217,139 @@ SELECT count(*) AS explained FROM ap_explain('sec', :'xrow');
 SELECT ap_score('sec') > 0 AS scored;
 RESET search_path;
 DROP SCHEMA evil CASCADE;
+
+-- (a new session: the error helper again)
+CREATE FUNCTION pg_temp.err(q text) RETURNS TABLE (state text, message text, detail text) LANGUAGE plpgsql AS $$
+DECLARE
+	s text;
+	m text;
+	d text;
+BEGIN
+	EXECUTE q;
+	RETURN QUERY SELECT 'none'::text, NULL::text, NULL::text;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL;
+	RETURN QUERY SELECT s, regexp_replace(m, 'model \d+', 'model M'), d;
+END
+$$;
+
+-- Review of main, F7: a writer renamed or deleted an asset and the cascading
+-- foreign key moved or deleted its models; now both are refused (23503).
+SELECT count(*) AS sec_models FROM alphapulse.models WHERE symbol = 'sec' \gset
+SET ROLE alphapulse_writer;
+UPDATE alphapulse.assets SET symbol = 'moved' WHERE symbol = 'sec';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DELETE FROM alphapulse.assets WHERE symbol = 'sec';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT count(*) = :sec_models AS models_kept, count(*) FILTER (WHERE stage = 'champion') AS champions
+FROM alphapulse.models WHERE symbol = 'sec';
+
+-- F8: a writer inserted runs with ids ahead of the sequence (the next ap_train
+-- of anyone failed on runs_pkey) and could rewrite run history: writers have
+-- no write right on alphapulse.runs or its sequence; ap_train still logs
+-- runs, failed ones too (the logger's worker writes as the table's owner).
+SET ROLE alphapulse_writer;
+INSERT INTO alphapulse.runs (id, symbol, status, started)
+SELECT m + g, 'sec', 'failed', now() FROM (SELECT pg_catalog.max(id) AS m FROM alphapulse.runs) r, generate_series(1, 5) g;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT nextval('alphapulse.runs_id_seq');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE alphapulse.runs SET status = 'failed';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DELETE FROM alphapulse.runs;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ap_train('sec', algorithm => 'ridge') > 0 AS trained;
+SELECT ap_train('sec', 'fast', 'ridge', '{"no_such_param": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT status, sqlstate FROM alphapulse.runs ORDER BY id DESC LIMIT 2;
+RESET ROLE;
+-- admins keep DELETE as retention, not INSERT or UPDATE
+SET ROLE alphapulse_admin;
+INSERT INTO alphapulse.runs (symbol, status, started) VALUES ('sec', 'failed', now());
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE alphapulse.runs SET status = 'failed';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+WITH d AS (DELETE FROM alphapulse.runs WHERE status = 'failed' RETURNING 1) SELECT count(*) > 0 AS deleted FROM d;
+RESET ROLE;
+
+-- F6: writers wrote alphapulse.feature_sets directly, skipping ap_feature_set's
+-- checks: a NaN threshold, feature_names that do not match the features, and
+-- a change to a set in use (its model then scored other features).  The
+-- trigger applies the rules to every write.
+SET ROLE alphapulse_writer;
+INSERT INTO alphapulse.feature_sets (name, spec, features, feature_names, horizon, target_kind, threshold)
+VALUES ('hand', '{}', '{ret:1,rsi:14}', '{ret_1}', 1, 'classification', 0);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO alphapulse.feature_sets (name, spec, features, feature_names, horizon, target_kind, threshold)
+VALUES ('hand', '{}', '{ret:1}', alphapulse.feature_names('{ret:1}'), 1, 'classification', 'NaN');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO alphapulse.feature_sets (name, spec, features, feature_names, horizon, target_kind, threshold)
+VALUES ('hand', '{}', '{ret:1}', alphapulse.feature_names('{ret:1}'), 1, 'classification', 'Infinity');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE alphapulse.feature_sets SET features = '{ret:1,ret:2,ret:5}',
+	feature_names = alphapulse.feature_names('{ret:1,ret:2,ret:5}') WHERE name = 'sec3';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE alphapulse.feature_sets SET threshold = 0.5 WHERE name = 'sec3';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a well-formed row is still accepted, and an unused set may change
+INSERT INTO alphapulse.feature_sets (name, spec, features, feature_names, horizon, target_kind, threshold)
+VALUES ('hand', '{}', '{ret:1}', alphapulse.feature_names('{ret:1}'), 1, 'classification', 0);
+UPDATE alphapulse.feature_sets SET threshold = 0.001 WHERE name = 'hand';
+SELECT name, feature_names, threshold FROM alphapulse.feature_sets WHERE name IN ('hand', 'sec3') ORDER BY name;
+RESET ROLE;
+-- a set changed behind the trigger's back (a superuser's replica mode): its
+-- models refuse to score rather than score other features (XX001)
+SELECT ap_promote(:m3) = :m3 AS promoted_m3;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE alphapulse.feature_sets SET features = '{ret:1,ret:2,ret:5}',
+	feature_names = alphapulse.feature_names('{ret:1,ret:2,ret:5}') WHERE name = 'sec3';
+SET LOCAL session_replication_role = origin;
+SELECT * FROM pg_temp.err('SELECT ap_score(''sec'')');
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE alphapulse.feature_sets SET feature_names = '{a,b,c}' WHERE name = 'sec3';
+SET LOCAL session_replication_role = origin;
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m3, '{0.1,0.2,0.3}'));
+ROLLBACK;
+SELECT ap_promote(:m1) = :m1 AS promoted_back;
+
+-- feature rows of another width than their set (a set changed behind the
+-- trigger's back) are a clean XX001 in ap_train, not an internal error
+SELECT ap_build_features('sec', 'hand') > 0 AS built_hand;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE alphapulse.feature_sets SET features = '{ret:1,ret:2}',
+	feature_names = alphapulse.feature_names('{ret:1,ret:2}') WHERE name = 'hand';
+SET LOCAL session_replication_role = origin;
+SELECT * FROM pg_temp.err('SELECT ap_train(''sec'', ''fast'', ''ridge'', NULL, ''hand'')');
+ROLLBACK;
+
+-- the seal covers the symbol, the feature set and the feature names: a model
+-- row relabelled (even by a superuser) no longer loads
+BEGIN;
+INSERT INTO alphapulse.assets (symbol) VALUES ('other');
+UPDATE alphapulse.models SET symbol = 'other', stage = 'challenger' WHERE id = :m1;
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m1, :'xrow'));
+ROLLBACK;
+BEGIN;
+UPDATE alphapulse.models SET feature_set = 'hand' WHERE id = :m1;
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m1, :'xrow'));
+ROLLBACK;
+BEGIN;
+UPDATE alphapulse.models SET feature_names[1] = 'renamed' WHERE id = :m1;
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m1, :'xrow'));
+ROLLBACK;
+SELECT ap_predict(:m1, :'xrow') = :p1 AS m1_intact;
+
+-- smaller: ap_predict refuses NaN and infinities as ap_explain does (22000),
+-- a 2-D array, and an unknown symbol's message is clipped
+SELECT ap_predict(:m3, '{0.1,NaN,0.3}');
+SELECT ap_predict(:m3, '{0.1,Infinity,0.3}');
+SELECT * FROM pg_temp.err(format('SELECT ap_predict(%s, %L)', :m3, '{{0.1,0.2,0.3}}'));
+SELECT ap_predict(:m3, '{0.1,NULL,0.3}') IS NOT NULL AS null_is_missing;
+SELECT ap_predict(repeat('s', 100000), '{0.1,0.2,0.3}');
+SELECT ap_score(repeat('s', 100000));
+

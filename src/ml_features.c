@@ -7,7 +7,12 @@
 
 #include <math.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "mb/pg_wchar.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -788,6 +793,38 @@ LoadFeatureSet(const char *name, FeatureSetDef *fs)
 	fs->threshold = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
 }
 
+/* A caller's text for a message: at most AP_MSG_CLIP bytes, cut at a character boundary. */
+char *
+ApClip(const char *s)
+{
+	int			n = (int) strlen(s);
+
+	if (n <= AP_MSG_CLIP)
+		return pstrdup(s);
+	return psprintf("%.*s...", pg_mbcliplen(s, n, AP_MSG_CLIP), s);
+}
+
+/*
+ * Makes the callers with the same key take turns until the end of the
+ * transaction: a lock on a LOCKTAG_OBJECT tag whose class is the table
+ * (alphapulse.<table>) and whose object is the symbol's hash and key2.  No
+ * SQL function can take such a lock (pg_advisory_xact_lock keys could be
+ * held by any role to stall us), so waiting here only waits for AlphaPulse.
+ */
+void
+ApLockRows(const char *table, const char *symbol, uint32 key2)
+{
+	Oid			nsp = get_namespace_oid(AP_SCHEMA, false);
+	Oid			rel = get_relname_relid(table, nsp);
+	uint32		h = hash_bytes((const unsigned char *) symbol, strlen(symbol));
+	LOCKTAG		tag;
+
+	if (!OidIsValid(rel))
+		elog(ERROR, "relation %s.%s does not exist", AP_SCHEMA, table);
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, rel, h ^ (key2 >> 16) ^ (key2 << 16), (uint16) key2);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
 /* Checks that the symbol is registered in alphapulse.assets. */
 void
 CheckSymbol(const char *symbol)
@@ -801,7 +838,7 @@ CheckSymbol(const char *symbol)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("unknown symbol \"%s\"", symbol),
+				 errmsg("unknown symbol \"%s\"", ApClip(symbol)),
 				 errhint("Symbols are registered in alphapulse.assets.")));
 }
 
@@ -860,9 +897,9 @@ ap_build_features(PG_FUNCTION_ARGS)
 		Oid			t[2] = {TEXTOID, TEXTOID};
 		Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
 
-		if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), pg_catalog.hashtext($2))",
-								  2, t, a, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "locking the features of a symbol failed");
+		(void) t;
+		(void) a;
+		ApLockRows(AP_FEATURES_TABLE, symbol, hash_bytes((const unsigned char *) setname, strlen(setname)));
 	}
 	/* nothing to do when no bar is newer than the last row built */
 	{

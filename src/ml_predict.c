@@ -165,7 +165,8 @@ GetModel(int64 id)
 							  "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.coefficients OPERATOR(pg_catalog.->) 'coef'::pg_catalog.text)::pg_catalog.float8), "
 							  "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.coefficients OPERATOR(pg_catalog.->) 'mean'::pg_catalog.text)::pg_catalog.float8), "
 							  "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(m.coefficients OPERATOR(pg_catalog.->) 'scale'::pg_catalog.text)::pg_catalog.float8), "
-							  "m.feature_names, s.horizon, m.model_hmac, m.coefficients::pg_catalog.text "
+							  "m.feature_names, s.horizon, m.model_hmac, m.coefficients::pg_catalog.text, "
+							  "m.feature_names IS NOT DISTINCT FROM s.feature_names, m.feature_names::pg_catalog.text "
 							  "FROM alphapulse.models m JOIN alphapulse.feature_sets s ON s.name OPERATOR(pg_catalog.=) m.feature_set "
 							  "WHERE m.id OPERATOR(pg_catalog.=) $1",
 							  1, t, a, NULL, true, 1) != SPI_OK_SELECT)
@@ -212,6 +213,7 @@ GetModel(int64 id)
 			Datum		md = SPI_getbinval(tup, td, tmp.xgboost ? 6 : 15, &isnull);
 			const char *data = "";
 			size_t		len = 0;
+			ApModelIdentity who;
 
 			if (!isnull && tmp.xgboost)
 			{
@@ -231,14 +233,25 @@ GetModel(int64 id)
 						 errmsg("model %lld is not sealed", (long long) id),
 						 errdetail("It has no integrity seal (model_hmac), so it is not loaded."),
 						 errhint("A superuser who trusts where it came from can seal it with ap_reseal_models().")));
+			/* the full texts: tmp's copies are cut to their buffers */
+			who.symbol = TextDatumGetCString(SPI_getbinval(tup, td, 1, &isnull));
+			who.feature_set = TextDatumGetCString(SPI_getbinval(tup, td, 2, &isnull));
+			who.feature_names = TextDatumGetCString(SPI_getbinval(tup, td, 17, &isnull));
 			if (!ApModelMacMatches(TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull)), tmp.p,
-								   data, len, hmac))
+								   &who, data, len, hmac))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("model %lld fails its integrity check", (long long) id),
 						 errdetail("Its stored model does not match its seal under this cluster's key."),
 						 errhint("After restoring models from another cluster, a superuser runs ap_reseal_models().")));
 		}
+		/* a model scores only the features it was trained on (issue 7 F6) */
+		if (!DatumGetBool(SPI_getbinval(tup, td, 16, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("model %lld does not match its feature set \"%s\"", (long long) id, tmp.feature_set),
+					 errdetail("The feature set's feature_names are not the ones the model was trained on."),
+					 errhint("Restore the feature set's definition, or train a new model.")));
 		if (tmp.xgboost)
 		{
 			bytea	   *blob = DatumGetByteaPP(SPI_getbinval(tup, td, 6, &isnull));
@@ -341,8 +354,8 @@ ChampionOf(const char *symbol)
 		CheckSymbol(symbol);
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("symbol \"%s\" has no champion model", symbol),
-				 errhint("Train one with ap_train('%s').", symbol)));
+				 errmsg("symbol \"%s\" has no champion model", ApClip(symbol)),
+				 errhint("Train one with ap_train('%s').", ApClip(symbol))));
 	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
@@ -361,14 +374,29 @@ ReadFeatures(const LoadedModel *m, ArrayType *arr, double *x)
 	Datum	   *el;
 	bool	   *nulls;
 
-	if (ARR_NDIM(arr) > 1 || n != m->p)
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must be a one-dimensional array"),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(arr)),
+				 errhint("Pass the %d features of model %lld as '{x1, x2, ...}'.", m->p, (long long) m->id)));
+	if (n != m->p)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("model %lld takes %d features, not %d", (long long) m->id, m->p, n),
 				 errhint("The order is alphapulse.feature_sets.feature_names of \"%s\".", m->feature_set)));
 	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, &nulls, &n);
 	for (int i = 0; i < n; i++)
+	{
 		x[i] = nulls[i] ? NAN : DatumGetFloat8(el[i]);
+		/* as ap_explain: a missing feature is NULL, never NaN or infinity */
+		if (!nulls[i] && !isfinite(x[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("feature %d (%s) is not a finite number", i + 1, m->names[i]),
+					 errdetail("It was %g.", x[i]),
+					 errhint("Pass NULL for a missing feature.")));
+	}
 }
 
 /* Predictions of n rows (row-major x); NaN is missing (XGBoost only). */
@@ -534,7 +562,8 @@ ap_score(PG_FUNCTION_ARGS)
 	SPI_connect();
 	BuildFeaturesFor(nsp, symbol, feature_set);
 	t_built = GetCurrentTimestamp();
-	LoadFeatureRows(symbol, feature_set, false, since, m->p, &r);
+	LoadFeatureRows(symbol, feature_set, false, since, m->p,
+					CountFeatureRows(symbol, feature_set, false, since), &r);
 	t_loaded = GetCurrentTimestamp();
 	/* building features may have run invalidations: fetch the model again */
 	m = GetModel(model_id);
@@ -569,10 +598,7 @@ ap_score(PG_FUNCTION_ARGS)
 		 * Scorers of one symbol and model take turns; when none of the rows
 		 * is there yet a plain insert skips the upsert's per-row probe.
 		 */
-		if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), "
-								  "($2 OPERATOR(pg_catalog.%) 2147483647)::pg_catalog.int4)",
-								  2, t, a, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "locking the signals of a model failed");
+		ApLockRows(AP_SIGNALS_TABLE, symbol, (uint32) (model_id ^ (model_id >> 32)));
 		/* a statement of its own, so its snapshot sees what the scorer before us committed */
 		if (SPI_execute_with_args("SELECT NOT EXISTS (SELECT FROM alphapulse.signals s WHERE s.symbol OPERATOR(pg_catalog.=) $1 "
 								  "AND s.model_id OPERATOR(pg_catalog.=) $2 AND s.ts OPERATOR(pg_catalog.>=) $3[1])",

@@ -18,6 +18,7 @@ int			ap_xgboost_threads = AP_DEFAULT_XGBOOST_THREADS;
 int			ap_max_training_memory = AP_DEFAULT_MAX_TRAINING_MEMORY_MB;
 int			ap_max_xgboost_threads = AP_DEFAULT_MAX_XGBOOST_THREADS;
 bool		ap_check_training_estimate = AP_DEFAULT_CHECK_TRAINING_ESTIMATE;
+int			ap_max_concurrent_trainers = AP_DEFAULT_MAX_CONCURRENT_TRAINERS;
 
 /* Any role may lower alphapulse.xgboost_threads, none may raise it past the superuser's cap. */
 static bool
@@ -58,6 +59,12 @@ MlDefineSettings(void)
 							 "Off, only the training process's hard limit applies.",
 							 &ap_check_training_estimate, AP_DEFAULT_CHECK_TRAINING_ESTIMATE,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("alphapulse.max_concurrent_trainers",
+							"Training jobs (ap_train calls) that may run at once in the cluster.",
+							"Worst-case training memory is this times alphapulse.max_training_memory plus each trainer's overhead.",
+							&ap_max_concurrent_trainers, AP_DEFAULT_MAX_CONCURRENT_TRAINERS,
+							1, AP_MAX_MAX_CONCURRENT_TRAINERS,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 }
 
 PG_FUNCTION_INFO_V1(ap_models_invalidate);

@@ -23,6 +23,8 @@
 #include "storage/spin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "mb/pg_wchar.h"
@@ -137,17 +139,28 @@ RunLogTakeToken(void)
 }
 
 /*
- * Whether the current role could insert the run itself: a worker connects as
- * that role, so for any other caller it would only fail.  Uses lookups that
- * do not raise, as the caller is handling an error.
+ * Whether the caller is one whose failures are recorded: a member of
+ * alphapulse_writer (who may train) or a superuser.  The worker writes as
+ * the owner of alphapulse.runs (no role may write it directly); sets
+ * *owner.  Uses lookups that do not raise, as the caller is handling an
+ * error.
  */
 static bool
-RunLogCallerMayWrite(void)
+RunLogCallerEligible(Oid *owner)
 {
 	Oid			nsp = get_namespace_oid(AP_SCHEMA, true);
 	Oid			rel = OidIsValid(nsp) ? get_relname_relid(AP_RUNS_TABLE, nsp) : InvalidOid;
+	Oid			writer = get_role_oid(AP_WRITER_ROLE, true);
+	HeapTuple	tup;
 
-	return OidIsValid(rel) && pg_class_aclcheck(rel, GetUserId(), ACL_INSERT) == ACLCHECK_OK;
+	if (!OidIsValid(rel))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	*owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return superuser() || (OidIsValid(writer) && has_privs_of_role(GetUserId(), writer));
 }
 
 /* The failed run, laid out in a DSM segment: fixed part then strings. */
@@ -176,11 +189,11 @@ LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 	BackgroundWorkerHandle *h;
 	pid_t		pid;
 	int			pos = 0;
+	Oid			owner = InvalidOid;
 
-	if (!RunLogCallerMayWrite())
+	if (!RunLogCallerEligible(&owner))
 	{
-		elog(DEBUG1, "failed run not recorded: the role may not insert into %s.%s",
-			 AP_SCHEMA, AP_RUNS_TABLE);
+		elog(DEBUG1, "failed run not recorded: the role is not a member of %s", AP_WRITER_ROLE);
 		return;
 	}
 	if (!RunLogTakeToken())
@@ -213,7 +226,7 @@ LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 	seg = dsm_create(len, 0);
 	fr = dsm_segment_address(seg);
 	fr->dboid = MyDatabaseId;
-	fr->roleoid = GetUserId();
+	fr->roleoid = owner;		/* the worker writes as the table's owner */
 	fr->started = started;
 	fr->sqlstate = sqlstate;
 	for (int i = 0; i < 6; i++)

@@ -3,8 +3,9 @@
  *
  * A model row carries model_hmac: HMAC-SHA256, under a 32-byte key only the
  * server can read ($PGDATA/alphapulse_model.key, mode 0600, made on first
- * use), of a domain tag, the algorithm, the feature count and the model (the
- * XGBoost bytes, or the text of a linear model's coefficients).  Every load
+ * use), of a domain tag, the algorithm, the symbol, the feature set, the
+ * feature names, the feature count and the model (the XGBoost bytes, or the
+ * text of a linear model's coefficients).  Every load
  * checks the seal and then validates the model's structure before a library
  * sees it; only the extension's own code seals (ap_train's registration, the
  * superuser-only sealing functions below), so a hand-written row is refused.
@@ -136,7 +137,8 @@ LoadKey(void)
 }
 
 void
-ApModelMac(const char *algorithm, int p, const void *data, size_t len, uint8 *mac)
+ApModelMac(const char *algorithm, int p, const ApModelIdentity *who, const void *data,
+		   size_t len, uint8 *mac)
 {
 	pg_hmac_ctx *ctx;
 	uint8		pbytes[4] = {(uint8) (p >> 24), (uint8) (p >> 16), (uint8) (p >> 8), (uint8) p};
@@ -151,6 +153,9 @@ ApModelMac(const char *algorithm, int p, const void *data, size_t len, uint8 *ma
 	if (pg_hmac_init(ctx, model_key, AP_MODEL_KEY_LEN) < 0 ||
 		pg_hmac_update(ctx, (const uint8 *) AP_MODEL_MAC_TAG, sizeof(AP_MODEL_MAC_TAG)) < 0 ||
 		pg_hmac_update(ctx, (const uint8 *) algorithm, strlen(algorithm) + 1) < 0 ||
+		pg_hmac_update(ctx, (const uint8 *) who->symbol, strlen(who->symbol) + 1) < 0 ||
+		pg_hmac_update(ctx, (const uint8 *) who->feature_set, strlen(who->feature_set) + 1) < 0 ||
+		pg_hmac_update(ctx, (const uint8 *) who->feature_names, strlen(who->feature_names) + 1) < 0 ||
 		pg_hmac_update(ctx, pbytes, sizeof(pbytes)) < 0 ||
 		pg_hmac_update(ctx, (const uint8 *) data, len) < 0 ||
 		pg_hmac_final(ctx, mac, AP_MODEL_MAC_LEN) < 0)
@@ -166,7 +171,8 @@ ApModelMac(const char *algorithm, int p, const void *data, size_t len, uint8 *ma
 }
 
 bool
-ApModelMacMatches(const char *algorithm, int p, const void *data, size_t len, bytea *stored)
+ApModelMacMatches(const char *algorithm, int p, const ApModelIdentity *who, const void *data,
+				  size_t len, bytea *stored)
 {
 	uint8		mac[AP_MODEL_MAC_LEN];
 	uint8		diff = 0;
@@ -174,7 +180,7 @@ ApModelMacMatches(const char *algorithm, int p, const void *data, size_t len, by
 
 	if (stored == NULL || VARSIZE_ANY_EXHDR(stored) != AP_MODEL_MAC_LEN)
 		return false;
-	ApModelMac(algorithm, p, data, len, mac);
+	ApModelMac(algorithm, p, who, data, len, mac);
 	s = (const uint8 *) VARDATA_ANY(stored);
 	/* constant time: a timing oracle must not reveal a valid MAC byte by byte */
 	for (int i = 0; i < AP_MODEL_MAC_LEN; i++)
@@ -195,7 +201,8 @@ ApCoefficientsText(Datum coefficients)
  * with *reason set when it is not sound.
  */
 bytea *
-ApSealModel(const char *algorithm, int p, bytea *model, Datum coefficients, char *reason)
+ApSealModel(const char *algorithm, int p, const ApModelIdentity *who, bytea *model,
+			Datum coefficients, char *reason)
 {
 	bytea	   *mac = palloc(VARHDRSZ + AP_MODEL_MAC_LEN);
 
@@ -210,7 +217,7 @@ ApSealModel(const char *algorithm, int p, bytea *model, Datum coefficients, char
 		if (!ApValidateXgbModel((const unsigned char *) VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model),
 								p, NULL, reason))
 			return NULL;
-		ApModelMac(algorithm, p, VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model), (uint8 *) VARDATA(mac));
+		ApModelMac(algorithm, p, who, VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model), (uint8 *) VARDATA(mac));
 	}
 	else
 	{
@@ -222,7 +229,7 @@ ApSealModel(const char *algorithm, int p, bytea *model, Datum coefficients, char
 			return NULL;
 		}
 		text = ApCoefficientsText(coefficients);
-		ApModelMac(algorithm, p, text, strlen(text), (uint8 *) VARDATA(mac));
+		ApModelMac(algorithm, p, who, text, strlen(text), (uint8 *) VARDATA(mac));
 	}
 	return mac;
 }
@@ -337,7 +344,8 @@ SealModels(FunctionCallInfo fcinfo, bool all, const char *fn)
 	InitMaterializedSRF(fcinfo, 0);
 	nest = ApPinSearchPath();
 	SPI_connect();
-	if (SPI_execute(psprintf("SELECT m.id, m.algorithm, pg_catalog.array_length(m.feature_names, 1), m.model, m.coefficients "
+	if (SPI_execute(psprintf("SELECT m.id, m.algorithm, pg_catalog.array_length(m.feature_names, 1), m.model, m.coefficients, "
+							 "m.symbol, m.feature_set, m.feature_names::pg_catalog.text "
 							 "FROM alphapulse.models m %s ORDER BY m.id FOR UPDATE",
 							 all ? "" : "WHERE m.model_hmac IS NULL"), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading the models failed");
@@ -363,8 +371,12 @@ SealModels(FunctionCallInfo fcinfo, bool all, const char *fn)
 		char		nulls[2] = {' ', ' '};
 		Datum		values[3];
 		bool		vnulls[3] = {false, false, false};
+		ApModelIdentity who;
 
-		mac = ApSealModel(algorithm, p, mnull ? NULL : DatumGetByteaPP(md), cnull ? (Datum) 0 : cd, reason);
+		who.symbol = TextDatumGetCString(SPI_getbinval(tup, td, 6, &isnull));
+		who.feature_set = TextDatumGetCString(SPI_getbinval(tup, td, 7, &isnull));
+		who.feature_names = TextDatumGetCString(SPI_getbinval(tup, td, 8, &isnull));
+		mac = ApSealModel(algorithm, p, &who, mnull ? NULL : DatumGetByteaPP(md), cnull ? (Datum) 0 : cd, reason);
 		a[0] = PointerGetDatum(mac);
 		a[1] = Int64GetDatum(id);
 		if (mac == NULL)

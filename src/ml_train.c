@@ -248,64 +248,125 @@ BuildFeaturesFor(Oid nsp, const char *symbol, const char *feature_set)
 		elog(ERROR, "building features failed");
 }
 
-void
-LoadFeatureRows(const char *symbol, const char *feature_set, bool with_target,
-				TimestampTz since, int expect_p, FeatureRows *r)
+#define AP_FEATURE_QUERY(with_target) \
+	((with_target) ? \
+	 "FROM alphapulse.features WHERE symbol OPERATOR(pg_catalog.=) $1 AND feature_set OPERATOR(pg_catalog.=) $2 " \
+	 "AND ts OPERATOR(pg_catalog.>=) $3 AND target IS NOT NULL AND pg_catalog.array_position(x, NULL) IS NULL" : \
+	 "FROM alphapulse.features WHERE symbol OPERATOR(pg_catalog.=) $1 AND feature_set OPERATOR(pg_catalog.=) $2 " \
+	 "AND ts OPERATOR(pg_catalog.>=) $3 AND pg_catalog.array_position(x, NULL) IS NULL")
+
+/* The number of rows LoadFeatureRows would load, counted without loading them. */
+int64
+CountFeatureRows(const char *symbol, const char *feature_set, bool with_target,
+				 TimestampTz since)
 {
 	Oid			t[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
 	Datum		a[3] = {CStringGetTextDatum(symbol), CStringGetTextDatum(feature_set),
 	TimestampTzGetDatum(since)};
-	int			ret;
+	bool		isnull;
 
-	ret = SPI_execute_with_args(with_target ?
-								"SELECT ts, x, target, fwd_return FROM alphapulse.features "
-								"WHERE symbol = $1 AND feature_set = $2 AND ts >= $3 AND target IS NOT NULL "
-								"AND array_position(x, NULL) IS NULL ORDER BY ts" :
-								"SELECT ts, x, target, fwd_return FROM alphapulse.features "
-								"WHERE symbol = $1 AND feature_set = $2 AND ts >= $3 "
-								"AND array_position(x, NULL) IS NULL ORDER BY ts",
-								3, t, a, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "reading features failed");
-	r->n = (int) SPI_processed;
+	if (SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*) %s", AP_FEATURE_QUERY(with_target)),
+							  3, t, a, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "counting features failed");
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Bytes the backend holds while loading n rows of p features: its own copy
+ * of the matrix and the targets, plus one batch of SPI tuples.
+ */
+double
+FeatureLoadMemory(int64 n, int p)
+{
+	return 8.0 * n * (p + 3) +
+		(double) Min(n, AP_FEATURE_LOAD_BATCH) * (8.0 * p + AP_FEATURE_TUPLE_OVERHEAD);
+}
+
+/*
+ * Loads through a cursor in batches of AP_FEATURE_LOAD_BATCH rows, so the
+ * peak is the matrix plus one batch rather than the matrix plus every tuple.
+ * Callers check the count and FeatureLoadMemory first; rows beyond
+ * max_rows (inserted since the count) are left out.
+ */
+void
+LoadFeatureRows(const char *symbol, const char *feature_set, bool with_target,
+				TimestampTz since, int expect_p, int64 max_rows, FeatureRows *r)
+{
+	Oid			t[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		a[3] = {CStringGetTextDatum(symbol), CStringGetTextDatum(feature_set),
+	TimestampTzGetDatum(since)};
+	Portal		cur;
+	int			i = 0;
+
+	if (max_rows < 0 || max_rows >= INT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many feature rows of \"%s\"", symbol)));
+	cur = SPI_cursor_open_with_args(NULL,
+									psprintf("SELECT ts, x, target, fwd_return %s ORDER BY ts",
+											 AP_FEATURE_QUERY(with_target)),
+									3, t, a, NULL, false, CURSOR_OPT_NO_SCROLL);
+	r->n = 0;
 	r->p = expect_p;
-	r->x = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * ((size_t) r->n * r->p + 1));
-	r->y = palloc(sizeof(double) * (r->n + 1));
-	r->fwd = palloc(sizeof(double) * (r->n + 1));
-	r->ts = palloc(sizeof(TimestampTz) * (r->n + 1));
-	for (int i = 0; i < r->n; i++)
+	r->x = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * ((size_t) max_rows * r->p + 1));
+	r->y = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (max_rows + 1));
+	r->fwd = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (max_rows + 1));
+	r->ts = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(TimestampTz) * (max_rows + 1));
+	for (;;)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		ArrayType  *arr;
-		Datum		d;
-
-		r->ts[i] = DatumGetTimestampTz(SPI_getbinval(tup, td, 1, &isnull));
-		arr = DatumGetArrayTypeP(SPI_getbinval(tup, td, 2, &isnull));
-		if (ARR_NDIM(arr) != 1 || ArrayGetNItems(1, ARR_DIMS(arr)) != r->p)
-			elog(ERROR, "feature row of %s at row %d has the wrong width", symbol, i);
-		if (!ARR_HASNULL(arr))
-			memcpy(r->x + (size_t) i * r->p, (char *) arr + ARR_OVERHEAD_NONULLS(1), sizeof(double) * r->p);
-		else
+		SPI_cursor_fetch(cur, true, AP_FEATURE_LOAD_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 k = 0; k < SPI_processed && i < max_rows; k++, i++)
 		{
-			/* a slice may carry a null bitmap without nulls */
-			Datum	   *el;
-			bool	   *nulls;
-			int			k;
+			HeapTuple	tup = SPI_tuptable->vals[k];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			ArrayType  *arr;
+			Datum		d;
 
-			deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, &nulls, &k);
-			for (int j = 0; j < r->p; j++)
-				r->x[(size_t) i * r->p + j] = nulls[j] ? NAN : DatumGetFloat8(el[j]);
+			r->ts[i] = DatumGetTimestampTz(SPI_getbinval(tup, td, 1, &isnull));
+			arr = DatumGetArrayTypeP(SPI_getbinval(tup, td, 2, &isnull));
+			if (ARR_NDIM(arr) != 1 || ArrayGetNItems(1, ARR_DIMS(arr)) != r->p)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("a feature row of \"%s\" does not match feature set \"%s\"",
+								symbol, feature_set),
+						 errdetail("The row at %s has %d values; the feature set has %d features.",
+								   timestamptz_to_str(r->ts[i]),
+								   ARR_NDIM(arr) == 1 ? ArrayGetNItems(1, ARR_DIMS(arr)) : 0, r->p),
+						 errhint("Rebuild the features: DELETE FROM alphapulse.features WHERE feature_set = '%s', then ap_build_features.",
+								 feature_set)));
+			if (!ARR_HASNULL(arr))
+				memcpy(r->x + (size_t) i * r->p, (char *) arr + ARR_OVERHEAD_NONULLS(1), sizeof(double) * r->p);
+			else
+			{
+				/* a slice may carry a null bitmap without nulls */
+				Datum	   *el;
+				bool	   *nulls;
+				int			nel;
+
+				deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, &nulls, &nel);
+				for (int j = 0; j < r->p; j++)
+					r->x[(size_t) i * r->p + j] = nulls[j] ? NAN : DatumGetFloat8(el[j]);
+				pfree(el);
+				pfree(nulls);
+			}
+			if ((Pointer) arr != DatumGetPointer(SPI_getbinval(tup, td, 2, &isnull)))
+				pfree(arr);
+			d = SPI_getbinval(tup, td, 3, &isnull);
+			r->y[i] = isnull ? NAN : DatumGetFloat8(d);
+			d = SPI_getbinval(tup, td, 4, &isnull);
+			r->fwd[i] = isnull ? NAN : DatumGetFloat8(d);
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
-		d = SPI_getbinval(tup, td, 3, &isnull);
-		r->y[i] = isnull ? NAN : DatumGetFloat8(d);
-		d = SPI_getbinval(tup, td, 4, &isnull);
-		r->fwd[i] = isnull ? NAN : DatumGetFloat8(d);
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
+		SPI_freetuptable(SPI_tuptable);
+		if (i >= max_rows)
+			break;
 	}
-	SPI_freetuptable(SPI_tuptable);
+	SPI_cursor_close(cur);
+	r->n = i;
 }
 
 Jsonb *
@@ -610,6 +671,8 @@ AppendTs(StringInfo s, TimestampTz t)
  */
 #define AP_NODE_BYTES 256
 #define AP_TRAINER_BASE_RSS ((double) 48 * 1024 * 1024)
+/* what a backend holds besides the rows (metrics, JSON of the run) */
+#define AP_BACKEND_BASE_BYTES ((double) 4 * 1024 * 1024)
 
 static double
 TrainingMemoryEstimate(int n, int p, int nt, int ne, int rounds, int depth, int max_bin,
@@ -652,6 +715,32 @@ CheckTrainingMemory(const TrainOpts *o, int n, int p, int nt, int ne)
 				 errhint("Lower num_round or max_depth (the model grows with num_round x 2^max_depth), max_bin, alphapulse.xgboost_threads or the rows (min_train_rows, holdout), or ask a superuser to raise alphapulse.max_training_memory.")));
 }
 
+/*
+ * Refuses a job whose rows alone would take the backend past
+ * alphapulse.max_training_memory, before they are loaded: the matrix, its
+ * targets and a batch of tuples (FeatureLoadMemory), and for linear models,
+ * which fit in the backend, the standardised copy of the matrix and the
+ * (p + 1)^2 normal equations.  The XGBoost trainer's own memory is checked
+ * by CheckTrainingMemory and bounded by its RLIMIT_AS.
+ */
+static void
+CheckBackendMemory(const TrainOpts *o, int64 n, int p)
+{
+	double		est = FeatureLoadMemory(n, p) + AP_BACKEND_BASE_BYTES;
+	double		limit = (double) ap_max_training_memory * 1024 * 1024;
+
+	if (o->algo != ALGO_XGBOOST)
+		est += 8.0 * n * p + 8.0 * (p + 1.0) * (p + 1.0) + 64.0 * n;
+	if (est > limit || !isfinite(est))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("training would need more memory than alphapulse.max_training_memory allows"),
+				 errdetail("The estimate for loading%s %lld rows of %d features in the backend is %.0f MB; the limit is %d MB.",
+						   o->algo != ALGO_XGBOOST ? " and fitting" : "",
+						   (long long) n, p, ceil(est / (1024 * 1024)), ap_max_training_memory),
+				 errhint("Use a feature set with fewer features or fewer rows (bars), or ask a superuser to raise alphapulse.max_training_memory.")));
+}
+
 /* Trains, validates and registers a model of a symbol; returns the model id. */
 static Datum
 TrainModel(FunctionCallInfo fcinfo)
@@ -689,6 +778,7 @@ TrainModel(FunctionCallInfo fcinfo)
 	int			ntrials;
 	double		periods_per_year;
 	char		task_kind[16];
+	int64		n_rows;
 	TimestampTz t_features,
 				t_load,
 				t_cv,
@@ -790,7 +880,11 @@ TrainModel(FunctionCallInfo fcinfo)
 
 	BuildFeaturesFor(get_func_namespace(fcinfo->flinfo->fn_oid), symbol, feature_set);
 	t_features = GetCurrentTimestamp();
-	LoadFeatureRows(symbol, feature_set, true, DT_NOBEGIN, p, &r);
+	/* the backend's own memory is checked before a row is loaded */
+	n_rows = CountFeatureRows(symbol, feature_set, true, DT_NOBEGIN);
+	CheckBackendMemory(&o, n_rows, p);
+	TrainerSlotAcquire();
+	LoadFeatureRows(symbol, feature_set, true, DT_NOBEGIN, p, n_rows, &r);
 	t_load = GetCurrentTimestamp();
 
 	/* splits: [0, pre_end) for folds and refit, a gap, then the holdout */
@@ -953,6 +1047,7 @@ TrainModel(FunctionCallInfo fcinfo)
 	/* refit on all pre-holdout rows with the chosen configuration, score the holdout once */
 	Fit(&o, &best_cfg, &r, refit, hold, false, Max(best_rounds, 1), true, &final);
 	TrainerStop();
+	TrainerSlotRelease();
 	t_refit = GetCurrentTimestamp();
 	initStringInfo(&js_hold);
 	AppendMetrics(&js_hold, &o, r.y + hold.from, final.pred, hold.to - hold.from);
@@ -1026,6 +1121,7 @@ TrainModel(FunctionCallInfo fcinfo)
 		bool		isnull;
 		char		reason[AP_MODEL_REASON_LEN];
 		bytea	   *seal;
+		ApModelIdentity who;
 
 		memset(nulls, ' ', sizeof(nulls));
 		ApCheckMayRegister();
@@ -1072,7 +1168,21 @@ TrainModel(FunctionCallInfo fcinfo)
 		}
 		a[14] = JsonbFromString(&js_stats);
 		/* the fresh model is validated like any stored one, then sealed */
-		seal = ApSealModel(algo_names[o.algo], p, nulls[12] == 'n' ? NULL : DatumGetByteaPP(a[12]),
+		{
+			Oid			tn[1] = {TEXTOID};
+			Datum		an[1] = {CStringGetTextDatum(feature_set)};
+
+			/* the names the INSERT below stores (a set in use cannot change) */
+			if (SPI_execute_with_args("SELECT s.feature_names::pg_catalog.text FROM alphapulse.feature_sets s "
+									  "WHERE s.name OPERATOR(pg_catalog.=) $1",
+									  1, tn, an, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+				elog(ERROR, "reading the feature names failed");
+			who.feature_names = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+																  SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		who.symbol = symbol;
+		who.feature_set = feature_set;
+		seal = ApSealModel(algo_names[o.algo], p, &who, nulls[12] == 'n' ? NULL : DatumGetByteaPP(a[12]),
 						   nulls[13] == 'n' ? (Datum) 0 : a[13], reason);
 		if (seal == NULL)
 			ereport(ERROR,
@@ -1185,6 +1295,7 @@ ap_train(PG_FUNCTION_ARGS)
 
 		/* kill and reap the trainer first: a cancel returns at once */
 		TrainerStop();
+		TrainerSlotRelease();
 		MemoryContextSwitchTo(cxt);
 		ed = CopyErrorData();
 		LogFailedRun(ArgText(fcinfo, 0), ArgText(fcinfo, 4), ArgText(fcinfo, 2),

@@ -23,7 +23,14 @@ typedef struct FeatureRows
 
 /* Loads rows with complete features; with_target: only rows whose target is known. */
 extern void LoadFeatureRows(const char *symbol, const char *feature_set, bool with_target,
-							TimestampTz since, int expect_p, FeatureRows *rows);
+							TimestampTz since, int expect_p, int64 max_rows, FeatureRows *rows);
+extern int64 CountFeatureRows(const char *symbol, const char *feature_set, bool with_target,
+							  TimestampTz since);
+extern double FeatureLoadMemory(int64 n, int p);
+
+/* rows fetched per batch when loading features, and a tuple's size beyond its values */
+#define AP_FEATURE_LOAD_BATCH 1000
+#define AP_FEATURE_TUPLE_OVERHEAD 160
 extern int	FeatureSetWidth(const char *feature_set);
 extern Jsonb *LinearToJsonb(const LinearModel *m);
 extern void BuildFeaturesFor(Oid nsp, const char *symbol, const char *feature_set);

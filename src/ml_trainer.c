@@ -19,7 +19,10 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/ipc.h"
+#include "catalog/pg_extension.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "utils/memutils.h"
 #include "utils/wait_event.h"
 
@@ -394,4 +397,57 @@ TrainerRun(const TrainerFit *f, const XgbParams *ps, TrainerOut *out)
 		memcpy(VARDATA(out->model), res + rlen - model_len, model_len);
 	}
 	pfree(res);
+}
+
+/*
+ * Training slots (alphapulse.max_concurrent_trainers): slot i is an exclusive
+ * lock on a shared LOCKTAG_OBJECT tag that no SQL function can name, so only
+ * ap_train takes it; a slot is never waited for, and an aborting transaction
+ * frees it.  No shared memory is needed.
+ */
+static int	held_slot = -1;
+
+static void
+TrainerSlotTag(LOCKTAG *tag, int slot)
+{
+	SET_LOCKTAG_OBJECT(*tag, InvalidOid, ExtensionRelationId, (Oid) slot,
+					   AP_TRAINER_SLOT_LOCK_SUBID);
+}
+
+void
+TrainerSlotAcquire(void)
+{
+	int			cap = ap_max_concurrent_trainers;
+
+	if (held_slot >= 0)
+		return;
+	for (int i = 0; i < cap; i++)
+	{
+		LOCKTAG		tag;
+
+		TrainerSlotTag(&tag, i);
+		if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
+		{
+			held_slot = i;
+			return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+			 errmsg("too many training jobs are running"),
+			 errdetail("alphapulse.max_concurrent_trainers is %d, and every slot is taken.", cap),
+			 errhint("Retry when a training job has finished, or ask a superuser to raise alphapulse.max_concurrent_trainers.")));
+}
+
+/* Frees the slot at once (a transaction end would free it too). */
+void
+TrainerSlotRelease(void)
+{
+	LOCKTAG		tag;
+
+	if (held_slot < 0)
+		return;
+	TrainerSlotTag(&tag, held_slot);
+	held_slot = -1;
+	LockRelease(&tag, ExclusiveLock, false);
 }

@@ -20,6 +20,11 @@
 #define AP_MAX_XGBOOST_THREADS 64
 /* alphapulse.training_memory_estimate: refuse jobs whose estimate exceeds the limit */
 #define AP_DEFAULT_CHECK_TRAINING_ESTIMATE true
+/* alphapulse.max_concurrent_trainers: training jobs running at once, cluster-wide */
+#define AP_DEFAULT_MAX_CONCURRENT_TRAINERS 2
+#define AP_MAX_MAX_CONCURRENT_TRAINERS 1024
+/* objsubid of the training slot locks (LOCKTAG_OBJECT on pg_extension, objid = slot) */
+#define AP_TRAINER_SLOT_LOCK_SUBID 0x4150
 
 /*
  * Address space the trainer needs besides its data and XGBoost's working
@@ -66,6 +71,9 @@ extern void TrainerStart(const double *x, const double *y, int n, int p);
 extern void TrainerRun(const TrainerFit *f, const XgbParams *ps, TrainerOut *out);
 /* Kills and reaps the trainer if one runs (safe to call at any time). */
 extern void TrainerStop(void);
+extern int	ap_max_concurrent_trainers;
+extern void TrainerSlotAcquire(void);
+extern void TrainerSlotRelease(void);
 extern bool TrainerRunning(void);
 
 #endif							/* AP_ML_TRAINER_H */

@@ -16,6 +16,11 @@ extern int	ap_xgboost_threads;
 
 extern void MlDefineSettings(void);
 extern void CheckSymbol(const char *symbol);
+extern char *ApClip(const char *s);
+extern void ApLockRows(const char *table, const char *symbol, uint32 key2);
+#define AP_MSG_CLIP 64			/* bytes of a caller's text echoed in a message */
+#define AP_FEATURES_TABLE "features"
+#define AP_SIGNALS_TABLE "signals"
 extern void LogFailedRun(const char *symbol, const char *feature_set, const char *algorithm,
 						 const char *mode, const char *params, int sqlstate,
 						 const char *message, TimestampTz started);
@@ -24,6 +29,7 @@ extern FeatureItem *ParseFeatureArray(ArrayType *arr, int *nitems);
 /* The schema of AlphaPulse's tables and the run log in it (ml_runlog.c). */
 #define AP_SCHEMA "alphapulse"
 #define AP_RUNS_TABLE "runs"
+#define AP_WRITER_ROLE "alphapulse_writer"	/* whose failed runs are recorded */
 
 /* alphapulse.run_log_rate: failed runs recorded per second by a worker */
 #define AP_RUN_LOG_RATE_DEFAULT 10
