@@ -74,7 +74,7 @@ src/sentiment_lexicon.h: src/sentiment_lexicon.tsv src/sentiment_lexicon.awk
 src/sentiment.o src/sentiment_sql.o: src/sentiment_lexicon.h
 EXTRA_CLEAN += src/sentiment_lexicon.h
 
-sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql: $(UPGRADE_PARTS) alphapulse.control
+sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql: $(UPGRADE_PARTS) sql/src/upgrade-$(AP_VERSION) alphapulse.control
 	{ echo '-- generated from sql/src/upgrade-$(AP_VERSION)/ by make: edit the parts'; \
 	  printf '%s\n' '\echo Use "ALTER EXTENSION alphapulse UPDATE TO '"'"'$(AP_VERSION)'"'"'" to load this file. \quit'; \
 	  for f in $(UPGRADE_PARTS); do echo "-- BEGIN $$f"; cat $$f; done; } > $@
