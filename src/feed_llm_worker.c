@@ -208,7 +208,7 @@ LlmClaim(void)
 			key = MemoryContextStrdup(llm.cxt, TextDatumGetCString(d));
 	}
 	textexpr = LlmNewsHas("text_plain")
-		? "pg_catalog.coalesce(text_plain, pg_catalog.concat_ws(' ', title, summary))"
+		? "COALESCE(text_plain, pg_catalog.concat_ws(' ', title, summary))"
 		: "pg_catalog.concat_ws(' ', title, summary)";
 	sql = psprintf("SELECT guid, pg_catalog.left(%s, %d) FROM alphapulse.news"
 				   " WHERE llm_scored_at IS NULL AND llm_attempts OPERATOR(pg_catalog.<) $1"
