@@ -365,7 +365,31 @@ ValueIsSecret(const char *v, size_t n)
 	return n > 0 && !(n == rl && memcmp(v, FEED_URL_REDACTED, rl) == 0);
 }
 
-/* Look through the '&'- or ';'-separated parameters of s[0..n) for a credential. */
+/*
+ * One '&'- or ';'-separated parameter of s[0..n) starting at *i: its name is
+ * s[*i .. *eq), its end (separator or n) *end; *i moves past the separator.
+ * True when it holds a credential (a credential-like name with a secret value).
+ */
+static bool
+NextParam(const char *s, size_t n, size_t *i, size_t *eq, size_t *end)
+{
+	size_t		start = *i,
+				j = start,
+				e;
+
+	while (j < n && !IsParamSep(s[j]))
+		j++;
+	e = start;
+	while (e < j && s[e] != '=')
+		e++;
+	*eq = e;
+	*end = j;
+	*i = j + 1;
+	return FeedParamIsCredential(s + start, e - start) &&
+		ValueIsSecret(s + e + 1, e < j ? j - e - 1 : 0);
+}
+
+/* Look through the parameters of s[0..n) for a credential; name gets its name. */
 static bool
 ParamsHaveCredential(const char *s, size_t n, char *name, size_t namelen)
 {
@@ -373,27 +397,20 @@ ParamsHaveCredential(const char *s, size_t n, char *name, size_t namelen)
 
 	while (i < n)
 	{
-		size_t		j = i,
-					eq;
+		size_t		start = i,
+					eq,
+					end;
 
-		while (j < n && !IsParamSep(s[j]))
-			j++;
-		eq = i;
-		while (eq < j && s[eq] != '=')
-			eq++;
-		if (FeedParamIsCredential(s + i, eq - i) &&
-			ValueIsSecret(s + eq + 1, eq < j ? j - eq - 1 : 0))
+		if (!NextParam(s, n, &i, &eq, &end))
+			continue;
+		if (namelen > 0)
 		{
-			if (namelen > 0)
-			{
-				size_t		k = eq - i < namelen - 1 ? eq - i : namelen - 1;
+			size_t		k = eq - start < namelen - 1 ? eq - start : namelen - 1;
 
-				memcpy(name, s + i, k);
-				name[k] = '\0';
-			}
-			return true;
+			memcpy(name, s + start, k);
+			name[k] = '\0';
 		}
-		i = j + 1;
+		return true;
 	}
 	return false;
 }
@@ -446,25 +463,20 @@ PutRedactedParams(Out *o, const char *s, size_t n)
 
 	while (i < n)
 	{
-		size_t		j = i,
-					eq;
+		size_t		start = i,
+					eq,
+					j;
 
-		while (j < n && !IsParamSep(s[j]))
-			j++;
-		eq = i;
-		while (eq < j && s[eq] != '=')
-			eq++;
-		if (FeedParamIsCredential(s + i, eq - i) && ValueIsSecret(s + eq + 1, eq < j ? j - eq - 1 : 0))
+		if (NextParam(s, n, &i, &eq, &j))
 		{
-			Put(o, s + i, eq - i);
+			Put(o, s + start, eq - start);
 			Put(o, "=", 1);
 			Put(o, FEED_URL_REDACTED, strlen(FEED_URL_REDACTED));
 		}
 		else
-			Put(o, s + i, j - i);
+			Put(o, s + start, j - start);
 		if (j < n)
 			Put(o, s + j, 1);
-		i = j + 1;
 	}
 }
 
