@@ -8,9 +8,7 @@
 
 #include <stdbool.h>
 
-/* Defaults and limits of ap_backtest's arguments (documented in the README). */
-#define AP_BT_DEFAULT_FEE_BPS 10.0
-#define AP_BT_DEFAULT_SLIPPAGE_BPS 0.0
+/* Limits of ap_backtest's arguments (its defaults are in its SQL declaration). */
 #define AP_BT_MAX_COST_BPS 5000.0	/* fee + slippage: a flip (|dp| = 2) costs at most all */
 #define AP_BT_BPS 10000.0			/* basis points per unit */
 #define AP_BT_MIN_BARS 2			/* a standard deviation with n - 1 needs two */
