@@ -199,10 +199,60 @@ CopyFeatures(ArrayType *arr, int p, double *x, TimestampTz ts, const char *symbo
 	}
 }
 
+/* The symbol's bars from lo to the second bar after `to`: times and opens (numeric read as the nearest double). */
+static int
+LoadOpens(const BtArgs *a, TimestampTz lo, TimestampTz **ts, double **open)
+{
+	Oid			t[3] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		v[3] = {CStringGetTextDatum(a->symbol), TimestampTzGetDatum(lo), TimestampTzGetDatum(a->to)};
+	Portal		cur;
+	int			n = 0,
+				cap = AP_FEATURE_LOAD_BATCH;
+
+	cur = SPI_cursor_open_with_args(NULL,
+									"SELECT b.ts, b.open::pg_catalog.float8 FROM alphapulse.bars b "
+									"WHERE b.symbol OPERATOR(pg_catalog.=) $1 AND b.ts OPERATOR(pg_catalog.>=) $2 "
+									"AND b.ts OPERATOR(pg_catalog.<=) COALESCE((SELECT b2.ts FROM alphapulse.bars b2 "
+									"WHERE b2.symbol OPERATOR(pg_catalog.=) $1 AND b2.ts OPERATOR(pg_catalog.>) $3 "
+									"ORDER BY b2.ts OFFSET 1 LIMIT 1), 'infinity'::pg_catalog.timestamptz) "
+									"ORDER BY b.ts",
+									3, t, v, NULL, true, CURSOR_OPT_NO_SCROLL | CURSOR_OPT_FAST_PLAN);
+	*ts = palloc(sizeof(TimestampTz) * cap);
+	*open = palloc(sizeof(double) * cap);
+	for (;;)
+	{
+		SPI_cursor_fetch(cur, true, AP_FEATURE_LOAD_BATCH);
+		if (SPI_processed == 0)
+			break;
+		if (n + (int64) SPI_processed > cap)
+		{
+			if (cap >= INT_MAX / 2)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many bars to backtest for \"%s\"", ApClip(a->symbol)),
+						 errhint("Backtest a shorter window with \"from\" and \"to\".")));
+			cap *= 2;
+			*ts = repalloc_huge(*ts, sizeof(TimestampTz) * cap);
+			*open = repalloc_huge(*open, sizeof(double) * cap);
+		}
+		for (uint64 k = 0; k < SPI_processed; k++, n++)
+		{
+			bool		isnull;
+
+			(*ts)[n] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
+			(*open)[n] = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 2, &isnull));
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(cur);
+	return n;
+}
+
 /*
  * The bars of the curve: feature rows from `lo` to `to` with complete
- * features and two later bars in the table, with the opens of those two
- * (numeric read as the nearest double).  Arrays grow in the caller's context.
+ * features and two later bars in the table, with the opens of those two.
+ * Result arrays are allocated in cxt; the bars are matched to the rows by time.
  */
 static void
 LoadBacktestRows(const BtArgs *a, const ApModelFacts *f, TimestampTz lo, MemoryContext cxt, BtResult *r)
@@ -211,20 +261,19 @@ LoadBacktestRows(const BtArgs *a, const ApModelFacts *f, TimestampTz lo, MemoryC
 	Datum		v[4] = {CStringGetTextDatum(a->symbol), CStringGetTextDatum(f->feature_set),
 	TimestampTzGetDatum(lo), TimestampTzGetDatum(a->to)};
 	Portal		cur;
-	int			cap = AP_FEATURE_LOAD_BATCH;
+	TimestampTz *bar_ts;
+	double	   *bar_open;
+	int			nbars = LoadOpens(a, lo, &bar_ts, &bar_open);
+	int			j = 0;
+	/* every row of the curve is one of the bars: nbars bounds them */
+	size_t		cap = Max(nbars, 1);
 
 	cur = SPI_cursor_open_with_args(NULL,
-									"SELECT f.ts, f.x, b.o1, b.o2 FROM alphapulse.features f "
-									"JOIN (SELECT b.ts, (pg_catalog.lead(b.open, 1) OVER w)::pg_catalog.float8 AS o1, "
-									"(pg_catalog.lead(b.open, 2) OVER w)::pg_catalog.float8 AS o2 "
-									"FROM alphapulse.bars b WHERE b.symbol OPERATOR(pg_catalog.=) $1 "
-									"AND b.ts OPERATOR(pg_catalog.>=) $3 WINDOW w AS (ORDER BY b.ts)) b "
-									"ON b.ts OPERATOR(pg_catalog.=) f.ts "
+									"SELECT f.ts, f.x FROM alphapulse.features f "
 									"WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
 									"AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4 "
-									"AND pg_catalog.array_position(f.x, NULL) IS NULL AND b.o2 IS NOT NULL "
-									"ORDER BY f.ts",
-									4, t, v, NULL, true, CURSOR_OPT_NO_SCROLL);
+									"AND pg_catalog.array_position(f.x, NULL) IS NULL ORDER BY f.ts",
+									4, t, v, NULL, true, CURSOR_OPT_NO_SCROLL | CURSOR_OPT_FAST_PLAN);
 	r->n = 0;
 	r->ts = MemoryContextAllocHuge(cxt, sizeof(TimestampTz) * cap);
 	r->x = MemoryContextAllocHuge(cxt, sizeof(double) * cap * (f->p + 1));
@@ -235,36 +284,32 @@ LoadBacktestRows(const BtArgs *a, const ApModelFacts *f, TimestampTz lo, MemoryC
 		SPI_cursor_fetch(cur, true, AP_FEATURE_LOAD_BATCH);
 		if (SPI_processed == 0)
 			break;
-		if (r->n + (int64) SPI_processed > cap)
-		{
-			if ((int64) cap * 2 >= INT_MAX / (f->p + 1))
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("too many bars to backtest for \"%s\"", ApClip(a->symbol)),
-						 errhint("Backtest a shorter window with \"from\" and \"to\".")));
-			cap *= 2;
-			r->ts = repalloc_huge(r->ts, sizeof(TimestampTz) * cap);
-			r->x = repalloc_huge(r->x, sizeof(double) * cap * (f->p + 1));
-			r->open1 = repalloc_huge(r->open1, sizeof(double) * cap);
-			r->open2 = repalloc_huge(r->open2, sizeof(double) * cap);
-		}
-		for (uint64 k = 0; k < SPI_processed; k++, r->n++)
+		for (uint64 k = 0; k < SPI_processed; k++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[k];
 			TupleDesc	td = SPI_tuptable->tupdesc;
 			bool		isnull;
+			TimestampTz ts = DatumGetTimestampTz(SPI_getbinval(tup, td, 1, &isnull));
 
-			r->ts[r->n] = DatumGetTimestampTz(SPI_getbinval(tup, td, 1, &isnull));
+			/* t+1 and t+2 are the next two bars of the table */
+			while (j < nbars && bar_ts[j] < ts)
+				j++;
+			if (j + 2 >= nbars || bar_ts[j] != ts)
+				continue;
+			r->ts[r->n] = ts;
 			CopyFeatures(DatumGetArrayTypeP(SPI_getbinval(tup, td, 2, &isnull)), f->p,
-						 r->x + (size_t) r->n * f->p, r->ts[r->n], a->symbol, f->feature_set);
-			r->open1[r->n] = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
-			r->open2[r->n] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+						 r->x + (size_t) r->n * f->p, ts, a->symbol, f->feature_set);
+			r->open1[r->n] = bar_open[j + 1];
+			r->open2[r->n] = bar_open[j + 2];
+			r->n++;
 		}
 		SPI_freetuptable(SPI_tuptable);
 		ApProgressRows(r->n);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(cur);
+	pfree(bar_ts);
+	pfree(bar_open);
 }
 
 /* Errors when the window holds fewer bars than a backtest needs. */
