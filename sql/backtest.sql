@@ -4,6 +4,8 @@
 -- out-of-sample rule, shorts, and every bad input (clear SQLSTATE, nothing
 -- written).  test/t/47_backtest_pandas.t checks the sample data against pandas.
 SET client_min_messages = warning;
+-- tests share one database: leave it as found (see the end)
+CREATE TEMP TABLE bt_fresh AS SELECT NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'alphapulse') AS fresh;
 CREATE EXTENSION IF NOT EXISTS alphapulse;
 RESET client_min_messages;
 \set VERBOSITY default
@@ -158,8 +160,18 @@ FROM before b;
 -- nothing is left in alphapulse.progress after a backtest, even a failed one
 SELECT count(*) AS progress_rows FROM alphapulse.progress WHERE pid = pg_backend_pid();
 
--- leave the database as found (the other tests share it)
-DELETE FROM alphapulse.models WHERE symbol IN ('bt_hand', 'bt_other');
-DELETE FROM alphapulse.runs WHERE symbol IN ('bt_hand', 'bt_other');
-DELETE FROM alphapulse.assets WHERE symbol IN ('bt_hand', 'bt_other', 'bt_empty');
-DELETE FROM alphapulse.feature_sets WHERE name = 'bt_momentum';
+-- leave the database as found: the extension dropped if this test created it
+-- (model ids then start again from 1 for the next test), else our rows removed
+SET client_min_messages = warning;
+DO $$
+BEGIN
+	IF (SELECT fresh FROM bt_fresh) THEN
+		DROP EXTENSION alphapulse CASCADE;
+	ELSE
+		DELETE FROM alphapulse.models WHERE symbol IN ('bt_hand', 'bt_other');
+		DELETE FROM alphapulse.runs WHERE symbol IN ('bt_hand', 'bt_other');
+		DELETE FROM alphapulse.assets WHERE symbol IN ('bt_hand', 'bt_other', 'bt_empty');
+		DELETE FROM alphapulse.feature_sets WHERE name = 'bt_momentum';
+	END IF;
+END $$;
+RESET client_min_messages;
