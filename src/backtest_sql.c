@@ -250,6 +250,35 @@ LoadOpens(const BtArgs *a, TimestampTz lo, TimestampTz **ts, double **open)
 }
 
 /*
+ * A backtest reads the feature rows as they are: bars newer than the
+ * newest row (loaded but not yet built) are left out, which it says.
+ */
+static void
+WarnUnbuiltFeatures(const BtArgs *a, const ApModelFacts *f, const TimestampTz *bar_ts, int nbars)
+{
+	Oid			t[2] = {TEXTOID, TEXTOID};
+	Datum		v[2] = {CStringGetTextDatum(a->symbol), CStringGetTextDatum(f->feature_set)};
+	bool		isnull;
+	TimestampTz newest;
+	int			missing = 0;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.max(f.ts) FROM alphapulse.features f "
+							  "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2",
+							  2, t, v, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading the newest feature row failed");
+	newest = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	/* bars that would be on the curve (two later bars, within "to") had they features */
+	for (int j = 0; j + 2 < nbars; j++)
+		if ((isnull || bar_ts[j] > newest) && bar_ts[j] <= a->to)
+			missing++;
+	if (missing > 0)
+		ereport(NOTICE,
+				(errmsg("%d bars of \"%s\" have no feature rows in \"%s\" yet and are not backtested",
+						missing, ApClip(a->symbol), f->feature_set),
+				 errhint("Build them first: SELECT ap_build_features('%s', '%s').", ApClip(a->symbol), f->feature_set)));
+}
+
+/*
  * The bars of the curve: feature rows from `lo` to `to` with complete
  * features and two later bars in the table, with the opens of those two.
  * Result arrays are allocated in cxt; the bars are matched to the rows by time.
@@ -308,6 +337,7 @@ LoadBacktestRows(const BtArgs *a, const ApModelFacts *f, TimestampTz lo, MemoryC
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(cur);
+	WarnUnbuiltFeatures(a, f, bar_ts, nbars);
 	pfree(bar_ts);
 	pfree(bar_open);
 }
