@@ -104,6 +104,15 @@ SELECT abs(b.total_return - (SELECT equity - 1 FROM ap_backtest_equity('bt_hand'
 	abs(b.exposure - (SELECT avg((position <> 0)::int) FROM ap_backtest_equity('bt_hand', allow_in_sample => true))) < 1e-12
 		AS exposure_is_share_in_market
 FROM ap_backtest('bt_hand', allow_in_sample => true) b;
+-- bars loaded after the features were built are left out, and said so: four
+-- new bars K+10..K+13 give K+5 and K+6 their two later bars (t+1 is the next
+-- bar of the table, gaps or not) and leave K+10 and K+11 unscored
+BEGIN;
+INSERT INTO alphapulse.bars (symbol, ts, open, high, low, close, volume)
+SELECT symbol, ts + interval '7 hours', open, high, low, close, volume FROM alphapulse.bars
+WHERE symbol = 'bt_hand' AND ts >= :'k'::timestamptz + interval '3 hours';
+SELECT bars, last_ts - first_ts AS span FROM ap_backtest('bt_hand', "from" => :'k');
+ROLLBACK;
 -- a champion of another symbol's model id, named explicitly, is refused below;
 -- a model of this symbol that is not the champion is taken
 SELECT ap_train('bt_hand', algorithm => 'ridge', feature_set => 'bt_momentum') AS ridge_model \gset
