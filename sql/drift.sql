@@ -1,8 +1,11 @@
 -- ap_drift: a report per feature and the prediction against the champion's
 -- training rows, options and policies, the retraining queue, and every bad
 -- input refused with its SQLSTATE and nothing written.
+-- a fresh install (ids from 1), dropped at the end: later tests count every
+-- run and model of the database
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS alphapulse;
+DROP EXTENSION IF EXISTS alphapulse CASCADE;
+CREATE EXTENSION alphapulse;
 RESET client_min_messages;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
@@ -135,3 +138,4 @@ SELECT options FROM alphapulse.drift_policies WHERE symbol = 'dft';
 INSERT INTO alphapulse.retrain_requests (symbol, reason) VALUES ('dft', 'by hand');
 INSERT INTO alphapulse.retrain_requests (symbol, reason) VALUES ('dft', 'twice');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP EXTENSION alphapulse CASCADE;
