@@ -413,7 +413,7 @@ RunBacktest(FunctionCallInfo fcinfo, BtResult *r)
 
 	ApProgressPhase("scoring", 1, 3);
 	r->score = MemoryContextAllocHuge(cxt, sizeof(double) * (r->n + 1));
-	ApPredictModelRows(r->model_id, r->x, r->n, r->score);
+	ApPredictModelRows(r->model_id, r->x, r->n, f.p, r->score);
 	pfree(r->x);
 	r->x = NULL;
 

@@ -1,6 +1,6 @@
 /*
  * ml_predict.h - what the scoring code (ml_predict.c) offers the other ml_*
- * files: a model's facts and its predictions through the per-backend cache.
+ * files: the champion and a model's facts through the per-backend cache.
  */
 #ifndef AP_ML_PREDICT_H
 #define AP_ML_PREDICT_H
@@ -25,7 +25,6 @@ typedef struct ApModelFacts
 extern int64 ApChampionModel(const char *symbol);
 /* Loads the model (42704 when it does not exist) and describes it. */
 extern void ApGetModelFacts(int64 model_id, ApModelFacts *facts);
-/* Predictions of n rows (row-major, p per row) by the model. */
-extern void ApPredictModelRows(int64 model_id, const double *x, int n, double *out);
+/* Predictions of n rows by the model: ApPredictModelRows, declared in ml_train.h. */
 
 #endif							/* AP_ML_PREDICT_H */
