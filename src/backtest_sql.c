@@ -51,7 +51,6 @@ typedef struct BtResult
 	int			n;
 	int			in_sample_bars; /* bars at or before train_to */
 	TimestampTz *ts;
-	double	   *x;				/* n x p features (freed after scoring) */
 	double	   *open1;
 	double	   *open2;
 	double	   *score;
@@ -280,8 +279,10 @@ WarnUnbuiltFeatures(const BtArgs *a, const ApModelFacts *f, const TimestampTz *b
 
 /*
  * The bars of the curve: feature rows from `lo` to `to` with complete
- * features and two later bars in the table, with the opens of those two.
- * Result arrays are allocated in cxt; the bars are matched to the rows by time.
+ * features and two later bars in the table, with the opens of those two,
+ * scored by the model a batch at a time (the features are not kept: memory
+ * is O(bars), not O(bars x features)).  Result arrays are allocated in cxt;
+ * the bars are matched to the rows by time.
  */
 static void
 LoadBacktestRows(const BtArgs *a, const ApModelFacts *f, TimestampTz lo, MemoryContext cxt, BtResult *r)
@@ -294,9 +295,11 @@ LoadBacktestRows(const BtArgs *a, const ApModelFacts *f, TimestampTz lo, MemoryC
 	double	   *bar_open;
 	int			nbars = LoadOpens(a, lo, &bar_ts, &bar_open);
 	int			j = 0;
+	double	   *xb = palloc(sizeof(double) * AP_FEATURE_LOAD_BATCH * (f->p + 1));
 	/* every row of the curve is one of the bars: nbars bounds them */
 	size_t		cap = Max(nbars, 1);
 
+	ApProgressPhase("loading and scoring features", 1, 3);
 	cur = SPI_cursor_open_with_args(NULL,
 									"SELECT f.ts, f.x FROM alphapulse.features f "
 									"WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
@@ -305,11 +308,13 @@ LoadBacktestRows(const BtArgs *a, const ApModelFacts *f, TimestampTz lo, MemoryC
 									4, t, v, NULL, true, CURSOR_OPT_NO_SCROLL | CURSOR_OPT_FAST_PLAN);
 	r->n = 0;
 	r->ts = MemoryContextAllocHuge(cxt, sizeof(TimestampTz) * cap);
-	r->x = MemoryContextAllocHuge(cxt, sizeof(double) * cap * (f->p + 1));
+	r->score = MemoryContextAllocHuge(cxt, sizeof(double) * cap);
 	r->open1 = MemoryContextAllocHuge(cxt, sizeof(double) * cap);
 	r->open2 = MemoryContextAllocHuge(cxt, sizeof(double) * cap);
 	for (;;)
 	{
+		int			first = r->n;
+
 		SPI_cursor_fetch(cur, true, AP_FEATURE_LOAD_BATCH);
 		if (SPI_processed == 0)
 			break;
@@ -327,16 +332,18 @@ LoadBacktestRows(const BtArgs *a, const ApModelFacts *f, TimestampTz lo, MemoryC
 				continue;
 			r->ts[r->n] = ts;
 			CopyFeatures(DatumGetArrayTypeP(SPI_getbinval(tup, td, 2, &isnull)), f->p,
-						 r->x + (size_t) r->n * f->p, ts, a->symbol, f->feature_set);
+						 xb + (size_t) (r->n - first) * f->p, ts, a->symbol, f->feature_set);
 			r->open1[r->n] = bar_open[j + 1];
 			r->open2[r->n] = bar_open[j + 2];
 			r->n++;
 		}
 		SPI_freetuptable(SPI_tuptable);
+		ApPredictModelRows(r->model_id, xb, r->n - first, f->p, r->score + first);
 		ApProgressRows(r->n);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(cur);
+	pfree(xb);
 	WarnUnbuiltFeatures(a, f, bar_ts, nbars);
 	pfree(bar_ts);
 	pfree(bar_open);
@@ -404,18 +411,12 @@ RunBacktest(FunctionCallInfo fcinfo, BtResult *r)
 		lo = r->train_to + 1;
 
 	ApProgressBegin("ap_backtest", a.symbol, 3);
-	ApProgressPhase("loading bars and features", 0, 3);
+	ApProgressPhase("loading bars", 0, 3);
 	LoadBacktestRows(&a, &f, lo, cxt, r);
 	CheckEnoughBars(&a, r);
 	for (int i = 0; i < r->n; i++)
 		if (r->ts[i] <= r->train_to)
 			r->in_sample_bars++;
-
-	ApProgressPhase("scoring", 1, 3);
-	r->score = MemoryContextAllocHuge(cxt, sizeof(double) * (r->n + 1));
-	ApPredictModelRows(r->model_id, r->x, r->n, f.p, r->score);
-	pfree(r->x);
-	r->x = NULL;
 
 	ApProgressPhase("equity", 2, 3);
 	AllocCurve(&r->curve, r->n, cxt);
