@@ -4,6 +4,7 @@
  * simple average of its first p values.
  */
 #include "ta.h"
+#include "ta_stream.h"
 
 /* Simple average of the last p values; starts at the first present value. */
 void
@@ -257,3 +258,118 @@ ComputeVwap(const ta_real *h, const ta_real *l, const ta_real *c, const ta_real 
 		out[i] = (sv != 0) ? spv / (3 * sv) : sp / (3 * (ta_real) (i + 1));
 	}
 }
+
+/*
+ * Streaming forms.  Each replays its batch kernel's arithmetic in the same
+ * order (test/unit/test_stream.c proves them equal bit for bit).
+ */
+
+static const char *const one_value[] = {"value"};
+static const TaStreamParam period_param[] = {
+	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 20}
+};
+
+/* an SMA of a series that starts at its first present value */
+typedef struct SmaState
+{
+	TaRing		r;				/* the last p values; cap is p */
+	int32_t		started;
+	int32_t		pad;
+	ta_real		sum;
+} SmaState;
+
+static void
+SmaInit(SmaState *s, int p)
+{
+	TaRingInit(&s->r, p);
+	s->started = 0;
+	s->pad = 0;
+	s->sum = 0;
+}
+
+static inline ta_real
+SmaPush(SmaState *s, ta_real *slots, ta_real x)
+{
+	if (!s->started)
+	{
+		if (!TA_HAS(x))
+			return TA_NONE;
+		s->started = 1;
+	}
+	s->sum += x;
+	if (s->r.count == s->r.cap)
+		s->sum -= TaRingOldest(&s->r, slots);
+	TaRingPut(&s->r, slots, x);
+	return (s->r.count == s->r.cap) ? s->sum / s->r.cap : TA_NONE;
+}
+
+static inline ta_real
+SmaPeek(const SmaState *s, const ta_real *slots, ta_real x)
+{
+	ta_real		sum;
+
+	if (!s->started && !TA_HAS(x))
+		return TA_NONE;
+	sum = s->sum + x;
+	if (s->r.count == s->r.cap)
+		sum -= TaRingOldest(&s->r, slots);
+	return (s->r.count + 1 >= s->r.cap) ? sum / s->r.cap : TA_NONE;
+}
+
+static bool
+SmaValid(const SmaState *s, int p)
+{
+	return TaRingValid(&s->r, p) && (s->started == 1 ||
+									 (s->started == 0 && s->r.count == 0));
+}
+
+typedef struct SmaBody
+{
+	SmaState	s;
+	ta_real		slots[];
+} SmaBody;
+
+static size_t
+SmaSize(const double *params)
+{
+	return offsetof(SmaBody, slots) + sizeof(ta_real) * TA_P(params, 0);
+}
+
+static void
+SmaBodyInit(void *body, const double *params)
+{
+	SmaInit(&((SmaBody *) body)->s, TA_P(params, 0));
+}
+
+static void
+SmaBodyPush(void *body, const ta_real *in, ta_real *out)
+{
+	SmaBody    *b = body;
+
+	out[0] = SmaPush(&b->s, b->slots, in[0]);
+}
+
+static void
+SmaBodyPeek(const void *body, const ta_real *in, ta_real *out)
+{
+	const SmaBody *b = body;
+
+	out[0] = SmaPeek(&b->s, b->slots, in[0]);
+}
+
+static bool
+SmaBodyCheck(const void *body, const double *params)
+{
+	return SmaValid(&((const SmaBody *) body)->s, TA_P(params, 0));
+}
+
+static void
+SmaBatch(const ta_real *const *in, int n, const double *params, ta_real *const *out)
+{
+	ComputeSma(in[0], n, TA_P(params, 0), out[0]);
+}
+
+const TaStreamKernel ta_stream_sma = {
+	"sma", "x", 1, period_param, 1, one_value,
+	SmaSize, SmaBodyInit, SmaBodyPush, SmaBodyPeek, SmaBodyCheck, SmaBatch
+};
