@@ -141,6 +141,18 @@ extern const char *TaStreamStatusText(TaStreamStatus st);
 
 /* period parameter i as an int (validated already) */
 #define TA_P(params, i)		((int) (params)[i])
+#define TA_LENGTHOF(a)		((int) (sizeof(a) / sizeof((a)[0])))
+
+/*
+ * Defines ta_stream_ID from functions Prefix##Size, Init, Push, Peek, Check
+ * and Batch, with its parameter and output arrays.
+ */
+#define TA_STREAM_DEFINE(id, inputs, params, outputs, Prefix) \
+	const TaStreamKernel ta_stream_##id = { \
+		#id, inputs, TA_LENGTHOF(params), params, TA_LENGTHOF(outputs), outputs, \
+		Prefix##Size, Prefix##Init, Prefix##Push, Prefix##Peek, Prefix##Check, \
+		Prefix##Batch \
+	}
 
 /* ring of the last cap values of a series */
 typedef struct TaRing
@@ -295,6 +307,182 @@ TaDequeValid(const TaDeque *d, const TaDequeSlot *s, int p, int sign)
 		prev = s[j].idx;
 	}
 	return true;
+}
+
+/*
+ * Averages as building blocks (the batch kernels' arithmetic, ta_average.c).
+ * Each has a Step that updates only its scalars and returns the new value,
+ * reading its ring as it was, and (for ring ones) a Put that then stores the
+ * value: push is Step then Put, peek is Step on a copy of the scalars, so
+ * the two cannot disagree.  A series starts at its first present value, as
+ * FirstPresent: missing values before it give TA_NONE and are not stored.
+ */
+
+/* simple average of the last p values (ComputeSma); ring of p slots */
+typedef struct TaSma
+{
+	TaRing		r;
+	int32_t		started;
+	int32_t		pad;
+	ta_real		sum;
+} TaSma;
+
+static inline void
+TaSmaInit(TaSma *s, int p)
+{
+	TaRingInit(&s->r, p);
+	s->started = 0;
+	s->pad = 0;
+	s->sum = 0;
+}
+
+static inline ta_real
+TaSmaStep(TaSma *s, const ta_real *slots, ta_real x)
+{
+	if (!s->started)
+	{
+		if (!TA_HAS(x))
+			return TA_NONE;
+		s->started = 1;
+	}
+	s->sum += x;
+	if (s->r.count == s->r.cap)
+		s->sum -= TaRingOldest(&s->r, slots);
+	return (s->r.count + 1 >= s->r.cap) ? s->sum / s->r.cap : TA_NONE;
+}
+
+static inline void
+TaSmaPut(TaSma *s, ta_real *slots, ta_real x)
+{
+	if (s->started)
+		TaRingPut(&s->r, slots, x);
+}
+
+static inline bool
+TaSmaValid(const TaSma *s, int p)
+{
+	return TaRingValid(&s->r, p) &&
+		(s->started == 1 || (s->started == 0 && s->r.count == 0));
+}
+
+/*
+ * exponential smoothing seeded by the SMA of the first p values: factor
+ * 2/(p+1) (ComputeEma) or 1/p (ComputeWilder); no ring
+ */
+typedef struct TaEma
+{
+	int32_t		p;
+	int32_t		count;			/* values seen, saturating at p */
+	int32_t		started;
+	int32_t		pad;
+	ta_real		a;
+	ta_real		e;
+} TaEma;
+
+static inline ta_real
+TaEmaFactor(int p, bool wilder)
+{
+	return wilder ? (ta_real) 1 / p : (ta_real) 2 / (p + 1);
+}
+
+static inline void
+TaEmaInit(TaEma *s, int p, bool wilder)
+{
+	s->p = p;
+	s->count = 0;
+	s->started = 0;
+	s->pad = 0;
+	s->a = TaEmaFactor(p, wilder);
+	s->e = 0;
+}
+
+static inline ta_real
+TaEmaStep(TaEma *s, ta_real x)
+{
+	if (!s->started)
+	{
+		if (!TA_HAS(x))
+			return TA_NONE;
+		s->started = 1;
+	}
+	if (s->count < s->p)
+	{
+		s->e += x;
+		if (++s->count < s->p)
+			return TA_NONE;
+		s->e /= s->p;
+		return s->e;
+	}
+	s->e += s->a * (x - s->e);
+	return s->e;
+}
+
+static inline bool
+TaEmaValid(const TaEma *s, int p, bool wilder)
+{
+	ta_real		a = TaEmaFactor(p, wilder);
+
+	return s->p == p && s->count >= 0 && s->count <= p &&
+		(s->started == 1 || (s->started == 0 && s->count == 0)) &&
+		memcmp(&s->a, &a, 10) == 0;
+}
+
+/* linearly weighted average, newest weight p (ComputeWma); ring of p slots */
+typedef struct TaWma
+{
+	TaRing		r;
+	int32_t		started;
+	int32_t		pad;
+	ta_real		sum;			/* plain sum of the window */
+	ta_real		num;			/* weighted sum of the window */
+} TaWma;
+
+static inline void
+TaWmaInit(TaWma *s, int p)
+{
+	TaRingInit(&s->r, p);
+	s->started = 0;
+	s->pad = 0;
+	s->sum = 0;
+	s->num = 0;
+}
+
+static inline ta_real
+TaWmaStep(TaWma *s, const ta_real *slots, ta_real x)
+{
+	int			p = s->r.cap;
+
+	if (!s->started)
+	{
+		if (!TA_HAS(x))
+			return TA_NONE;
+		s->started = 1;
+	}
+	if (s->r.count < p)
+	{
+		s->num += (ta_real) (s->r.count + 1) * x;
+		s->sum += x;
+	}
+	else
+	{
+		s->num += p * x - s->sum;
+		s->sum += x - TaRingOldest(&s->r, slots);
+	}
+	return (s->r.count + 1 >= p) ? s->num / ((ta_real) p * (p + 1) / 2) : TA_NONE;
+}
+
+static inline void
+TaWmaPut(TaWma *s, ta_real *slots, ta_real x)
+{
+	if (s->started)
+		TaRingPut(&s->r, slots, x);
+}
+
+static inline bool
+TaWmaValid(const TaWma *s, int p)
+{
+	return TaRingValid(&s->r, p) &&
+		(s->started == 1 || (s->started == 0 && s->r.count == 0));
 }
 
 #endif							/* AP_TA_STREAM_H */

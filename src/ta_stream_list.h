@@ -9,6 +9,16 @@
 
 /* ta_average.c */
 TA_STREAM_KERNEL(sma)
+TA_STREAM_KERNEL(ema)
+TA_STREAM_KERNEL(wilder)
+TA_STREAM_KERNEL(wma)
+TA_STREAM_KERNEL(dema)
+TA_STREAM_KERNEL(tema)
+TA_STREAM_KERNEL(trima)
+TA_STREAM_KERNEL(kama)
+TA_STREAM_KERNEL(hma)
+TA_STREAM_KERNEL(vwma)
+TA_STREAM_KERNEL(vwap)
 
 /* ta_rolling.c */
 
