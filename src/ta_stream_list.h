@@ -21,8 +21,15 @@ TA_STREAM_KERNEL(vwma)
 TA_STREAM_KERNEL(vwap)
 
 /* ta_rolling.c */
+TA_STREAM_KERNEL(rolling_max)
+TA_STREAM_KERNEL(rolling_min)
 
 /* ta_volume.c */
+TA_STREAM_KERNEL(obv)
+TA_STREAM_KERNEL(ad)
+TA_STREAM_KERNEL(adosc)
+TA_STREAM_KERNEL(cmf)
+TA_STREAM_KERNEL(mfi)
 
 /* ta_momentum.c */
 
