@@ -36,3 +36,14 @@ TA_STREAM_KERNEL(mfi)
 /* ta_cci.c */
 
 /* ta_volatility.c */
+TA_STREAM_KERNEL(trange)
+TA_STREAM_KERNEL(atr)
+TA_STREAM_KERNEL(natr)
+TA_STREAM_KERNEL(dmi)
+TA_STREAM_KERNEL(var)
+TA_STREAM_KERNEL(stddev)
+TA_STREAM_KERNEL(bbands)
+TA_STREAM_KERNEL(zscore)
+TA_STREAM_KERNEL(keltner)
+TA_STREAM_KERNEL(donchian)
+TA_STREAM_KERNEL(psar)
