@@ -73,6 +73,28 @@ TaStreamPush(const TaStreamKernel *k, TaStream *s, const ta_real *in, ta_real *o
 }
 
 void
+TaStreamPushMany(const TaStreamKernel *k, TaStream *s, const ta_real *const *in, int n,
+				 ta_real *const *out)
+{
+	int			ni = (int) strlen(k->inputs);
+
+	for (int i = 0; i < n; i++)
+	{
+		ta_real		bar[TA_STREAM_MAX_INPUTS],
+					o[TA_STREAM_MAX_OUTPUTS];
+
+		TA_POLL(i);
+		for (int j = 0; j < ni; j++)
+			bar[j] = in[j][i];
+		k->push(TA_STREAM_BODY(s), bar, o);
+		if (out)
+			for (int j = 0; j < k->noutputs; j++)
+				out[j][i] = o[j];
+	}
+	s->bars += n;
+}
+
+void
 TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in, ta_real *out)
 {
 	k->peek(TA_STREAM_CBODY(s), in, out);
