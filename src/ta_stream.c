@@ -100,19 +100,26 @@ TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in, ta_r
 	k->peek(TA_STREAM_CBODY(s), in, out);
 }
 
-/* FNV-1a 64 over the bytes, the checksum field read as zeros */
+/*
+ * FNV-1a 64 over 8-byte words (states are whole words), the checksum field
+ * read as zeros: any change of a single byte changes the sum.
+ */
 static uint64_t
 StateChecksum(const unsigned char *b, size_t len)
 {
 	uint64_t	h = UINT64_C(14695981039346656037);
-	size_t		skip = offsetof(TaStream, checksum);
+	size_t		i;
 
-	for (size_t i = 0; i < len; i++)
+	for (i = 0; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t))
 	{
-		unsigned char c = (i >= skip && i < skip + sizeof(uint64_t)) ? 0 : b[i];
+		uint64_t	w = 0;
 
-		h = (h ^ c) * UINT64_C(1099511628211);
+		if (i != offsetof(TaStream, checksum))
+			memcpy(&w, b + i, sizeof(w));
+		h = (h ^ w) * UINT64_C(1099511628211);
 	}
+	for (; i < len; i++)
+		h = (h ^ b[i]) * UINT64_C(1099511628211);
 	return h;
 }
 
