@@ -73,24 +73,53 @@ TaStreamPush(const TaStreamKernel *k, TaStream *s, const ta_real *in, ta_real *o
 }
 
 void
+TaStreamPushMany(const TaStreamKernel *k, TaStream *s, const ta_real *const *in, int n,
+				 ta_real *const *out)
+{
+	int			ni = (int) strlen(k->inputs);
+
+	for (int i = 0; i < n; i++)
+	{
+		ta_real		bar[TA_STREAM_MAX_INPUTS],
+					o[TA_STREAM_MAX_OUTPUTS];
+
+		TA_POLL(i);
+		for (int j = 0; j < ni; j++)
+			bar[j] = in[j][i];
+		k->push(TA_STREAM_BODY(s), bar, o);
+		if (out)
+			for (int j = 0; j < k->noutputs; j++)
+				out[j][i] = o[j];
+	}
+	s->bars += n;
+}
+
+void
 TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in, ta_real *out)
 {
 	k->peek(TA_STREAM_CBODY(s), in, out);
 }
 
-/* FNV-1a 64 over the bytes, the checksum field read as zeros */
+/*
+ * FNV-1a 64 over 8-byte words (states are whole words), the checksum field
+ * read as zeros: any change of a single byte changes the sum.
+ */
 static uint64_t
 StateChecksum(const unsigned char *b, size_t len)
 {
 	uint64_t	h = UINT64_C(14695981039346656037);
-	size_t		skip = offsetof(TaStream, checksum);
+	size_t		i;
 
-	for (size_t i = 0; i < len; i++)
+	for (i = 0; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t))
 	{
-		unsigned char c = (i >= skip && i < skip + sizeof(uint64_t)) ? 0 : b[i];
+		uint64_t	w = 0;
 
-		h = (h ^ c) * UINT64_C(1099511628211);
+		if (i != offsetof(TaStream, checksum))
+			memcpy(&w, b + i, sizeof(w));
+		h = (h ^ w) * UINT64_C(1099511628211);
 	}
+	for (; i < len; i++)
+		h = (h ^ b[i]) * UINT64_C(1099511628211);
 	return h;
 }
 

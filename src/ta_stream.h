@@ -122,6 +122,12 @@ extern void TaStreamPush(const TaStreamKernel *k, TaStream *s, const ta_real *in
 						 ta_real *out);
 extern void TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in,
 						 ta_real *out);
+/*
+ * pushes n bars given as input columns (a state built from history);
+ * out: noutputs columns of n slots, or NULL; polls for interrupts
+ */
+extern void TaStreamPushMany(const TaStreamKernel *k, TaStream *s,
+							 const ta_real *const *in, int n, ta_real *const *out);
 /* writes s->size bytes */
 extern void TaStreamSave(const TaStream *s, void *buf);
 /* s has TaStreamStateSize(k, params) bytes; on error s is left zeroed */

@@ -3,9 +3,9 @@
  * batch kernel, bit for bit, for every output field: on real bars
  * (test/fixtures/ttrc.csv), on sample bars (test/data/sample_bars.csv, each
  * symbol) and on edge-case bars, under several parameter sets and many
- * chunkings (one bar at a time, random chunk sizes, all at once), the state
- * saved to bytes and loaded back between chunks, with peeks of other bars
- * that must change nothing.  Then the checks of load: every way of getting
+ * chunkings (one bar at a time, random chunk sizes, all at once; a chunk
+ * pushed bar by bar or as columns), the state saved to bytes and loaded
+ * back between chunks, with peeks of other bars that must change nothing.  Then the checks of load: every way of getting
  * the bytes wrong is refused with its status.  Prints TAP.
  */
 #include <stdint.h>
@@ -245,6 +245,10 @@ StreamChunked(const TaStreamKernel *k, const double *params, ta_real **in, int n
 	int			left = 0;
 	int			bad = -1;
 	bool		ok = true;
+	ta_real    *many[TA_STREAM_MAX_OUTPUTS];
+
+	for (int o = 0; o < k->noutputs; o++)
+		many[o] = TaAlloc(sizeof(ta_real) * n);
 
 	TaStreamInit(k, params, s);
 	for (int i = 0; i < n && bad < 0; i++)
@@ -258,6 +262,29 @@ StreamChunked(const TaStreamKernel *k, const double *params, ta_real **in, int n
 			if (i > 0)
 				s = SaveLoad(k, params, s, &ok);
 			left = chunk > 0 ? chunk : RandInt(1, RandInt(1, 2) == 1 ? 8 : n / 4 + 1);
+			if (left > n - i)
+				left = n - i;
+			/* half the chunks go in as columns, as when building from history */
+			if (Uniform() < 0.5)
+			{
+				const ta_real *cols[TA_STREAM_MAX_INPUTS];
+				ta_real    *outs[TA_STREAM_MAX_OUTPUTS];
+
+				for (int j = 0; j < ni; j++)
+					cols[j] = in[j] + i;
+				for (int o = 0; o < k->noutputs; o++)
+					outs[o] = many[o];
+				TaStreamPushMany(k, s, cols, left, outs);
+				for (int r = 0; r < left; r++)
+					for (int o = 0; o < k->noutputs; o++)
+						if (!Same(many[o][r], ref[o][i + r]) && bad < 0)
+							bad = i + r;
+				if (s->bars != i + left && bad < 0)
+					bad = i;
+				i += left - 1;
+				left = 0;
+				continue;
+			}
 		}
 		left--;
 		for (int j = 0; j < ni; j++)
@@ -287,6 +314,8 @@ StreamChunked(const TaStreamKernel *k, const double *params, ta_real **in, int n
 	}
 	if (!ok && bad < 0)
 		bad = n;
+	for (int o = 0; o < k->noutputs; o++)
+		TaFree(many[o]);
 	free(before);
 	TaFree(s);
 	return bad;
