@@ -2,6 +2,8 @@
  * ta_volatility.c - true range, ATR, directional movement, dispersion,
  * channels and the parabolic SAR.
  */
+#include <string.h>
+
 #include "ta.h"
 #include "ta_stream.h"
 
@@ -120,65 +122,112 @@ ComputeDmi(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 }
 
 /*
- * Rolling mean and variance over p values.  Sums are kept about a centre that
- * is reset to the window mean every p rows; a window whose values are all
- * equal gives exactly 0.
+ * Rolling mean and variance over p values, one O(1) step per value shared by
+ * ComputeVariance and its streaming form.  The window's sums of differences
+ * from a centre c slide: the new value added, the oldest removed.  Beside
+ * them, each block of p values is summed afresh about the block's first
+ * value; when a block is complete it is the window, and its sums replace the
+ * sliding ones.  So the sliding sums carry at most p updates of rounding, and
+ * every centre is a value from the last 2p, which bounds the cancellation in
+ * s2 - s1^2/p by the spread of those values, without rescanning a window.
+ * A window whose values are all equal gives exactly 0: changes counts the
+ * values in the window (not its first) that differ from the one before.
  */
+typedef struct VarSums
+{
+	int32_t		seen;			/* values so far, saturating at p */
+	int32_t		pos;			/* values so far modulo p: place in the block */
+	int32_t		changes;
+	int32_t		pad;
+	ta_real		c;				/* the window's centre and sums about it */
+	ta_real		s1;
+	ta_real		s2;
+	ta_real		c2;				/* the block's first value and sums about it */
+	ta_real		t1;
+	ta_real		t2;
+} VarSums;
+
+static inline void
+VarSumsInit(VarSums *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+/*
+ * Adds x.  prev is the value before it (read when one was seen), out the one
+ * leaving the window and next_out the one after that (read once p were seen;
+ * next_out is x itself when p = 1).  Mean and variance once p are in, else
+ * TA_NONE.
+ */
+static inline void
+VarSumsStep(VarSums *v, int p, bool sample, ta_real x, ta_real prev, ta_real out,
+			ta_real next_out, ta_real *mean, ta_real *var)
+{
+	ta_real		d;
+
+	if (v->seen > 0 && x != prev)
+		v->changes++;
+	if (v->seen == p && next_out != out)
+		v->changes--;
+	if (v->pos == 0)
+	{
+		v->c2 = x;
+		v->t1 = v->t2 = 0;
+	}
+	d = x - v->c2;
+	v->t1 += d;
+	v->t2 += d * d;
+	if (v->pos == p - 1)
+	{
+		v->c = v->c2;
+		v->s1 = v->t1;
+		v->s2 = v->t2;
+	}
+	else if (v->seen == p)
+	{
+		ta_real		o = out - v->c;
+		ta_real		w = x - v->c;
+
+		v->s1 += w - o;
+		v->s2 += w * w - o * o;
+	}
+	if (++v->pos == p)
+		v->pos = 0;
+	if (v->seen < p)
+		v->seen++;
+	if (v->seen < p)
+	{
+		*mean = *var = TA_NONE;
+		return;
+	}
+	*mean = v->c + v->s1 / p;
+	if (v->changes == 0 || p == 1)
+		*var = 0;
+	else
+	{
+		ta_real		m2 = v->s2 - v->s1 * v->s1 / p;
+
+		*var = (m2 > 0 ? m2 : 0) / (sample ? p - 1 : p);
+	}
+}
+
 void
 ComputeVariance(const ta_real *x, int n, int p, bool sample, ta_real *mean,
 				ta_real *var)
 {
 	int			f = FirstPresent(x, n);
-	ta_real		c = 0,
-				s1 = 0,
-				s2 = 0;
-	int			changes = 0;	/* j in window (not its first) with x[j] != x[j-1] */
+	VarSums		v;
 
-	FillNone(mean, n);
-	FillNone(var, n);
+	VarSumsInit(&v);
+	FillNone(mean, f);
+	FillNone(var, f);
 	for (int i = f; i < n; i++)
 	{
+		bool		full = i - f >= p;
+
 		TA_POLL(i);
-		if (i > f && x[i] != x[i - 1])
-			changes++;
-		if (i - f >= p && x[i - p + 1] != x[i - p])
-			changes--;
-		if (i - f < p - 1)
-			continue;
-		if (i - f == p - 1 || ((i - f) % p) == 0)
-		{
-			c = 0;
-			for (int j = i - p + 1; j <= i; j++)
-			{
-				TA_POLL(j);
-				c += x[j];
-			}
-			c /= p;
-			s1 = s2 = 0;
-			for (int j = i - p + 1; j <= i; j++)
-			{
-				TA_POLL(j);
-				s1 += x[j] - c;
-				s2 += (x[j] - c) * (x[j] - c);
-			}
-		}
-		else
-		{
-			ta_real		o = x[i - p] - c;
-			ta_real		v = x[i] - c;
-
-			s1 += v - o;
-			s2 += v * v - o * o;
-		}
-		mean[i] = c + s1 / p;
-		if (changes == 0 || p == 1)
-			var[i] = 0;
-		else
-		{
-			ta_real		m2 = s2 - s1 * s1 / p;
-
-			var[i] = (m2 > 0 ? m2 : 0) / (sample ? p - 1 : p);
-		}
+		VarSumsStep(&v, p, sample, x[i], i > f ? x[i - 1] : 0, full ? x[i - p] : 0,
+					full ? x[i - p + 1] : 0, &mean[i], &var[i]);
 	}
 }
 
@@ -687,22 +736,13 @@ DmiBatch(const ta_real *const *in, int n, const double *params, ta_real *const *
 
 TA_STREAM_DEFINE(dmi, "hlc", atr_param, dmi_outputs, Dmi);
 
-/*
- * Rolling mean and variance (ComputeVariance): the last p values in a ring,
- * the sums about the centre and the count of changes in the window.  Like
- * the batch kernel, one bar in p recentres: a pass over the ring (O(p) on
- * that bar, O(1) per bar amortised), which bounds the cancellation error;
- * every other bar is O(1).
- */
+/* VarSums and the last p values (from the first present one) in a ring */
 typedef struct VarState
 {
-	TaRing		r;				/* cap p: the last p values from the first present */
+	TaRing		r;
 	int32_t		started;
-	int32_t		changes;		/* as the batch kernel's */
-	int64_t		k;				/* values since the first present one */
-	ta_real		c;
-	ta_real		s1;
-	ta_real		s2;
+	int32_t		pad;
+	VarSums		v;
 } VarState;
 
 static void
@@ -710,11 +750,12 @@ VarInit(VarState *v, int p)
 {
 	memset(v, 0, sizeof(*v));
 	TaRingInit(&v->r, p);
+	VarSumsInit(&v->v);
 }
 
 /*
- * Updates v's scalars for x reading its ring as it was (VarPut then stores
- * x); mean and variance of the window, TA_NONE before it fills.
+ * Updates v's scalars for x, reading its ring as it was (VarPut then stores
+ * x): ComputeVariance's step with the values it reads from its array.
  */
 static inline void
 VarStep(VarState *v, const ta_real *slots, ta_real x, bool sample, ta_real *mean,
@@ -722,55 +763,18 @@ VarStep(VarState *v, const ta_real *slots, ta_real x, bool sample, ta_real *mean
 {
 	const TaRing *r = &v->r;
 	int			p = r->cap;
-	int64_t		k = v->k;
+	bool		full = v->v.seen == p;
 
-	*mean = *var = TA_NONE;
 	if (!v->started)
 	{
+		*mean = *var = TA_NONE;
 		if (!TA_HAS(x))
 			return;
 		v->started = 1;
 	}
-	v->k++;
-	if (k > 0 && x != TaRingAgo(r, slots, 1))
-		v->changes++;
-	if (k >= p && (p == 1 ? x : TaRingAgo(r, slots, p - 1)) != TaRingOldest(r, slots))
-		v->changes--;
-	if (k < p - 1)
-		return;
-	if (k == p - 1 || (k % p) == 0)
-	{
-		v->c = 0;
-		for (int j = p - 1; j >= 1; j--)
-			v->c += TaRingAgo(r, slots, j);
-		v->c += x;
-		v->c /= p;
-		v->s1 = v->s2 = 0;
-		for (int j = p - 1; j >= 0; j--)
-		{
-			ta_real		xj = j ? TaRingAgo(r, slots, j) : x;
-
-			v->s1 += xj - v->c;
-			v->s2 += (xj - v->c) * (xj - v->c);
-		}
-	}
-	else
-	{
-		ta_real		o = TaRingOldest(r, slots) - v->c;
-		ta_real		d = x - v->c;
-
-		v->s1 += d - o;
-		v->s2 += d * d - o * o;
-	}
-	*mean = v->c + v->s1 / p;
-	if (v->changes == 0 || p == 1)
-		*var = 0;
-	else
-	{
-		ta_real		m2 = v->s2 - v->s1 * v->s1 / p;
-
-		*var = (m2 > 0 ? m2 : 0) / (sample ? p - 1 : p);
-	}
+	VarSumsStep(&v->v, p, sample, x, v->v.seen > 0 ? TaRingAgo(r, slots, 1) : 0,
+				full ? TaRingOldest(r, slots) : 0,
+				full ? (p == 1 ? x : TaRingAgo(r, slots, p - 1)) : 0, mean, var);
 }
 
 static inline void
@@ -783,9 +787,13 @@ VarPut(VarState *v, ta_real *slots, ta_real x)
 static bool
 VarValid(const VarState *v, int p)
 {
-	return TaRingValid(&v->r, p) && FlagValid(v->started) && v->k >= 0 &&
-		(v->started || v->k == 0) && v->r.count == (v->k < p ? v->k : p) &&
-		v->changes >= 0 && v->changes < p;
+	const VarSums *s = &v->v;
+
+	return TaRingValid(&v->r, p) && FlagValid(v->started) &&
+		s->seen >= 0 && s->seen <= p && s->pos >= 0 && s->pos < p &&
+		(s->seen == p || s->pos == s->seen) && v->r.count == s->seen &&
+		(v->started || s->seen == 0) &&
+		s->changes >= 0 && s->changes <= (s->seen > 0 ? s->seen - 1 : 0);
 }
 
 /*
