@@ -727,6 +727,7 @@ KamaCheck(const void *body, const double *params)
 
 	KamaConstants(params, &sc_slow, &sc_diff);
 	return TaRingValid(&k->r, TA_P(params, 0) + 1) &&
+		TaRollSumValid(&k->path, TA_P(params, 0)) &&
 		(k->started == 1 || (k->started == 0 && k->r.count == 0)) &&
 		memcmp(&k->sc_slow, &sc_slow, 10) == 0 && memcmp(&k->sc_diff, &sc_diff, 10) == 0;
 }
@@ -911,7 +912,11 @@ VwmaPeek(const void *body, const ta_real *in, ta_real *out)
 static bool
 VwmaCheck(const void *body, const double *params)
 {
-	return TaRingValid(&((const VwmaBody *) body)->r, TA_P(params, 0));
+	const VwmaBody *w = body;
+	int			p = TA_P(params, 0);
+
+	return TaRingValid(&w->r, p) && TaRollSumValid(&w->sv, p) &&
+		TaRollSumValid(&w->scv, p);
 }
 
 static void
@@ -969,8 +974,10 @@ VwapPeek(const void *body, const ta_real *in, ta_real *out)
 static bool
 VwapCheck(const void *body, const double *params)
 {
+	int64_t		count = ((const VwapBody *) body)->count;
+
 	(void) params;
-	return ((const VwapBody *) body)->count >= 0;
+	return count >= 0 && count <= TA_STREAM_MAX_BARS;
 }
 
 static void
