@@ -77,7 +77,7 @@ BEGIN
 				  DETAIL = 'An item is ap_name(arguments) or (ap_name(arguments)).field; arguments are bar columns (open, high, low, close, volume) or constants.',
 				  HINT = 'For example ''ap_rsi(close, 14)'' or ''(ap_macd(close, 12, 26, 9)).signal''.';
 	END IF;
-	RETURN pg_catalog.format('(%s(%s) OVER w)%s::numeric', m[2], COALESCE(m[3], ''),
+	RETURN pg_catalog.format('(@extschema@.%s(%s) OVER w)%s::numeric', m[2], COALESCE(m[3], ''),
 							 COALESCE('.' || m[5], ''));
 END
 $fn$;
@@ -147,7 +147,7 @@ BEGIN
 	FOR t IN SELECT st.depth, st.relation FROM alphapulse.symbol_tables() st LOOP
 		depth := t.depth;
 		relation := t.relation::text;
-		EXECUTE pg_catalog.format('SELECT pg_catalog.jsonb_agg(x) FROM %s x WHERE x.symbol OPERATOR(pg_catalog.=) $1', t.relation)
+		EXECUTE pg_catalog.format('SELECT pg_catalog.jsonb_agg(symbol_row) FROM %s symbol_row WHERE symbol_row.symbol OPERATOR(pg_catalog.=) $1', t.relation)
 			INTO rows USING symbol;
 		RETURN NEXT;
 	END LOOP;
