@@ -414,6 +414,11 @@ COMMENT ON FUNCTION alphapulse.proxy_feed_status() IS 'Internal: alphapulse.feed
 CREATE VIEW alphapulse.feed_status AS SELECT * FROM alphapulse.proxy_feed_status();
 COMMENT ON VIEW alphapulse.feed_status IS 'Proxy: the health of every feed on every data server';
 
+-- Anyone may read them on the proxy: what each row shows is decided by the
+-- caller's grants on the data servers, where the functions run as the caller.
+GRANT SELECT ON alphapulse.assets, alphapulse.champions, alphapulse.models, alphapulse.signals,
+	alphapulse.runs, alphapulse.feed_status TO PUBLIC;
+
 ------------------------------------------------------------------------------
 -- Administration (superuser): the cluster map, and moving a symbol.
 

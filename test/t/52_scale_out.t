@@ -209,6 +209,19 @@ is "$(sqlstate "$P" proxy "SELECT ap_train('nosuch')")" "$(sqlstate "$P" single 
 is "$(sqlstate "$P" proxy "SELECT ap_promote(123456789)")" "$(sqlstate "$P" single "SELECT ap_promote(123456789)")" \
 	"an unknown model id fails with the data server's SQLSTATE"
 
+# Privileges are the data servers': a reader (alphapulse_reader there, a
+# plain login on the proxy) reads and predicts through the proxy, may not train,
+# and may not change the cluster map.
+for p in "${D[@]}"; do q "$p" alphapulse "CREATE ROLE scale_reader LOGIN IN ROLE alphapulse_reader" >/dev/null; done
+q "$P" proxy "CREATE ROLE scale_reader LOGIN" >/dev/null
+rq() { PGUSER=scale_reader q "$P" proxy "$1"; }
+is "$(rq "SELECT count(*) FROM alphapulse.champions")" 20 "a reader reads the merged champions through the proxy"
+ok $(rq "SELECT ap_predict('sym01', x) FROM ap_features('sym01', (SELECT feature_set FROM alphapulse.champions WHERE symbol = 'sym01')) ORDER BY ts DESC LIMIT 1" | grep -qE '^-?[0-9]'; echo $?) \
+	"a reader predicts through the proxy"
+is "$(PGUSER=scale_reader sqlstate "$P" proxy "SELECT ap_train('sym01')")" 42501 "a reader may not train: the data server refuses (42501)"
+is "$(PGUSER=scale_reader sqlstate "$P" proxy "SELECT ap_proxy_set_servers(ARRAY['host=x'])")" 42501 "a reader may not change the cluster map (42501)"
+is "$(PGUSER=scale_reader sqlstate "$P" proxy "CALL ap_proxy_move_symbol('sym01', 0)")" 42501 "a reader may not move a symbol (42501)"
+
 # Moving a symbol: to a partition on another server, with its models.
 sym=sym05
 from=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_where('$sym')")
