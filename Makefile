@@ -28,8 +28,10 @@ DATA_built = sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql sql/alphapuls
 # The scale-out layer: extension alphapulse_proxy for the PL/Proxy proxy database.
 DATA += sql/proxy/alphapulse_proxy.control $(wildcard sql/proxy/alphapulse_proxy--*.sql)
 
-# pg_regress: every sql/*.sql that is not an install/upgrade script.
+# pg_regress: every sql/*.sql that is not an install/upgrade script.  Progress
+# NOTICE lines (one a second of a long call) would make outputs depend on speed.
 REGRESS = $(sort $(basename $(notdir $(filter-out sql/alphapulse--%,$(wildcard sql/*.sql)))))
+installcheck: export PGOPTIONS += -c alphapulse.progress_notices=off
 
 # Warnings go in PG_CFLAGS (gcc only), not PG_CPPFLAGS, so the clang bitcode
 # build for JIT does not get -Werror.  PostgreSQL 15 headers trip
@@ -102,6 +104,7 @@ bench:
 	bench/run.sh
 	bench/feeds.sh
 	bench/models.sh
+	bench/drift.sh
 	bench/proxy.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
