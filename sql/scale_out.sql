@@ -52,12 +52,22 @@ SELECT * FROM ap_indicators('so_a', ARRAY['ap_nosuch(close)']);
 
 -- moving a symbol, step by step: export, delete, import back
 SELECT ap_build_features('so_a') > 0 AS built;
-SELECT depth, relation FROM alphapulse.symbol_tables() ORDER BY 1, 2::text;
+-- (the tables other parts add are listed too: here the core ones and the drift
+-- tables, and a check that every table with a symbol column is among them)
+SELECT depth, relation, filter FROM alphapulse.symbol_tables()
+WHERE relation::text IN ('alphapulse.assets', 'alphapulse.bars', 'alphapulse.features', 'alphapulse.runs',
+	'alphapulse.models', 'alphapulse.signals', 'alphapulse.feeds', 'alphapulse.feed_secrets',
+	'alphapulse.drift_reports', 'alphapulse.drift_features')
+ORDER BY depth, relation::text;
+SELECT count(*) = 0 AS all_symbol_tables_listed FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = 'alphapulse'::regnamespace AND c.relkind = 'r' AND a.attname = 'symbol'
+	AND c.oid NOT IN (SELECT relation FROM alphapulse.symbol_tables());
 CREATE TEMP TABLE so_export AS SELECT * FROM alphapulse.symbol_export('so_a');
 SELECT relation, jsonb_array_length(rows) AS n FROM so_export WHERE rows IS NOT NULL ORDER BY depth, relation;
 SELECT relation, rows FROM alphapulse.symbol_delete('so_a') WHERE rows > 0 ORDER BY 1;
 SELECT count(*) FROM alphapulse.bars WHERE symbol = 'so_a';
-SELECT e.relation, alphapulse.symbol_import(e.relation, e.rows) FROM so_export e ORDER BY e.depth, e.relation;
+SELECT relation, imported FROM (SELECT e.relation, alphapulse.symbol_import(e.relation, e.rows) AS imported
+	FROM so_export e ORDER BY e.depth, e.relation) i WHERE imported > 0;
 SELECT count(*) FROM alphapulse.bars WHERE symbol = 'so_a';
 SELECT alphapulse.symbol_import('pg_catalog.pg_class', '[]');
 -- the move steps are superusers' only

@@ -198,6 +198,13 @@ AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
 COMMENT ON FUNCTION @extschema@.ap_rollback(text) IS
 'Proxy: ap_rollback on the data server of the symbol';
 
+CREATE FUNCTION @extschema@.ap_drift(symbol text, since timestamptz DEFAULT pg_catalog.now() - '7 days'::interval,
+									 options jsonb DEFAULT '{}')
+RETURNS bigint LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_drift(text, timestamptz, jsonb) IS
+'Proxy: ap_drift on the data server of the symbol (the default since is the proxy''s now() - 7 days)';
+
 CREATE FUNCTION @extschema@.ap_add_feed(name text, kind text, format text, url text,
 										symbol text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS void LANGUAGE plproxy
@@ -422,22 +429,27 @@ GRANT SELECT ON alphapulse.assets, alphapulse.champions, alphapulse.models, alph
 ------------------------------------------------------------------------------
 -- Administration (superuser): the cluster map, and moving a symbol.
 
--- Ids drawn on partition p start at p * 2^40, so model and run ids are unique
--- across servers and a moved model keeps its id.
+-- Ids drawn on partition p start at p * 2^40, so model, run, report … ids are
+-- unique across servers and a moved row keeps its id.
 CREATE FUNCTION alphapulse.id_block(part integer)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $fn$ SELECT $1::bigint * 1099511627776 $fn$;
-COMMENT ON FUNCTION alphapulse.id_block(integer) IS 'Internal: first model and run id of a partition (partition * 2^40)';
+COMMENT ON FUNCTION alphapulse.id_block(integer) IS 'Internal: first id of a partition (partition * 2^40) for every AlphaPulse id sequence';
 
 CREATE FUNCTION alphapulse.proxy_id_block(part integer, first bigint)
 RETURNS SETOF bigint LANGUAGE plproxy
 AS $fn$
 	CLUSTER 'alphapulse'; RUN ON part;
-	SELECT pg_catalog.setval('alphapulse.models_id_seq', GREATEST(s.last_value, first)) FROM alphapulse.models_id_seq s
-	UNION ALL SELECT pg_catalog.setval('alphapulse.runs_id_seq', GREATEST(r.last_value, first)) FROM alphapulse.runs_id_seq r;
+	SELECT pg_catalog.setval(sc.oid::pg_catalog.regclass, first)
+	FROM pg_catalog.pg_class sc
+	JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = sc.oid AND sq.seqmax >= first
+	JOIN pg_catalog.pg_depend sd ON sd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND sd.objid = sc.oid AND sd.deptype = 'e'
+	JOIN pg_catalog.pg_extension se ON se.oid = sd.refobjid AND se.extname = 'alphapulse'
+	WHERE sc.relkind = 'S'
+		AND CASE WHEN sc.relkind = 'S' THEN COALESCE(pg_catalog.pg_sequence_last_value(sc.oid::pg_catalog.regclass), 0) < first END;
 $fn$;
-COMMENT ON FUNCTION alphapulse.proxy_id_block(integer, bigint) IS 'Internal: moves a partition''s model and run ids to at least first';
+COMMENT ON FUNCTION alphapulse.proxy_id_block(integer, bigint) IS 'Internal: moves every AlphaPulse id sequence of a partition''s server to at least first';
 REVOKE ALL ON FUNCTION alphapulse.proxy_id_block(integer, bigint) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.ap_proxy_set_servers(servers text[])
@@ -476,7 +488,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.ap_proxy_set_servers(text[]) IS
-'Superuser: (re)defines the PL/Proxy cluster "alphapulse" over the given data servers (libpq connection strings): the next power of two of partitions, partition p on server p mod N, a PUBLIC user mapping (calls connect as the calling role), and each server''s model and run ids moved to its own block of 2^40; returns the partition count. Changing the count re-routes every unpinned symbol: move or pin symbols first';
+'Superuser: (re)defines the PL/Proxy cluster "alphapulse" over the given data servers (libpq connection strings): the next power of two of partitions, partition p on server p mod N, a PUBLIC user mapping (calls connect as the calling role), and each server''s AlphaPulse id sequences (models, runs, drift reports …) moved to its own block of 2^40; returns the partition count. Changing the count re-routes every unpinned symbol: move or pin symbols first';
 REVOKE ALL ON FUNCTION @extschema@.ap_proxy_set_servers(text[]) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.ap_proxy_partitions()
@@ -586,5 +598,5 @@ BEGIN
 END
 $fn$;
 COMMENT ON PROCEDURE @extschema@.ap_proxy_move_symbol(text, integer) IS
-'Superuser: moves a symbol to another partition''s data server: copies its rows of every AlphaPulse table with a symbol column (assets, bars, features, runs, models with their ids, signals, feeds …, parents first) and checks the counts, reseals its models under the new server''s key, pins the symbol in alphapulse.placement and commits, then deletes the old rows. Pause the symbol''s writers (feeds, schedules) while it runs; CALL it outside a transaction block';
+'Superuser: moves a symbol to another partition''s data server: copies its rows of every AlphaPulse table that holds them (a symbol column, or a foreign key to such a table: assets, bars, features, runs, models with their ids, signals, feeds with their secrets and run log, drift reports …, parents first) and checks the counts, reseals its models under the new server''s key, pins the symbol in alphapulse.placement and commits, then deletes the old rows. Pause the symbol''s writers (feeds, schedules) while it runs; CALL it outside a transaction block';
 REVOKE ALL ON PROCEDURE @extschema@.ap_proxy_move_symbol(text, integer) FROM PUBLIC;

@@ -222,12 +222,20 @@ is "$(PGUSER=scale_reader sqlstate "$P" proxy "SELECT ap_train('sym01')")" 42501
 is "$(PGUSER=scale_reader sqlstate "$P" proxy "SELECT ap_proxy_set_servers(ARRAY['host=x'])")" 42501 "a reader may not change the cluster map (42501)"
 is "$(PGUSER=scale_reader sqlstate "$P" proxy "CALL ap_proxy_move_symbol('sym01', 0)")" 42501 "a reader may not move a symbol (42501)"
 
-# Moving a symbol: to a partition on another server, with its models.
-sym=sym05
+# Moving a symbol: to a partition on another server, with its models, its
+# feed (with its secret and queued run) and a drift report with its features.
+sym=sym03
 from=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_where('$sym')")
+q "$from" alphapulse "INSERT INTO alphapulse.feed_secrets VALUES ('f_sym03', '{\"X-Key\": \"k\"}')" >/dev/null
+report=$(q "$P" proxy "SELECT ap_drift('$sym', '2024-01-14')")
+ok $([[ $report =~ ^[0-9]+$ ]]; echo $?) "ap_drift through the proxy (report $report)" || diag "$report"
+extra_sql="SELECT (SELECT count(*) FROM alphapulse.feeds WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.feed_secrets WHERE feed = 'f_sym03')
+	|| ' ' || (SELECT count(*) FROM alphapulse.drift_reports WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.drift_features f JOIN alphapulse.drift_reports r ON r.id = f.report_id WHERE r.symbol = '$sym')
+	|| ' ' || coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM alphapulse.drift_reports WHERE symbol = '$sym'), '')"
+extra_before=$(q "$from" alphapulse "$extra_sql")
 to_part=$(q "$P" proxy "SELECT min(partition) FROM ap_proxy_partitions() WHERE server NOT LIKE '%port=$from %'")
 to=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_partitions() WHERE partition = $to_part")
-before=$(q "$P" proxy "SELECT ap_predict('$sym', x) || '|' || ap_predict((SELECT id FROM alphapulse.champions WHERE symbol = '$sym'), x) FROM ap_features('$sym', (SELECT feature_set FROM alphapulse.champions WHERE symbol = '$sym')) ORDER BY ts DESC LIMIT 1")
+before=$(q "$P" proxy "SELECT ap_predict('$sym', x) || '|' || ap_predict((SELECT model_id FROM alphapulse.champions WHERE symbol = '$sym'), x) FROM ap_features('$sym', (SELECT feature_set FROM alphapulse.champions WHERE symbol = '$sym')) ORDER BY ts DESC LIMIT 1")
 rows_before=$(q "$from" alphapulse "SELECT (SELECT count(*) FROM alphapulse.bars WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.features WHERE symbol = '$sym') || ' ' ||
 	(SELECT count(*) FROM alphapulse.models WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.runs WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.signals WHERE symbol = '$sym')")
 ids_before=$(q "$from" alphapulse "SELECT string_agg(id || stage, ',' ORDER BY id) FROM alphapulse.models WHERE symbol = '$sym'")
@@ -237,12 +245,15 @@ is "$(q "$to" alphapulse "SELECT (SELECT count(*) FROM alphapulse.bars WHERE sym
 	"$rows_before" "the new server has all of its bars, features, models, runs and signals ($rows_before)"
 is "$(q "$to" alphapulse "SELECT string_agg(id || stage, ',' ORDER BY id) FROM alphapulse.models WHERE symbol = '$sym'")" "$ids_before" \
 	"the models kept their ids and stages"
+is "$(q "$to" alphapulse "$extra_sql")" "$extra_before" "the feed, its secret, the drift report and its feature rows moved with their ids ($extra_before)"
+is "$(q "$from" alphapulse "$extra_sql")" "0 0 0 0 " "and are gone from the old server"
 is "$(for p in "${D[@]}"; do q "$p" alphapulse "SELECT count(*) FROM alphapulse.assets a WHERE a.symbol = '$sym'
 	UNION ALL SELECT count(*) FROM alphapulse.bars b WHERE b.symbol = '$sym'" | paste -sd+ | bc; done | paste -sd' ')" \
 	"$(for p in "${D[@]}"; do if [ "$p" = "$to" ]; then echo $((NBARS + 1)); else echo 0; fi; done | paste -sd' ')" \
 	"after the move the symbol's rows are on the new server only"
-is "$(q "$P" proxy "SELECT ap_predict('$sym', x) || '|' || ap_predict((SELECT id FROM alphapulse.champions WHERE symbol = '$sym'), x) FROM ap_features('$sym', (SELECT feature_set FROM alphapulse.champions WHERE symbol = '$sym')) ORDER BY ts DESC LIMIT 1")" \
+is "$(q "$P" proxy "SELECT ap_predict('$sym', x) || '|' || ap_predict((SELECT model_id FROM alphapulse.champions WHERE symbol = '$sym'), x) FROM ap_features('$sym', (SELECT feature_set FROM alphapulse.champions WHERE symbol = '$sym')) ORDER BY ts DESC LIMIT 1")" \
 	"$before" "the moved champion predicts the same, by symbol and by id (resealed under the new server's key)"
+ok $([[ $before =~ ^-?[0-9][0-9.e+-]*\|-?[0-9][0-9.e+-]*$ ]]; echo $?) "and those predictions are numbers ($before)"
 is "$(q "$P" proxy "SELECT partition FROM ap_proxy_where('$sym') WHERE pinned")" "$to_part" "the symbol is pinned to its new partition"
 new_id=$(q "$P" proxy "SELECT ap_train('$sym', algorithm => 'ridge')")
 is "$(q "$to" alphapulse "SELECT count(*) FROM alphapulse.models WHERE id = $new_id")" 1 "training after the move runs on the new server"

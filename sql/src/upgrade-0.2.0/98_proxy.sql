@@ -110,31 +110,56 @@ COMMENT ON FUNCTION @extschema@.ap_indicators(text, text[], timestamptz) IS
 'Indicator values over a symbol''s bars (numeric), computed over the whole history (warm-up included) and returned for the bars from since on, one row per bar and item in time then item order; items are calls on bar columns and constants such as ''ap_rsi(close, 14)'' or ''(ap_macd(close, 12, 26, 9)).signal''. Through alphapulse_proxy it runs on the symbol''s data server';
 
 -- Moving a symbol (superuser, driven by the proxy's ap_proxy_move_symbol):
--- every AlphaPulse table with a symbol column, parents first by foreign key.
+-- every AlphaPulse table with a symbol column, and every table whose foreign
+-- key points at one (drift_features, feed_secrets, feed_runs …), parents
+-- first.  filter selects the symbol's rows of the table aliased symbol_row,
+-- the symbol being $1.
 CREATE FUNCTION alphapulse.symbol_tables()
-RETURNS TABLE (depth integer, relation regclass)
+RETURNS TABLE (depth integer, relation regclass, filter text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-	WITH RECURSIVE t AS (
-		SELECT c.oid FROM pg_catalog.pg_class c
+	WITH RECURSIVE ext AS (
+		SELECT c.oid, EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid
+							  AND a.attname = 'symbol' AND NOT a.attisdropped) AS has_symbol
+		FROM pg_catalog.pg_class c
 		JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e'
 		JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'alphapulse'
-		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'symbol' AND NOT a.attisdropped
 		WHERE c.relkind IN ('r', 'p')
 	), fk AS (
-		SELECT k.conrelid, k.confrelid FROM pg_catalog.pg_constraint k
+		SELECT k.conname, k.conrelid, k.confrelid, k.conkey, k.confkey FROM pg_catalog.pg_constraint k
 		WHERE k.contype = 'f' AND k.conrelid <> k.confrelid
-			AND k.conrelid IN (SELECT oid FROM t) AND k.confrelid IN (SELECT oid FROM t)
+			AND k.conrelid IN (SELECT oid FROM ext) AND k.confrelid IN (SELECT oid FROM ext)
+	), child AS (	-- a table without a symbol column: the first key to a table with one
+		SELECT DISTINCT ON (fk.conrelid) fk.*
+		FROM fk JOIN ext c ON c.oid = fk.conrelid AND NOT c.has_symbol
+			JOIN ext p ON p.oid = fk.confrelid AND p.has_symbol
+		ORDER BY fk.conrelid, fk.conname
+	), moved AS (
+		SELECT oid FROM ext WHERE has_symbol UNION SELECT conrelid FROM child
 	), lvl(oid, depth) AS (
-		SELECT oid, 0 FROM t
+		SELECT oid, 0 FROM moved
 		UNION ALL
 		SELECT fk.conrelid, lvl.depth + 1 FROM lvl JOIN fk ON fk.confrelid = lvl.oid
+		WHERE fk.conrelid IN (SELECT oid FROM moved)
 	)
-	SELECT pg_catalog.max(depth), oid::pg_catalog.regclass FROM lvl GROUP BY oid ORDER BY 1, 2::text
+	SELECT pg_catalog.max(l.depth)::integer, l.oid::pg_catalog.regclass,
+		CASE WHEN x.has_symbol THEN 'symbol_row.symbol OPERATOR(pg_catalog.=) $1'
+		ELSE (SELECT pg_catalog.format('(%s) IN (SELECT %s FROM %s p WHERE p.symbol OPERATOR(pg_catalog.=) $1)',
+					 (SELECT pg_catalog.string_agg('symbol_row.' || pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.n)
+					  FROM pg_catalog.unnest(ch.conkey) WITH ORDINALITY k(att, n)
+					  JOIN pg_catalog.pg_attribute a ON a.attrelid = ch.conrelid AND a.attnum = k.att),
+					 (SELECT pg_catalog.string_agg('p.' || pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.n)
+					  FROM pg_catalog.unnest(ch.confkey) WITH ORDINALITY k(att, n)
+					  JOIN pg_catalog.pg_attribute a ON a.attrelid = ch.confrelid AND a.attnum = k.att),
+					 ch.confrelid::pg_catalog.regclass)
+			  FROM child ch WHERE ch.conrelid = l.oid) END
+	FROM lvl l JOIN ext x ON x.oid = l.oid
+	GROUP BY l.oid, x.has_symbol
+	ORDER BY 1, l.oid::pg_catalog.regclass::text
 $fn$;
 COMMENT ON FUNCTION alphapulse.symbol_tables() IS
-'Internal: every AlphaPulse table with a symbol column and its foreign-key depth (parents first)';
+'Internal: the AlphaPulse tables that hold a symbol''s rows (a symbol column, or a foreign key to a table with one), their foreign-key depth (parents first), and the condition on alias symbol_row that selects the symbol ($1)';
 
 CREATE FUNCTION alphapulse.symbol_export(symbol text)
 RETURNS TABLE (depth integer, relation text, rows jsonb)
@@ -144,17 +169,17 @@ AS $fn$
 DECLARE
 	t record;
 BEGIN
-	FOR t IN SELECT st.depth, st.relation FROM alphapulse.symbol_tables() st LOOP
+	FOR t IN SELECT st.depth, st.relation, st.filter FROM alphapulse.symbol_tables() st LOOP
 		depth := t.depth;
 		relation := t.relation::text;
-		EXECUTE pg_catalog.format('SELECT pg_catalog.jsonb_agg(symbol_row) FROM %s symbol_row WHERE symbol_row.symbol OPERATOR(pg_catalog.=) $1', t.relation)
+		EXECUTE pg_catalog.format('SELECT pg_catalog.jsonb_agg(symbol_row) FROM %s symbol_row WHERE %s', t.relation, t.filter)
 			INTO rows USING symbol;
 		RETURN NEXT;
 	END LOOP;
 END
 $fn$;
 COMMENT ON FUNCTION alphapulse.symbol_export(text) IS
-'Superuser: every row of a symbol in every AlphaPulse table with a symbol column, as one jsonb array per table (parents first); the first step of moving a symbol';
+'Superuser: every row of a symbol in every AlphaPulse table that holds them (alphapulse.symbol_tables()), as one jsonb array per table, parents first; the first step of moving a symbol';
 REVOKE ALL ON FUNCTION alphapulse.symbol_export(text) FROM PUBLIC;
 
 CREATE FUNCTION alphapulse.symbol_import(relation text, rows jsonb)
@@ -196,16 +221,17 @@ AS $fn$
 DECLARE
 	t record;
 BEGIN
-	FOR t IN SELECT st.depth, st.relation FROM alphapulse.symbol_tables() st ORDER BY st.depth DESC, st.relation::text LOOP
+	FOR t IN SELECT st.depth, st.relation, st.filter FROM alphapulse.symbol_tables() st
+			 ORDER BY st.depth DESC, st.relation::text LOOP
 		relation := t.relation::text;
-		EXECUTE pg_catalog.format('WITH d AS (DELETE FROM %s x WHERE x.symbol OPERATOR(pg_catalog.=) $1 RETURNING 1)'
-								  ' SELECT pg_catalog.count(*) FROM d', t.relation) INTO rows USING symbol;
+		EXECUTE pg_catalog.format('WITH d AS (DELETE FROM %s symbol_row WHERE %s RETURNING 1)'
+								  ' SELECT pg_catalog.count(*) FROM d', t.relation, t.filter) INTO rows USING symbol;
 		RETURN NEXT;
 	END LOOP;
 END
 $fn$;
 COMMENT ON FUNCTION alphapulse.symbol_delete(text) IS
-'Superuser: deletes every row of a symbol from every AlphaPulse table with a symbol column (children first); rows deleted per table. The last step of moving a symbol';
+'Superuser: deletes every row of a symbol from every AlphaPulse table that holds them (children first); rows deleted per table. The last step of moving a symbol';
 REVOKE ALL ON FUNCTION alphapulse.symbol_delete(text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION @extschema@.ap_add_asset(text, text, interval) FROM PUBLIC;
