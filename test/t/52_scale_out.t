@@ -258,6 +258,13 @@ is "$(q "$P" proxy "SELECT partition FROM ap_proxy_where('$sym') WHERE pinned")"
 new_id=$(q "$P" proxy "SELECT ap_train('$sym', algorithm => 'ridge')")
 is "$(q "$to" alphapulse "SELECT count(*) FROM alphapulse.models WHERE id = $new_id")" 1 "training after the move runs on the new server"
 is "$(q "$P" proxy "SELECT count(*) || '/' || count(DISTINCT symbol) FROM alphapulse.champions")" 20/20 "twenty champions after the move"
+# a move between two partitions of the same server only pins the symbol
+same=$(q "$P" proxy "SELECT s || ' ' || (3 - (hashtext(s) & 3)) FROM unnest(string_to_array(trim('$SYMS'), ' ')) s WHERE hashtext(s) & 3 IN (0, 3) LIMIT 1")
+ssym=${same% *} spart=${same#* }
+srows=$(q "${D[0]}" alphapulse "SELECT count(*) FROM alphapulse.bars WHERE symbol = '$ssym'")
+out=$(q "$P" proxy "CALL ap_proxy_move_symbol('$ssym', $spart)"); ok $? "CALL ap_proxy_move_symbol('$ssym', $spart): partitions 0 and 3 are one server" || diag "$out"
+is "$(q "$P" proxy "SELECT partition || ' ' || pinned FROM ap_proxy_where('$ssym')")|$(q "${D[0]}" alphapulse "SELECT count(*) FROM alphapulse.bars WHERE symbol = '$ssym'")" \
+	"$spart true|$srows" "the symbol is pinned to the other partition and its rows stay where they were"
 lap "symbol moved"
 
 done_testing() { echo "1..$TAPN"; [ "$TAPFAIL" -eq 0 ]; }

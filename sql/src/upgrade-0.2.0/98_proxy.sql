@@ -56,7 +56,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.ap_load_bars(text, timestamptz[], numeric[], numeric[], numeric[], numeric[], numeric[]) IS
-'Lands bars of one symbol as a feed page does: the arrays are parallel (ts, open, high, low, close, volume; equal lengths), a later duplicate ts wins, a changed bar replaces the stored one (and so rebuilds the features it feeds), an identical one is skipped; returns the rows inserted or changed. Through alphapulse_proxy it runs on the symbol''s data server';
+'Lands bars of one symbol as a feed page does: the arrays are parallel (ts, open, high, low, close, volume; equal lengths), a later duplicate ts wins, a changed bar replaces the stored one, an identical one is skipped; returns the rows inserted or changed. Through alphapulse_proxy it runs on the symbol''s data server';
 
 -- An indicator item: a call on bar columns and constants, optionally one
 -- output field of a multi-output indicator.
