@@ -209,6 +209,10 @@ is "$(sqlstate "$P" proxy "SELECT ap_train('nosuch')")" "$(sqlstate "$P" single 
 is "$(sqlstate "$P" proxy "SELECT ap_promote(123456789)")" "$(sqlstate "$P" single "SELECT ap_promote(123456789)")" \
 	"an unknown model id fails with the data server's SQLSTATE"
 
+is "$(sqlstate "$P" proxy "SELECT ap_proxy_set_servers('{}')")" 22023 "a cluster map without servers is refused (22023)"
+is "$(sqlstate "$P" proxy "CALL ap_proxy_move_symbol('sym01', 4)")" 22023 "a move to a partition that does not exist is refused (22023)"
+is "$(q "$P" proxy "SELECT count(*) FROM ap_proxy_partitions()")" 4 "and the cluster map is unchanged"
+
 # Privileges are the data servers': a reader (alphapulse_reader there, a
 # plain login on the proxy) reads and predicts through the proxy, may not train,
 # and may not change the cluster map.
