@@ -53,6 +53,9 @@ fi
 # pgTAP: every test/*.sql in one database, run from the repo root so that
 # \copy of test/fixtures/... works.
 shopt -s nullglob
+# test/10_golden_ttr.sql's reference values, generated and checksummed first
+# (cached in build/cache) so that a failure says why here.
+test/bin/ttr_golden.sh >/dev/null || failed=$((failed + 1))
 tap=(test/*.sql)
 if [ ${#tap[@]} -gt 0 ]; then
 	rc=0
