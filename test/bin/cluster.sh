@@ -14,15 +14,29 @@
 # ap_cluster, ap_free_port, ap_wait_until and ap_wait_sql for scripts.
 # Env: PGBIN (default /usr/lib/postgresql/15/bin).
 
-# ap_free_port [LOW [SPAN]]: a port in LOW..LOW+SPAN-1 nothing answers on.
+# ap_free_port [LOW [SPAN]]: a port in LOW..LOW+SPAN-1 (default 20000..29999,
+# below Linux's ephemeral range, where outgoing connections take their local
+# ports) that no TCP socket uses, listening or not.
 ap_free_port() {
-	local low=${1:-54400} span=${2:-3000} p
+	local low=${1:-20000} span=${2:-10000} p used
+	used=$(_ap_used_ports)
 	for _ in $(seq 100); do
 		p=$((low + RANDOM % span))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+		case " $used " in *" $p "*) continue ;; esac
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		echo "$p"
+		return 0
 	done
 	echo "cluster.sh: no free port in $low..$((low + span - 1))" >&2
 	return 1
+}
+# the local ports of every TCP socket (/proc/net/tcp*: hex after the colon)
+_ap_used_ports() {
+	local h
+	for h in $(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk 'NR > 1 && $1 != "sl" { split($2, a, ":"); print a[2] }'); do
+		printf '%d ' "$((16#$h))"
+	done
+	echo
 }
 
 # ap_wait_until SECONDS WHAT CMD [ARG...]: run CMD until it succeeds; after

@@ -164,7 +164,7 @@ is "$(count endless+te)" 5 "the fixture received 5 requests"
 is "$(nbars sec)" 50 "and the 5 pages landed"
 q "ALTER SYSTEM SET alphapulse.max_requests_per_run = 7" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
-sleep 0.5
+wait_setting alphapulse.max_requests_per_run 7
 q "SELECT ap_add_feed('fe2', 'price', 'binance', '$HTTP/endless+tf/binance/api/v3/klines?symbol=X', 'sec', '{\"start\": \"2020-01-01\", \"page_size\": 10}')" >/dev/null
 q "SELECT ap_ingest('fe2')" >/dev/null
 wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue WHERE feed = 'fe2'"

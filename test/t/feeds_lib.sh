@@ -9,7 +9,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # The one cluster helper: ap_cluster, ap_free_port, ap_wait_until, ap_wait_sql.
 . "$TOP/test/bin/cluster.sh"
 # free_port: a port nothing answers on (so parallel runs do not collide)
-free_port() { ap_free_port 56000 3000; }
+free_port() { ap_free_port; }
 FEEDS_PG_PORT=${FEEDS_PG_PORT:-$(free_port)}
 FEEDS_HTTP_PORT=${FEEDS_HTTP_PORT:-$(free_port)}
 if [ "$(id -u)" = 0 ]; then
