@@ -48,7 +48,7 @@ is "$(q "SELECT (SELECT min(started) FROM alphapulse.feed_runs WHERE feed = 'w_c
 
 # a second run from the cursor lands nothing
 q "SELECT ap_ingest('w_bn')" >/dev/null
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
 is "$(q "SELECT rows_landed FROM alphapulse.feed_runs WHERE feed = 'w_bn' ORDER BY id DESC LIMIT 1")" 0 "re-run from the cursor: one request, nothing new"
 
 # retry with Retry-After through the worker
@@ -62,7 +62,7 @@ q "ALTER SYSTEM SET alphapulse.allowed_hosts = 'elsewhere.example'" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
 wait_setting alphapulse.allowed_hosts elsewhere.example
 q "SELECT ap_ingest('w_rss')" >/dev/null
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
 is "$(q "SELECT message FROM alphapulse.feed_runs WHERE feed = 'w_rss' ORDER BY id DESC LIMIT 1")" 'host "127.0.0.1" is not in alphapulse.allowed_hosts' "SIGHUP: the worker sees the new allow list"
 q "ALTER SYSTEM RESET alphapulse.allowed_hosts" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
@@ -79,18 +79,18 @@ ap_wait_until 30 "the worker to drop w_gone" grep -q 'feed "w_gone" was removed 
 ok $? "the worker ends the removed feed's run"
 is "$(worker_pid)" "$pid" "removing a feed mid-run does not kill the worker"
 q "SELECT ap_ingest('w_rss')" >/dev/null
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
 ok $? "and it takes new work"
 
 # SIGTERM: clean exit, then restarted
 old=$(worker_pid)
 kill -TERM "$old"
-wait_for 10 "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker' AND pid <> $old"
+wait_for 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker' AND pid <> $old"
 ok $? "after SIGTERM the worker is back (new pid)"
 grep -q "alphapulse feed worker shutting down" "$WORK/server.log"
 ok $? "SIGTERM: clean shutdown logged"
 q "SELECT ap_ingest('w_rss')" >/dev/null
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
 ok $? "the restarted worker takes new work"
 
 # DROP DATABASE of another database does not hang

@@ -40,6 +40,7 @@ trap feeds_cleanup EXIT
 ok() {		# ok <0|1 as exit status> <description>
 	TAPN=$((TAPN + 1))
 	if [ "$1" = 0 ]; then echo "ok $TAPN - $2"; else echo "not ok $TAPN - $2"; fi
+	[ "$1" = 0 ]	# so that "ok … || …" can say why
 }
 is() {		# is <got> <want> <description>
 	TAPN=$((TAPN + 1))

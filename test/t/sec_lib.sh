@@ -35,6 +35,7 @@ export PGHOST PGPORT
 ok() {		# ok <0|1 as exit status> <description>
 	TAPN=$((TAPN + 1))
 	if [ "$1" = 0 ]; then echo "ok $TAPN - $2"; else echo "not ok $TAPN - $2"; TAPFAIL=$((TAPFAIL + 1)); fi
+	[ "$1" = 0 ]	# so that "ok … || diag …" shows why
 }
 is() {		# is <got> <want> <description>
 	TAPN=$((TAPN + 1))
