@@ -122,8 +122,8 @@ extern const TaStreamKernel *TaStreamFind(const char *name);
 extern TaStreamStatus TaStreamCheckParams(const TaStreamKernel *k, const double *params);
 /* 0 when params are refused */
 extern size_t TaStreamStateSize(const TaStreamKernel *k, const double *params);
-/* s has TaStreamStateSize() bytes; params already checked */
-extern void TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s);
+/* s has TaStreamStateSize() bytes; false (nothing written) if params are refused */
+extern bool TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s);
 extern void TaStreamPush(const TaStreamKernel *k, TaStream *s, const ta_real *in,
 						 ta_real *out);
 extern void TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in,
