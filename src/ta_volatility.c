@@ -219,9 +219,8 @@ ComputeVariance(const ta_real *x, int n, int p, bool sample, ta_real *mean,
 				ta_real *var)
 {
 	int			f = FirstPresent(x, n);
-	VarSums		v;
-
 	int			i = f;
+	VarSums		v;
 
 	VarSumsInit(&v);
 	FillNone(mean, f);
@@ -236,8 +235,8 @@ ComputeVariance(const ta_real *x, int n, int p, bool sample, ta_real *mean,
 	for (; i < n; i++)
 	{
 		TA_POLL(i);
-		VarSumsStep(&v, p, sample, true, x[i], x[i - 1], x[i - p], x[i - p + 1], &mean[i],
-					&var[i]);
+		VarSumsStep(&v, p, sample, true, x[i], x[i - 1], x[i - p], x[i - p + 1],
+					&mean[i], &var[i]);
 	}
 }
 
