@@ -424,6 +424,13 @@ PredictRows(LoadedModel *m, const double *x, int n, double *out)
 	}
 }
 
+/* n rows (row-major) through a registered model, for ap_evaluate. */
+void
+ApPredictModel(int64 model_id, const double *x, int n, double *out)
+{
+	PredictRows(GetModel(model_id), x, n, out);
+}
+
 /* One row through the cached model. */
 static double
 PredictOne(LoadedModel *m, const double *x)

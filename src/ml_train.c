@@ -507,9 +507,9 @@ Fit(const TrainOpts *o, const Config *c, const FeatureRows *r, Range train, Rang
 
 /* The metrics of models.metrics for n rows, as members of the open object. */
 static void
-PushMetrics(JsonbParseState **st, const TrainOpts *o, const double *y, const double *pred, int n)
+PushMetrics(JsonbParseState **st, bool classification, const double *y, const double *pred, int n)
 {
-	if (o->classification)
+	if (classification)
 	{
 		ClassMetrics m;
 
@@ -533,6 +533,45 @@ PushMetrics(JsonbParseState **st, const TrainOpts *o, const double *y, const dou
 		ApJsonKeyNumber(st, "directional_accuracy", AP_JSON_EXACT, m.directional);
 	}
 	ApJsonKeyInt(st, "rows", n);
+}
+
+/*
+ * The metrics document of models.metrics (and of ap_evaluate's windows):
+ * the task's metrics and the long/flat strategy's (TradingMetrics) on n rows.
+ */
+Jsonb *
+ApHoldoutMetrics(bool classification, const double *y, const double *pred, const double *fwd,
+				 int n, int horizon, double fee, double periods_per_year)
+{
+	JsonbParseState *st = NULL;
+	TradeMetrics tm;
+
+	ApJsonBegin(&st, false);
+	PushMetrics(&st, classification, y, pred, n);
+	TradingMetrics(fwd, pred, n, horizon, classification ? 0.5 : 0, fee, periods_per_year, &tm);
+	ApJsonKeyNumber(&st, "strategy_return", AP_JSON_EXACT, tm.strategy_return);
+	ApJsonKeyNumber(&st, "buy_hold_return", AP_JSON_EXACT, tm.buy_hold_return);
+	ApJsonKeyNumber(&st, "sharpe", AP_JSON_EXACT, tm.sharpe);
+	ApJsonKeyNumber(&st, "buy_hold_sharpe", AP_JSON_EXACT, tm.buy_hold_sharpe);
+	ApJsonKeyNumber(&st, "max_drawdown", AP_JSON_EXACT, tm.max_drawdown);
+	ApJsonKeyNumber(&st, "trades", "%g", tm.trades);
+	ApJsonKeyNumber(&st, "fee", "%g", fee);
+	return ApJsonFinish(&st, false);
+}
+
+/* Bars per year of a symbol, from its bar interval (365.25 days a year). */
+double
+SymbolPeriodsPerYear(const char *symbol)
+{
+	Oid			t[1] = {TEXTOID};
+	Datum		a[1] = {CStringGetTextDatum(symbol)};
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT extract(epoch FROM bar_interval)::float8 FROM alphapulse.assets WHERE symbol = $1",
+							  1, t, a, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "reading the bar interval of \"%s\" failed", symbol);
+	return 365.25 * 86400 /
+		DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /* splitmix64, for a seeded search that is the same on every machine */
@@ -809,17 +848,7 @@ TrainOptions(FunctionCallInfo fcinfo, TrainJob *job)
 				 errmsg("logistic regression needs a classification target"),
 				 errdetail("Feature set \"%s\" has a regression target.", job->feature_set),
 				 errhint("Use ridge, lasso or xgboost, or a feature set with \"type\": \"classification\".")));
-	{
-		Oid			t[1] = {TEXTOID};
-		Datum		a[1] = {CStringGetTextDatum(job->symbol)};
-		bool		isnull;
-
-		if (SPI_execute_with_args("SELECT extract(epoch FROM bar_interval)::float8 FROM alphapulse.assets WHERE symbol = $1",
-								  1, t, a, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "reading the bar interval of \"%s\" failed", job->symbol);
-		job->periods_per_year = 365.25 * 86400 /
-			DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
+	job->periods_per_year = SymbolPeriodsPerYear(job->symbol);
 
 	o->holdout = isnan(o->given[ParamIndex("holdout")]) ? 0.2 : o->given[ParamIndex("holdout")];
 	o->folds = isnan(o->given[ParamIndex("folds")]) ? (o->full ? 4 : 1) : (int) o->given[ParamIndex("folds")];
@@ -1055,7 +1084,7 @@ TrainSearch(TrainJob *job)
 			sum += fr.valid_metric;
 			rounds_sum += fr.rounds;
 			ApJsonBegin(&folds, false);
-			PushMetrics(&folds, o, r->y + s->valid.from, fr.pred, s->valid.to - s->valid.from);
+			PushMetrics(&folds, o->classification, r->y + s->valid.from, fr.pred, s->valid.to - s->valid.from);
 			ApJsonKeyInt(&folds, "fold", k + 1);
 			ApJsonKeyInt(&folds, "best_rounds", fr.rounds);
 			ApJsonKeyInt(&folds, "iterations", fr.rounds_run);
@@ -1137,26 +1166,15 @@ TrainRefit(TrainJob *job)
 	const TrainOpts *o = &job->o;
 	const FeatureRows *r = &job->r;
 	int			nh = job->hold.to - job->hold.from;
-	JsonbParseState *st = NULL;
-	TradeMetrics tm;
 
 	Fit(o, &job->best_cfg, r, job->refit, job->hold, false, Max(job->best_rounds, 1), true, &job->final);
 	TrainerStop();
 	TrainerSlotRelease();
 	job->t_refit = GetCurrentTimestamp();
 
-	ApJsonBegin(&st, false);
-	PushMetrics(&st, o, r->y + job->hold.from, job->final.pred, nh);
-	TradingMetrics(r->fwd + job->hold.from, job->final.pred, nh, o->horizon,
-				   o->classification ? 0.5 : 0, o->fee, job->periods_per_year, &tm);
-	ApJsonKeyNumber(&st, "strategy_return", AP_JSON_EXACT, tm.strategy_return);
-	ApJsonKeyNumber(&st, "buy_hold_return", AP_JSON_EXACT, tm.buy_hold_return);
-	ApJsonKeyNumber(&st, "sharpe", AP_JSON_EXACT, tm.sharpe);
-	ApJsonKeyNumber(&st, "buy_hold_sharpe", AP_JSON_EXACT, tm.buy_hold_sharpe);
-	ApJsonKeyNumber(&st, "max_drawdown", AP_JSON_EXACT, tm.max_drawdown);
-	ApJsonKeyNumber(&st, "trades", "%g", tm.trades);
-	ApJsonKeyNumber(&st, "fee", "%g", o->fee);
-	job->js_hold = ApJsonFinish(&st, false);
+	job->js_hold = ApHoldoutMetrics(o->classification, r->y + job->hold.from, job->final.pred,
+									r->fwd + job->hold.from, nh, o->horizon, o->fee,
+									job->periods_per_year);
 	job->js_stats = FeatureStats(r, job->refit);
 }
 
@@ -1214,6 +1232,8 @@ TrainRegisterModel(TrainJob *job, Jsonb *params)
 	bytea	   *seal;
 	ApModelIdentity who;
 	JsonbParseState *st = NULL;
+	Jsonb	   *details;
+	bool		champion;
 
 	memset(nulls, ' ', sizeof(nulls));
 	ApCheckMayRegister();
@@ -1279,11 +1299,29 @@ TrainRegisterModel(TrainJob *job, Jsonb *params)
 							   "CASE WHEN EXISTS (SELECT FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
 							   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN 'challenger' ELSE 'champion' END, "
 							   "CASE WHEN EXISTS (SELECT FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
-							   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN NULL ELSE pg_catalog.now() END, $16 "
-							   "RETURNING id",
+							   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN NULL ELSE pg_catalog.clock_timestamp() END, $16 "
+							   "RETURNING id, stage",
 							   16, t, a, nulls, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "registering the model failed");
 	job->model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	champion = strcmp(TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
+					  "champion") == 0;
+	ApJsonBegin(&st, false);
+	ApJsonKey(&st, "algorithm");
+	ApJsonString(&st, algo_names[o->algo]);
+	ApJsonKey(&st, "feature_set");
+	ApJsonString(&st, job->feature_set);
+	ApJsonKey(&st, "mode");
+	ApJsonString(&st, job->mode);
+	ApJsonKey(&st, "metrics");
+	ApJsonEmbed(&st, job->js_hold);
+	details = ApJsonFinish(&st, false);
+	ApLogModelEvent(job->symbol, job->model_id, "registered",
+					champion ? "trained by ap_train; the symbol's first model" : "trained by ap_train",
+					details);
+	if (champion)
+		ApLogModelEvent(job->symbol, job->model_id, "promoted", "the first model of a symbol is its champion",
+						details);
 }
 
 /* Phase "register", the run: its row in alphapulse.runs, linked from the model. */
