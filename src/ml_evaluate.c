@@ -309,8 +309,8 @@ EvalWindow(const EvalModel *a, const EvalModel *b, bool has_from, TimestampTz fr
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the window reaches into the training rows of model %lld", (long long) later->id),
 				 errdetail("The window starts at %s; model %lld was trained on rows up to %s.",
-						   timestamptz_to_str(*wfrom), (long long) later->id,
-						   timestamptz_to_str(later->train_to)),
+						   pstrdup(timestamptz_to_str(*wfrom)), (long long) later->id,
+						   pstrdup(timestamptz_to_str(later->train_to))),
 				 errhint("Start the window after %s, or leave window_from NULL for the newer model's holdout.",
 						 timestamptz_to_str(later->train_to))));
 }
@@ -489,7 +489,8 @@ EvaluatePair(const EvalModel *champ, EvalResult *e, const EvalPolicy *p, bool ha
 				 errmsg("too few rows to evaluate model %lld against the champion: %d, at least %d needed",
 						(long long) ch->id, r.n, AP_EVAL_MIN_ROWS),
 				 errdetail("The window from %s to %s has %d rows with a known target and complete features of both models.",
-						   timestamptz_to_str(e->from), e->to == DT_NOEND ? "the last bar" : timestamptz_to_str(e->to), r.n),
+						   pstrdup(timestamptz_to_str(e->from)),
+						   e->to == DT_NOEND ? "the last bar" : pstrdup(timestamptz_to_str(e->to)), r.n),
 				 errhint("Widen the window, or wait for more bars.")));
 	preda = palloc(sizeof(double) * r.n);
 	predb = palloc(sizeof(double) * r.n);
@@ -657,7 +658,8 @@ ap_evaluate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("window_from must be before window_to"),
-				 errdetail("The window was %s to %s.", timestamptz_to_str(from), pstrdup(timestamptz_to_str(to)))));
+				 errdetail("The window was %s to %s.", pstrdup(timestamptz_to_str(from)),
+						   pstrdup(timestamptz_to_str(to)))));
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

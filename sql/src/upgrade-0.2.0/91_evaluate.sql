@@ -60,26 +60,35 @@ DECLARE
 	min_resamples CONSTANT integer := 100;		-- AP_EVAL_MIN_RESAMPLES
 	min_rows_floor CONSTANT integer := 30;		-- AP_EVAL_MIN_ROWS
 BEGIN
+	IF NEW.metric IS NOT NULL AND NEW.metric NOT IN ('auc', 'logloss', 'brier', 'accuracy', 'f1', 'rmse', 'mae', 'r2',
+													 'directional_accuracy', 'sharpe', 'strategy_return') THEN
+		RAISE EXCEPTION 'unknown metric "%"', NEW.metric USING ERRCODE = '22023',
+			HINT = 'Metrics: auc, logloss, brier, accuracy, f1 (classification), rmse, mae, r2, directional_accuracy (regression), sharpe, strategy_return (either), or NULL for the task''s loss.';
+	END IF;
+	IF NEW.mode IS DISTINCT FROM 'automatic' AND NEW.mode IS DISTINCT FROM 'manual' THEN
+		RAISE EXCEPTION 'mode must be automatic or manual' USING ERRCODE = '22023',
+			DETAIL = pg_catalog.format('It was %s.', NEW.mode);
+	END IF;
 	IF NOT (NEW.confidence > 0 AND NEW.confidence < 1) THEN
 		RAISE EXCEPTION 'confidence must be between 0 and 1 (exclusive)' USING ERRCODE = '22023',
-			DETAIL = format('It was %s.', NEW.confidence);
+			DETAIL = pg_catalog.format('It was %s.', NEW.confidence);
 	END IF;
 	IF NEW.min_improvement < 0 OR NEW.min_improvement = 'Infinity' OR NEW.min_improvement = 'NaN' THEN
 		RAISE EXCEPTION 'min_improvement must be a finite number of at least 0' USING ERRCODE = '22023',
-			DETAIL = format('It was %s.', NEW.min_improvement),
+			DETAIL = pg_catalog.format('It was %s.', NEW.min_improvement),
 			HINT = 'It is the least improvement, in the metric''s better direction, that promotes.';
 	END IF;
 	IF NEW.metric IN ('auc', 'brier', 'accuracy', 'f1', 'directional_accuracy') AND NEW.min_improvement >= 1 THEN
 		RAISE EXCEPTION 'a policy on % with min_improvement % can never promote', NEW.metric, NEW.min_improvement
-			USING ERRCODE = '22023', DETAIL = format('%s lies between 0 and 1, so no difference reaches 1.', NEW.metric);
+			USING ERRCODE = '22023', DETAIL = pg_catalog.format('%s lies between 0 and 1, so no difference reaches 1.', NEW.metric);
 	END IF;
 	IF NEW.min_rows < min_rows_floor THEN
 		RAISE EXCEPTION 'min_rows must be at least %', min_rows_floor USING ERRCODE = '22023',
-			DETAIL = format('It was %s.', NEW.min_rows);
+			DETAIL = pg_catalog.format('It was %s.', NEW.min_rows);
 	END IF;
 	IF NEW.resamples < min_resamples OR NEW.resamples > max_resamples THEN
 		RAISE EXCEPTION 'resamples must be between % and %', min_resamples, max_resamples USING ERRCODE = '22023',
-			DETAIL = format('It was %s.', NEW.resamples);
+			DETAIL = pg_catalog.format('It was %s.', NEW.resamples);
 	END IF;
 	IF NEW.block_length IS NOT NULL AND (NEW.block_length < 1 OR NEW.block_length > NEW.min_rows / 2) THEN
 		RAISE EXCEPTION 'block_length % contradicts min_rows %', NEW.block_length, NEW.min_rows USING ERRCODE = '22023',
@@ -87,7 +96,7 @@ BEGIN
 			HINT = 'Lower block_length, raise min_rows, or leave block_length NULL (ceil(rows^(1/3))).';
 	END IF;
 	IF NOT (NEW.fee >= 0 AND NEW.fee <= 0.1) THEN
-		RAISE EXCEPTION 'fee must be between 0 and 0.1' USING ERRCODE = '22023', DETAIL = format('It was %s.', NEW.fee);
+		RAISE EXCEPTION 'fee must be between 0 and 0.1' USING ERRCODE = '22023', DETAIL = pg_catalog.format('It was %s.', NEW.fee);
 	END IF;
 	IF NEW.seed < 0 THEN
 		RAISE EXCEPTION 'seed must be at least 0' USING ERRCODE = '22023';
@@ -96,7 +105,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION alphapulse.promotion_policies_check() IS
-'Trigger on alphapulse.promotion_policies: confidence in (0, 1), min_improvement finite and >= 0 (< 1 for metrics bounded by 1), min_rows >= 30, resamples 100..100000, block_length at most min_rows / 2, fee 0..0.1 (22023)';
+'Trigger on alphapulse.promotion_policies: a known metric, confidence in (0, 1), min_improvement finite and >= 0 (< 1 for metrics bounded by 1), min_rows >= 30, resamples 100..100000, block_length at most min_rows / 2, fee 0..0.1 (22023)';
+REVOKE ALL ON FUNCTION alphapulse.promotion_policies_check() FROM PUBLIC;
 CREATE TRIGGER promotion_policies_check
 BEFORE INSERT OR UPDATE ON alphapulse.promotion_policies
 FOR EACH ROW EXECUTE FUNCTION alphapulse.promotion_policies_check();
