@@ -10,6 +10,8 @@ RESET client_min_messages;
 \i test/fixtures/models/bars.sql
 \set ECHO all
 SET alphapulse.xgboost_threads = 1;
+-- model ids appear in messages: start them at 1001 whatever ran before
+SELECT setval('alphapulse.models_id_seq', greatest(1000, (SELECT max(id) FROM alphapulse.models))) >= 1000 AS ids_from_1001;
 SELECT pg_temp.make_bars('ev1', 2000, 'sessions');
 SELECT pg_temp.make_bars('ev2', 1500, 's');
 
@@ -26,6 +28,7 @@ SELECT ap_train('ev2') AS other \gset
 -- nothing has been evaluated yet; ap_train logged registrations
 SELECT model_id = :weak AS first, event, reason FROM alphapulse.model_events WHERE symbol = 'ev1' ORDER BY id;
 
+SELECT coalesce(max(id), 0) AS ev0 FROM alphapulse.model_events \gset
 -- a manual policy records the passes without promoting, and says how to
 INSERT INTO alphapulse.promotion_policies (symbol, mode) VALUES ('ev1', 'manual');
 SELECT challenger_id = :logit AS is_logit, verdict, reason LIKE '%policy is manual: promote with ap_promote(%' AS says_how
@@ -42,7 +45,7 @@ SELECT challenger_id = :logit AS is_logit, metric, rows, block_length, resamples
 FROM ap_evaluate('ev1') ORDER BY challenger_id;
 SELECT id = :logit AS is_logit, stage FROM alphapulse.models WHERE symbol = 'ev1' AND stage <> 'challenger' ORDER BY id;
 SELECT event, model_id = :logit AS is_logit, model_id = :weak AS is_weak, details ? 'evaluation_id' AS has_numbers, by_user = current_user AS by_caller
-FROM alphapulse.model_events WHERE symbol = 'ev1' AND id > 4 ORDER BY id;
+FROM alphapulse.model_events WHERE symbol = 'ev1' AND id > :ev0 ORDER BY id;
 -- the metrics of each model are models.metrics' keys, and the challenger's on its own holdout equal its registry metrics
 SELECT (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(e.champion_metrics) k)
 	= (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(m.metrics) k) AS same_keys,

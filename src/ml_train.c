@@ -97,7 +97,14 @@ static const ParamDef param_defs[] = {
 	{"l1_ratio", 1 << ALGO_LOGISTIC, 0, 1, false},
 	{"max_iter", A_LIN, 1, AP_MAX_LINEAR_ITER, true},
 	{"tol", A_LIN, 1e-15, 1, false},
+	{"rate_drop", A_XGB, 0, 1, false},	/* dart only */
+	{"skip_drop", A_XGB, 0, 1, false},	/* dart only */
 };
+
+/* XGBoost's booster families (the string parameter "booster"); -1: XGBoost's default, gbtree */
+static const char *const booster_names[] = {"gbtree", "dart", "gblinear"};
+
+#define BOOSTER_DART 1
 
 #define NPARAMS ((int) lengthof(param_defs))
 
@@ -117,12 +124,14 @@ typedef struct TrainOpts
 	int			min_train;
 	/* values given by the caller (fixed in a search); NaN: not given */
 	double		given[NPARAMS];
+	int			booster;		/* index in booster_names, -1: not given */
 } TrainOpts;
 
 /* One candidate configuration of the model. */
 typedef struct Config
 {
 	double		v[NPARAMS];		/* NaN: library default */
+	int			booster;		/* -1: not given */
 } Config;
 
 static int
@@ -151,7 +160,32 @@ ValidParams(Algo algo)
 	for (int i = 0; i < NPARAMS; i++)
 		if (param_defs[i].algos & (1 << algo))
 			appendStringInfo(&s, "%s%s", s.len ? ", " : "", param_defs[i].name);
+	if (algo == ALGO_XGBOOST)
+		appendStringInfoString(&s, ", booster");
 	return s.data;
+}
+
+/* "booster": one of booster_names, for xgboost only. */
+static void
+ParseBooster(const JsonbValue *v, TrainOpts *o)
+{
+	if (o->algo != ALGO_XGBOOST)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown parameter \"booster\" for algorithm %s", algo_names[o->algo]),
+				 errhint("Valid parameters: %s.", ValidParams(o->algo))));
+	if (v->type == jbvString)
+		for (int i = 0; i < (int) lengthof(booster_names); i++)
+			if (strlen(booster_names[i]) == (size_t) v->val.string.len &&
+				memcmp(booster_names[i], v->val.string.val, v->val.string.len) == 0)
+			{
+				o->booster = i;
+				return;
+			}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("parameter \"booster\" must be \"gbtree\", \"dart\" or \"gblinear\""),
+			 errhint("LightGBM and CatBoost are not available (not packaged in Debian); the linear models are algorithms ridge, lasso and logistic.")));
 }
 
 /* Reads the caller's params object: known keys, numbers, in range. */
@@ -165,6 +199,7 @@ ParseParams(Jsonb *jb, TrainOpts *o)
 
 	for (int i = 0; i < NPARAMS; i++)
 		o->given[i] = NAN;
+	o->booster = -1;
 	if (jb == NULL)
 		return;
 	if (!JB_ROOT_IS_OBJECT(jb))
@@ -176,6 +211,8 @@ ParseParams(Jsonb *jb, TrainOpts *o)
 	{
 		if (tok == WJB_KEY)
 			key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE && strcmp(key, "booster") == 0)
+			ParseBooster(&v, o);
 		else if (tok == WJB_VALUE)
 		{
 			int			k = ParamIndex(key);
@@ -202,6 +239,12 @@ ParseParams(Jsonb *jb, TrainOpts *o)
 			o->given[k] = d;
 		}
 	}
+	if (o->booster != BOOSTER_DART &&
+		(!isnan(o->given[ParamIndex("rate_drop")]) || !isnan(o->given[ParamIndex("skip_drop")])))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rate_drop and skip_drop apply to the dart booster only"),
+				 errhint("Add \"booster\": \"dart\" to params.")));
 }
 
 int
@@ -430,6 +473,18 @@ SetXgbParams(const TrainOpts *o, const Config *c, XgbParams *ps)
 		snprintf(buf, sizeof(buf), "%.17g", Opt(c, keys[k], dflt[k]));
 		XgbSetParam(ps, keys[k], buf);
 	}
+	if (c->booster >= 0)
+		XgbSetParam(ps, "booster", booster_names[c->booster]);
+	for (int k = 0; k < 2; k++)
+	{
+		const char *dart_key = k == 0 ? "rate_drop" : "skip_drop";
+
+		if (!isnan(c->v[ParamIndex(dart_key)]))
+		{
+			snprintf(buf, sizeof(buf), "%.17g", c->v[ParamIndex(dart_key)]);
+			XgbSetParam(ps, dart_key, buf);
+		}
+	}
 }
 
 /*
@@ -625,6 +680,7 @@ DrawConfig(const TrainOpts *o, int t, uint64 *rng, Config *c)
 	for (int i = 0; i < NPARAMS; i++)
 		if (!isnan(o->given[i]))
 			c->v[i] = o->given[i];
+	c->booster = o->booster;
 }
 
 /* A configuration as an object of the parameters it sets. */
@@ -635,6 +691,11 @@ PushConfig(JsonbParseState **st, const Config *c)
 	for (int i = 0; i < NPARAMS; i++)
 		if (!isnan(c->v[i]))
 			ApJsonKeyNumber(st, param_defs[i].name, AP_JSON_EXACT, c->v[i]);
+	if (c->booster >= 0)
+	{
+		ApJsonKey(st, "booster");
+		ApJsonString(st, booster_names[c->booster]);
+	}
 	ApJsonEnd(st, false);
 }
 
