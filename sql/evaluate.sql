@@ -61,6 +61,21 @@ SELECT event, model_id = :xgb AS is_xgb, details->>'metric' AS metric FROM alpha
 WHERE symbol = 'ev1' AND event = 'refused' ORDER BY id;
 DELETE FROM alphapulse.promotion_policies WHERE symbol = 'ev1';
 
+-- a challenger on another feature set (same target) is scored on the rows both sets complete
+SELECT ap_feature_set('ev_small', '{"features": ["ret:1", "ret:4", "rsi:14"], "target": {"horizon": 1, "type": "classification", "threshold": 0}}') IS NOT NULL AS made;
+SELECT ap_train('ev1', algorithm => 'logistic', feature_set => 'ev_small') AS small \gset
+SELECT e.verdict IN ('passed', 'refused', 'promoted') AS evaluated, e.rows = (
+	SELECT count(*) FROM alphapulse.features fa JOIN alphapulse.features fb USING (symbol, ts)
+	WHERE fa.symbol = 'ev1' AND fa.feature_set = 'default' AND fb.feature_set = 'ev_small'
+	AND fa.ts >= e.window_from AND fa.target IS NOT NULL AND fa.fwd_return IS NOT NULL
+	AND array_position(fa.x, NULL) IS NULL AND array_position(fb.x, NULL) IS NULL) AS rows_of_both
+FROM ap_evaluate('ev1', :small) e;
+-- one with another horizon predicts another target
+SELECT ap_feature_set('ev_h4', '{"features": ["ret:1", "rsi:14"], "target": {"horizon": 4, "type": "classification", "threshold": 0}}') IS NOT NULL AS made;
+SELECT ap_train('ev1', algorithm => 'logistic', feature_set => 'ev_h4') AS h4 \gset
+SELECT * FROM ap_evaluate('ev1', :h4);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
 -- champion_signals: only the champion's rows, though signals keeps every model's
 SELECT count(*) > 0 AS scored FROM ap_score('ev1');
 SELECT ap_promote(:xgb) = :xgb AS promoted;

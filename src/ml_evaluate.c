@@ -352,14 +352,24 @@ LoadEvalRows(const EvalModel *a, const EvalModel *b, TimestampTz from, Timestamp
 	Datum		v[5] = {CStringGetTextDatum(a->symbol), CStringGetTextDatum(a->feature_set),
 		CStringGetTextDatum(b->feature_set), TimestampTzGetDatum(from), TimestampTzGetDatum(to)};
 
-	if (SPI_execute_with_args("SELECT fa.x, fb.x, fa.target, fa.fwd_return FROM alphapulse.features fa "
-							  "JOIN alphapulse.features fb ON fb.symbol OPERATOR(pg_catalog.=) fa.symbol "
-							  "AND fb.ts OPERATOR(pg_catalog.=) fa.ts AND fb.feature_set OPERATOR(pg_catalog.=) $3 "
-							  "WHERE fa.symbol OPERATOR(pg_catalog.=) $1 AND fa.feature_set OPERATOR(pg_catalog.=) $2 "
-							  "AND fa.ts OPERATOR(pg_catalog.>=) $4 AND fa.ts OPERATOR(pg_catalog.<=) $5 "
-							  "AND fa.target IS NOT NULL AND fa.fwd_return IS NOT NULL "
-							  "AND pg_catalog.array_position(fa.x, NULL) IS NULL "
-							  "AND pg_catalog.array_position(fb.x, NULL) IS NULL ORDER BY fa.ts",
+	/* one feature set (the usual case): one index range scan, no self-join */
+	static const char *const same_set =
+		"SELECT fa.x, fa.x, fa.target, fa.fwd_return FROM alphapulse.features fa "
+		"WHERE fa.symbol OPERATOR(pg_catalog.=) $1 AND fa.feature_set OPERATOR(pg_catalog.=) $2 "
+		"AND fa.ts OPERATOR(pg_catalog.>=) $4 AND fa.ts OPERATOR(pg_catalog.<=) $5 "
+		"AND fa.target IS NOT NULL AND fa.fwd_return IS NOT NULL "
+		"AND pg_catalog.array_position(fa.x, NULL) IS NULL ORDER BY fa.ts";
+	static const char *const two_sets =
+		"SELECT fa.x, fb.x, fa.target, fa.fwd_return FROM alphapulse.features fa "
+		"JOIN alphapulse.features fb ON fb.symbol OPERATOR(pg_catalog.=) fa.symbol "
+		"AND fb.feature_set OPERATOR(pg_catalog.=) $3 AND fb.ts OPERATOR(pg_catalog.=) fa.ts "
+		"WHERE fa.symbol OPERATOR(pg_catalog.=) $1 AND fa.feature_set OPERATOR(pg_catalog.=) $2 "
+		"AND fa.ts OPERATOR(pg_catalog.>=) $4 AND fa.ts OPERATOR(pg_catalog.<=) $5 "
+		"AND fa.target IS NOT NULL AND fa.fwd_return IS NOT NULL "
+		"AND pg_catalog.array_position(fa.x, NULL) IS NULL "
+		"AND pg_catalog.array_position(fb.x, NULL) IS NULL ORDER BY fa.ts";
+
+	if (SPI_execute_with_args(strcmp(a->feature_set, b->feature_set) == 0 ? same_set : two_sets,
 							  5, t, v, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "loading the evaluation window failed");
 	r->n = (int) SPI_processed;
