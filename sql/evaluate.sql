@@ -1,8 +1,11 @@
 -- ap_evaluate, the promotion policy, the model events and champion_signals:
 -- the default policy promoting, a manual and a refusing policy, and every
 -- bad-input case (clear SQLSTATE, nothing written).
+-- a fresh install (ids from 1), dropped at the end: later tests count every
+-- run and model of the database
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS alphapulse;
+DROP EXTENSION IF EXISTS alphapulse CASCADE;
+CREATE EXTENSION alphapulse;
 RESET client_min_messages;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
@@ -10,8 +13,7 @@ RESET client_min_messages;
 \i test/fixtures/models/bars.sql
 \set ECHO all
 SET alphapulse.xgboost_threads = 1;
--- model ids appear in messages: start them at 1001 whatever ran before
-SELECT setval('alphapulse.models_id_seq', greatest(1000, (SELECT max(id) FROM alphapulse.models))) >= 1000 AS ids_from_1001;
+SET alphapulse.progress_notices = off;
 SELECT pg_temp.make_bars('ev1', 2000, 'sessions');
 SELECT pg_temp.make_bars('ev2', 1500, 's');
 
@@ -143,3 +145,4 @@ SELECT (SELECT count(*) FROM alphapulse.evaluations) = :evaluations AS no_evalua
 	(SELECT count(*) FROM alphapulse.model_events) = :events AS no_event_written,
 	(SELECT count(*) FROM alphapulse.promotion_policies) AS policies;
 DROP ROLE regress_ev_writer;
+DROP EXTENSION alphapulse CASCADE;

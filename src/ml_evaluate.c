@@ -22,6 +22,7 @@
 #include "ml_bootstrap.h"
 #include "ml_json.h"
 #include "ml_model.h"
+#include "ml_progress.h"
 #include "ml_seal.h"
 #include "ml_train.h"
 #include "ml_util.h"
@@ -470,7 +471,7 @@ Decide(EvalResult *e, const EvalPolicy *p)
 /* Scores champion and challenger on their window and bootstraps the difference. */
 static void
 EvaluatePair(const EvalModel *champ, EvalResult *e, const EvalPolicy *p, bool has_from,
-			 TimestampTz from, bool has_to, TimestampTz to, double periods_per_year)
+			 TimestampTz from, bool has_to, TimestampTz to, double periods_per_year, int64 step)
 {
 	const EvalModel *ch = &e->challenger;
 	int			pa = FeatureSetWidth(champ->feature_set),
@@ -491,8 +492,10 @@ EvaluatePair(const EvalModel *champ, EvalResult *e, const EvalPolicy *p, bool ha
 						   ch->feature_set, champ->feature_set)));
 	e->metric = PolicyMetric(p, champ->classification);
 	EvalWindow(champ, ch, has_from, from, has_to, to, &e->from, &e->to);
+	ApProgressPhase("load", step, 0);
 	LoadEvalRows(champ, ch, e->from, e->to, pa, pb, &r);
 	e->rows = r.n;
+	ApProgressRows(r.n);
 	if (r.n < AP_EVAL_MIN_ROWS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -502,15 +505,17 @@ EvaluatePair(const EvalModel *champ, EvalResult *e, const EvalPolicy *p, bool ha
 						   pstrdup(timestamptz_to_str(e->from)),
 						   e->to == DT_NOEND ? "the last bar" : pstrdup(timestamptz_to_str(e->to)), r.n),
 				 errhint("Widen the window, or wait for more bars.")));
+	ApProgressPhase("score", step + 1, 0);
 	preda = palloc(sizeof(double) * r.n);
 	predb = palloc(sizeof(double) * r.n);
-	ApPredictModel(champ->id, r.xa, r.n, preda);
-	ApPredictModel(ch->id, r.xb, r.n, predb);
+	ApPredictModelRows(champ->id, r.xa, r.n, pa, preda);
+	ApPredictModelRows(ch->id, r.xb, r.n, pb, predb);
 	e->champion_metrics = ApHoldoutMetrics(champ->classification, r.y, preda, r.fwd, r.n,
 										   champ->horizon, p->fee, periods_per_year);
 	e->challenger_metrics = ApHoldoutMetrics(champ->classification, r.y, predb, r.fwd, r.n,
 											 champ->horizon, p->fee, periods_per_year);
 
+	ApProgressPhase("bootstrap", step + 2, 0);
 	BootInputs(&d, e->metric, &r, preda, predb, champ->horizon, champ->classification, p->fee,
 			   periods_per_year);
 	e->block = p->block_length > 0 ? Min(p->block_length, Max(d.n / 2, 1)) : BootDefaultBlock(d.n);
@@ -671,19 +676,22 @@ ap_evaluate(PG_FUNCTION_ARGS)
 				 errdetail("The window was %s to %s.", pstrdup(timestamptz_to_str(from)),
 						   pstrdup(timestamptz_to_str(to)))));
 	InitMaterializedSRF(fcinfo, 0);
+	ApProgressBegin("ap_evaluate", symbol, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	CheckSymbol(symbol);
 	ReadPolicy(symbol, &policy);
-	ppy = SymbolPeriodsPerYear(symbol);
+	ppy = ApPeriodsPerYear(symbol);
 
 	/* features first, then the symbol's lock: the order ap_train takes them in */
+	ApProgressPhase("features", 0, 0);
 	ReadChampion(symbol, &champ);
 	chal = ReadChallengers(symbol, &champ, !PG_ARGISNULL(1), PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1), &nchal);
 	BuildFeaturesFor(nsp, symbol, champ.feature_set);
 	for (int i = 0; i < nchal; i++)
 		if (strcmp(chal[i].feature_set, champ.feature_set) != 0)
 			BuildFeaturesFor(nsp, symbol, chal[i].feature_set);
+	ApProgressPhase("lock", 1, 0);
 	LockSymbol(symbol);
 	/* under the lock: the champion and challengers as committed now */
 	ReadChampion(symbol, &champ);
@@ -695,16 +703,20 @@ ap_evaluate(PG_FUNCTION_ARGS)
 						ApClip(symbol), (long long) champ.id),
 				 errhint("Train one with ap_train('%s'), or pass a model id.", ApClip(symbol))));
 		SPI_finish();
+		ApProgressEnd();
 		return (Datum) 0;
 	}
 
+	/* steps: features, lock, then load, score and bootstrap of each challenger, store */
 	res = palloc0(sizeof(EvalResult) * nchal);
 	for (int i = 0; i < nchal; i++)
 	{
 		res[i].challenger = chal[i];
-		EvaluatePair(&champ, &res[i], &policy, has_from, from, has_to, to, ppy);
+		ApProgressPhase("evaluate", 2 + 3 * (int64) i, 3 + 3 * (int64) nchal);
+		EvaluatePair(&champ, &res[i], &policy, has_from, from, has_to, to, ppy, 2 + 3 * (int64) i);
 	}
 	best = ChooseWinner(res, nchal, &policy);
+	ApProgressPhase("store", 2 + 3 * (int64) nchal, 0);
 
 	for (int i = 0; i < nchal; i++)
 	{
@@ -718,5 +730,6 @@ ap_evaluate(PG_FUNCTION_ARGS)
 					   psprintf("ap_evaluate %lld: %s", (long long) res[best].id, res[best].reason),
 					   EventDetails(&res[best], &champ));
 	SPI_finish();
+	ApProgressEnd();
 	return (Datum) 0;
 }

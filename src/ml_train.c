@@ -24,6 +24,7 @@
 #include "ml_seal.h"
 #include "ml_train.h"
 #include "ml_trainer.h"
+#include "ml_progress.h"
 #include "ml_util.h"
 #include "ml_validate.h"
 #include "ml_xgb.h"
@@ -614,21 +615,6 @@ ApHoldoutMetrics(bool classification, const double *y, const double *pred, const
 	return ApJsonFinish(&st, false);
 }
 
-/* Bars per year of a symbol, from its bar interval (365.25 days a year). */
-double
-SymbolPeriodsPerYear(const char *symbol)
-{
-	Oid			t[1] = {TEXTOID};
-	Datum		a[1] = {CStringGetTextDatum(symbol)};
-	bool		isnull;
-
-	if (SPI_execute_with_args("SELECT extract(epoch FROM bar_interval)::float8 FROM alphapulse.assets WHERE symbol = $1",
-							  1, t, a, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "reading the bar interval of \"%s\" failed", symbol);
-	return 365.25 * 86400 /
-		DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-}
-
 /* splitmix64, for a seeded search that is the same on every machine */
 static uint64
 NextRandom(uint64 *state)
@@ -909,7 +895,7 @@ TrainOptions(FunctionCallInfo fcinfo, TrainJob *job)
 				 errmsg("logistic regression needs a classification target"),
 				 errdetail("Feature set \"%s\" has a regression target.", job->feature_set),
 				 errhint("Use ridge, lasso or xgboost, or a feature set with \"type\": \"classification\".")));
-	job->periods_per_year = SymbolPeriodsPerYear(job->symbol);
+	job->periods_per_year = ApPeriodsPerYear(job->symbol);
 
 	o->holdout = isnan(o->given[ParamIndex("holdout")]) ? 0.2 : o->given[ParamIndex("holdout")];
 	o->folds = isnan(o->given[ParamIndex("folds")]) ? (o->full ? 4 : 1) : (int) o->given[ParamIndex("folds")];
@@ -1141,6 +1127,7 @@ TrainSearch(TrainJob *job)
 			const Split *s = &job->splits[k];
 			FitResult	fr;
 
+			ApProgressPhase("search", 3 + (int64) t * o->folds + k, 0);
 			Fit(o, &cfg, r, s->train, s->valid, true, 0, false, &fr);
 			sum += fr.valid_metric;
 			rounds_sum += fr.rounds;
@@ -1451,16 +1438,25 @@ TrainModel(FunctionCallInfo fcinfo)
 {
 	TrainJob	job;
 	Jsonb	   *params;
+	int			fits;
 
 	memset(&job, 0, sizeof(job));
 	job.started = GetCurrentTimestamp();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	ApProgressPhase("options", 0, 0);
 	TrainOptions(fcinfo, &job);
+	/* steps: options, load, splits, every fit of the search, refit, register */
+	fits = job.o.trials * job.o.folds;
+	ApProgressPhase("load", 1, fits + 5);
 	TrainLoad(fcinfo, &job);
+	ApProgressRows(job.r.n);
+	ApProgressPhase("splits", 2, 0);
 	TrainSplits(&job);
 	TrainSearch(&job);
+	ApProgressPhase("refit", fits + 3, 0);
 	TrainRefit(&job);
+	ApProgressPhase("register", fits + 4, 0);
 	params = ModelParams(&job);
 	TrainRegisterModel(&job, params);
 	TrainRegisterRun(&job, params);
@@ -1487,6 +1483,7 @@ ap_train(PG_FUNCTION_ARGS)
 	MemoryContext cxt = CurrentMemoryContext;
 	Datum		result = (Datum) 0;
 
+	ApProgressBegin("ap_train", ArgText(fcinfo, 0), 0);
 	PG_TRY();
 	{
 		result = TrainModel(fcinfo);
@@ -1508,5 +1505,6 @@ ap_train(PG_FUNCTION_ARGS)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	ApProgressEnd();
 	return result;
 }

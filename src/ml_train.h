@@ -40,13 +40,13 @@ extern void BuildFeaturesFor(Oid nsp, const char *symbol, const char *feature_se
 extern Jsonb *ApHoldoutMetrics(bool classification, const double *y, const double *pred,
 							   const double *fwd, int n, int horizon, double fee,
 							   double periods_per_year);
-extern double SymbolPeriodsPerYear(const char *symbol);
 
-/* n predictions of a registered model (sealed, validated, cached; ml_predict.c) */
-extern void ApPredictModel(int64 model_id, const double *x, int n, double *out);
 
 /* a row of alphapulse.model_events, by the session's current role (ml_evaluate.c) */
 extern int64 ApLogModelEvent(const char *symbol, int64 model_id, const char *event,
 							 const char *reason, Jsonb *details);
+
+/* Predictions of a registered model for n rows (ml_predict.c); NaN: not scorable. */
+extern void ApPredictModelRows(int64 model_id, const double *x, int n, int p, double *out);
 
 #endif							/* AP_ML_TRAIN_H */
