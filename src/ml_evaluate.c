@@ -345,53 +345,96 @@ CopyFeatures(HeapTuple tup, TupleDesc td, int col, double *dst, int p)
 		dst[j] = DatumGetFloat8(el[j]);
 }
 
-static void
-LoadEvalRows(const EvalModel *a, const EvalModel *b, TimestampTz from, TimestampTz to,
-			 int pa, int pb, EvalRows *r)
+/*
+ * Rows of one feature set in the window, oldest first: complete features,
+ * and (with_target) a known target and forward return.  One index range
+ * scan; y and fwd only with_target.
+ */
+static int
+LoadSetRows(const char *symbol, const char *feature_set, TimestampTz from, TimestampTz to,
+			bool with_target, int p, TimestampTz **ts, double **x, double **y, double **fwd)
 {
-	Oid			t[5] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	Datum		v[5] = {CStringGetTextDatum(a->symbol), CStringGetTextDatum(a->feature_set),
-		CStringGetTextDatum(b->feature_set), TimestampTzGetDatum(from), TimestampTzGetDatum(to)};
+	Oid			t[4] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		v[4] = {CStringGetTextDatum(symbol), CStringGetTextDatum(feature_set),
+	TimestampTzGetDatum(from), TimestampTzGetDatum(to)};
+	int			n;
 
-	/* one feature set (the usual case): one index range scan, no self-join */
-	static const char *const same_set =
-		"SELECT fa.x, fa.x, fa.target, fa.fwd_return FROM alphapulse.features fa "
-		"WHERE fa.symbol OPERATOR(pg_catalog.=) $1 AND fa.feature_set OPERATOR(pg_catalog.=) $2 "
-		"AND fa.ts OPERATOR(pg_catalog.>=) $4 AND fa.ts OPERATOR(pg_catalog.<=) $5 "
-		"AND fa.target IS NOT NULL AND fa.fwd_return IS NOT NULL "
-		"AND pg_catalog.array_position(fa.x, NULL) IS NULL ORDER BY fa.ts";
-	static const char *const two_sets =
-		"SELECT fa.x, fb.x, fa.target, fa.fwd_return FROM alphapulse.features fa "
-		"JOIN alphapulse.features fb ON fb.symbol OPERATOR(pg_catalog.=) fa.symbol "
-		"AND fb.feature_set OPERATOR(pg_catalog.=) $3 AND fb.ts OPERATOR(pg_catalog.=) fa.ts "
-		"WHERE fa.symbol OPERATOR(pg_catalog.=) $1 AND fa.feature_set OPERATOR(pg_catalog.=) $2 "
-		"AND fa.ts OPERATOR(pg_catalog.>=) $4 AND fa.ts OPERATOR(pg_catalog.<=) $5 "
-		"AND fa.target IS NOT NULL AND fa.fwd_return IS NOT NULL "
-		"AND pg_catalog.array_position(fa.x, NULL) IS NULL "
-		"AND pg_catalog.array_position(fb.x, NULL) IS NULL ORDER BY fa.ts";
-
-	if (SPI_execute_with_args(strcmp(a->feature_set, b->feature_set) == 0 ? same_set : two_sets,
-							  5, t, v, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(psprintf("SELECT f.ts, f.x, f.target, f.fwd_return FROM alphapulse.features f "
+									   "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
+									   "AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4 "
+									   "AND pg_catalog.array_position(f.x, NULL) IS NULL %s ORDER BY f.ts",
+									   with_target ? "AND f.target IS NOT NULL AND f.fwd_return IS NOT NULL" : ""),
+							  4, t, v, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "loading the evaluation window failed");
-	r->n = (int) SPI_processed;
-	r->xa = palloc(sizeof(double) * ((size_t) r->n * pa + 1));
-	r->xb = palloc(sizeof(double) * ((size_t) r->n * pb + 1));
-	r->y = palloc(sizeof(double) * (r->n + 1));
-	r->fwd = palloc(sizeof(double) * (r->n + 1));
-	for (int i = 0; i < r->n; i++)
+	n = (int) SPI_processed;
+	*ts = palloc(sizeof(TimestampTz) * (n + 1));
+	*x = palloc(sizeof(double) * ((size_t) n * p + 1));
+	if (with_target)
+	{
+		*y = palloc(sizeof(double) * (n + 1));
+		*fwd = palloc(sizeof(double) * (n + 1));
+	}
+	for (int i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
 
-		CopyFeatures(tup, td, 1, r->xa + (size_t) i * pa, pa);
-		CopyFeatures(tup, td, 2, r->xb + (size_t) i * pb, pb);
-		r->y[i] = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
-		r->fwd[i] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+		(*ts)[i] = DatumGetTimestampTz(SPI_getbinval(tup, td, 1, &isnull));
+		CopyFeatures(tup, td, 2, *x + (size_t) i * p, p);
+		if (with_target)
+		{
+			(*y)[i] = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
+			(*fwd)[i] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+		}
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
 	SPI_freetuptable(SPI_tuptable);
+	return n;
+}
+
+/*
+ * The window's rows for both models: the champion's set with targets, and
+ * for a challenger on another set the rows of the same bars, merged by time
+ * here (two range scans rather than a self-join the planner may misjudge).
+ */
+static void
+LoadEvalRows(const EvalModel *a, const EvalModel *b, TimestampTz from, TimestampTz to,
+			 int pa, int pb, EvalRows *r)
+{
+	TimestampTz *tsa,
+			   *tsb;
+	double	   *xb;
+	int			nb,
+				k = 0,
+				m = 0;
+
+	r->n = LoadSetRows(a->symbol, a->feature_set, from, to, true, pa, &tsa, &r->xa, &r->y, &r->fwd);
+	if (strcmp(a->feature_set, b->feature_set) == 0)
+	{
+		r->xb = r->xa;
+		return;
+	}
+	nb = LoadSetRows(b->symbol, b->feature_set, from, to, false, pb, &tsb, &xb, NULL, NULL);
+	r->xb = palloc(sizeof(double) * ((size_t) r->n * pb + 1));
+	/* keep the champion's rows whose bar the challenger's set has too */
+	for (int i = 0; i < r->n; i++)
+	{
+		while (k < nb && tsb[k] < tsa[i])
+			k++;
+		if (k == nb || tsb[k] != tsa[i])
+			continue;
+		if (m != i)
+		{
+			memmove(r->xa + (size_t) m * pa, r->xa + (size_t) i * pa, sizeof(double) * pa);
+			r->y[m] = r->y[i];
+			r->fwd[m] = r->fwd[i];
+		}
+		memcpy(r->xb + (size_t) m * pb, xb + (size_t) k * pb, sizeof(double) * pb);
+		m++;
+	}
+	r->n = m;
 }
 
 static void
