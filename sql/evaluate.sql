@@ -92,6 +92,10 @@ SET ROLE regress_ev_writer;
 SELECT ap_rollback('ev1') = :logit AS rolled_back;
 RESET ROLE;
 SELECT event, by_user FROM alphapulse.model_events WHERE symbol = 'ev1' ORDER BY id DESC LIMIT 2;
+-- a writer evaluates too: the rows are written as the registry's owner, by_user is the writer
+SET ROLE regress_ev_writer;
+SELECT verdict <> '' AS evaluated, by_user FROM ap_evaluate('ev1', :xgb);
+RESET ROLE;
 -- only the extension writes events and evaluations
 SET ROLE regress_ev_writer;
 SELECT alphapulse.log_model_event('ev1', :xgb, 'promoted', 'forged', '{}');
