@@ -27,8 +27,14 @@
 #include "ml_train.h"
 #include "ml_util.h"
 
-/* fewest rows of any evaluation window (the policy's min_rows may ask for more) */
+/*
+ * Limits of an evaluation, checked by alphapulse.promotion_policies' trigger
+ * through alphapulse.evaluation_limits(): the fewest rows of any window (the
+ * policy's min_rows may ask for more) and the bootstrap's resample count.
+ */
 #define AP_EVAL_MIN_ROWS 30
+#define AP_EVAL_MIN_RESAMPLES 100
+#define AP_EVAL_MAX_RESAMPLES 100000
 
 /* A model as ap_evaluate needs it. */
 typedef struct EvalModel
@@ -685,6 +691,22 @@ ChooseWinner(EvalResult *res, int n, const EvalPolicy *p)
 									 res[i].reason, (long long) res[best].challenger.id);
 	}
 	return best;
+}
+
+PG_FUNCTION_INFO_V1(ap_evaluation_limits);
+
+/* alphapulse.evaluation_limits(): the limits above, for the policy trigger. */
+Datum
+ap_evaluation_limits(PG_FUNCTION_ARGS)
+{
+	TupleDesc	td;
+	Datum		v[3] = {Int32GetDatum(AP_EVAL_MIN_ROWS), Int32GetDatum(AP_EVAL_MIN_RESAMPLES),
+	Int32GetDatum(AP_EVAL_MAX_RESAMPLES)};
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "evaluation_limits must return a record");
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), v, nulls)));
 }
 
 PG_FUNCTION_INFO_V1(ap_evaluate);

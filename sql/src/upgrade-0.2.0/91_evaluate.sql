@@ -48,6 +48,14 @@ CREATE TABLE alphapulse.promotion_policies (
 COMMENT ON TABLE alphapulse.promotion_policies IS 'How ap_evaluate decides, per symbol: metric (NULL: logloss for classification, rmse for regression), min_improvement (in the metric''s units, better direction), min_rows of the window, confidence of the paired block-bootstrap interval whose lower end must exceed min_improvement, mode automatic (promote) or manual (record only), block_length (NULL: ceil(rows^(1/3))), resamples, seed, fee for sharpe/strategy_return. A symbol without a row uses the column defaults';
 SELECT pg_catalog.pg_extension_config_dump('alphapulse.promotion_policies', '');
 
+-- The limits of an evaluation, whose one home is ml_evaluate.c.
+CREATE FUNCTION alphapulse.evaluation_limits(OUT min_rows integer, OUT min_resamples integer,
+											 OUT max_resamples integer)
+AS 'MODULE_PATHNAME', 'ap_evaluation_limits'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION alphapulse.evaluation_limits() IS
+'ap_evaluate''s limits: the fewest rows of an evaluation window (30) and the range of bootstrap resamples (100 to 100000); the promotion policy trigger checks against them';
+
 -- A policy that could never pass, or whose numbers contradict each other, is
 -- refused when written (22023) rather than when ap_evaluate runs.
 CREATE FUNCTION alphapulse.promotion_policies_check()
@@ -56,10 +64,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-	max_resamples CONSTANT integer := 100000;	-- AP_EVAL_MAX_RESAMPLES
-	min_resamples CONSTANT integer := 100;		-- AP_EVAL_MIN_RESAMPLES
-	min_rows_floor CONSTANT integer := 30;		-- AP_EVAL_MIN_ROWS
+	lim record;
 BEGIN
+	SELECT * INTO lim FROM alphapulse.evaluation_limits();
 	IF NEW.metric IS NOT NULL AND NEW.metric NOT IN ('auc', 'logloss', 'brier', 'accuracy', 'f1', 'rmse', 'mae', 'r2',
 													 'directional_accuracy', 'sharpe', 'strategy_return') THEN
 		RAISE EXCEPTION 'unknown metric "%"', NEW.metric USING ERRCODE = '22023',
@@ -82,12 +89,12 @@ BEGIN
 		RAISE EXCEPTION 'a policy on % with min_improvement % can never promote', NEW.metric, NEW.min_improvement
 			USING ERRCODE = '22023', DETAIL = pg_catalog.format('%s lies between 0 and 1, so no difference reaches 1.', NEW.metric);
 	END IF;
-	IF NEW.min_rows < min_rows_floor THEN
-		RAISE EXCEPTION 'min_rows must be at least %', min_rows_floor USING ERRCODE = '22023',
+	IF NEW.min_rows < lim.min_rows THEN
+		RAISE EXCEPTION 'min_rows must be at least %', lim.min_rows USING ERRCODE = '22023',
 			DETAIL = pg_catalog.format('It was %s.', NEW.min_rows);
 	END IF;
-	IF NEW.resamples < min_resamples OR NEW.resamples > max_resamples THEN
-		RAISE EXCEPTION 'resamples must be between % and %', min_resamples, max_resamples USING ERRCODE = '22023',
+	IF NEW.resamples < lim.min_resamples OR NEW.resamples > lim.max_resamples THEN
+		RAISE EXCEPTION 'resamples must be between % and %', lim.min_resamples, lim.max_resamples USING ERRCODE = '22023',
 			DETAIL = pg_catalog.format('It was %s.', NEW.resamples);
 	END IF;
 	IF NEW.block_length IS NOT NULL AND (NEW.block_length < 1 OR NEW.block_length > NEW.min_rows / 2) THEN
