@@ -25,6 +25,7 @@
 #include "ml_progress.h"
 #include "ml_seal.h"
 #include "ml_train.h"
+#include "ml_trainer.h"
 #include "ml_util.h"
 
 /*
@@ -405,6 +406,41 @@ LoadSetRows(const char *symbol, const char *feature_set, TimestampTz from, Times
  * for a challenger on another set the rows of the same bars, merged by time
  * here (two range scans rather than a self-join the planner may misjudge).
  */
+/*
+ * Refuses a window whose rows would take the backend past
+ * alphapulse.max_training_memory (the limit of ap_train's loading too):
+ * each set's tuples and matrix, the predictions and the bootstrap's arrays.
+ */
+static void
+CheckWindowMemory(const EvalModel *a, const EvalModel *b, TimestampTz from, TimestampTz to,
+				  int pa, int pb)
+{
+	Oid			t[4] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		v[4] = {CStringGetTextDatum(a->symbol), CStringGetTextDatum(a->feature_set),
+	TimestampTzGetDatum(from), TimestampTzGetDatum(to)};
+	bool		isnull;
+	double		n,
+				est,
+				limit = (double) ap_max_training_memory * 1024 * 1024;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.count(*)::float8 FROM alphapulse.features f "
+							  "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
+							  "AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4",
+							  4, t, v, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "counting the evaluation window failed");
+	n = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	est = n * (2 * (8.0 * pa + AP_FEATURE_TUPLE_OVERHEAD) + 8.0 * 12);
+	if (strcmp(a->feature_set, b->feature_set) != 0)
+		est += n * (2 * (8.0 * pb + AP_FEATURE_TUPLE_OVERHEAD) + 8.0 * pb);
+	if (est > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("evaluating %.0f rows would need more memory than alphapulse.max_training_memory allows", n),
+				 errdetail("The estimate is %.0f MB; the limit is %d MB.", ceil(est / (1024 * 1024)),
+						   ap_max_training_memory),
+				 errhint("Narrow the window with window_from and window_to, or ask a superuser to raise alphapulse.max_training_memory.")));
+}
+
 static void
 LoadEvalRows(const EvalModel *a, const EvalModel *b, TimestampTz from, TimestampTz to,
 			 int pa, int pb, EvalRows *r)
@@ -416,6 +452,7 @@ LoadEvalRows(const EvalModel *a, const EvalModel *b, TimestampTz from, Timestamp
 				k = 0,
 				m = 0;
 
+	CheckWindowMemory(a, b, from, to, pa, pb);
 	r->n = LoadSetRows(a->symbol, a->feature_set, from, to, true, pa, &tsa, &r->xa, &r->y, &r->fwd);
 	if (strcmp(a->feature_set, b->feature_set) == 0)
 	{
