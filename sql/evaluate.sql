@@ -96,6 +96,16 @@ SELECT event, by_user FROM alphapulse.model_events WHERE symbol = 'ev1' ORDER BY
 SET ROLE regress_ev_writer;
 SELECT verdict <> '' AS evaluated, by_user FROM ap_evaluate('ev1', :xgb);
 RESET ROLE;
+-- bars that arrived since are built and evaluated in the same call
+SELECT rows AS rows_before FROM alphapulse.evaluations WHERE challenger_id = :xgb ORDER BY id DESC LIMIT 1 \gset
+INSERT INTO alphapulse.bars (symbol, ts, open, high, low, close, volume)
+SELECT symbol, ts + interval '48 hours', open, high, low, close, volume FROM alphapulse.bars
+WHERE symbol = 'ev1' AND ts > (SELECT max(ts) - interval '48 hours' FROM alphapulse.bars WHERE symbol = 'ev1');
+SELECT id AS eid FROM ap_evaluate('ev1', :xgb) \gset
+SELECT e.rows - :rows_before AS new_rows, e.rows = (SELECT count(*) FROM alphapulse.features f
+	WHERE f.symbol = 'ev1' AND f.feature_set = 'default' AND f.ts >= e.window_from
+	AND f.target IS NOT NULL AND f.fwd_return IS NOT NULL AND array_position(f.x, NULL) IS NULL) AS all_rows
+FROM alphapulse.evaluations e WHERE e.id = :eid;
 -- only the extension writes events and evaluations
 SET ROLE regress_ev_writer;
 SELECT alphapulse.log_model_event('ev1', :xgb, 'promoted', 'forged', '{}');

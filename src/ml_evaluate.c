@@ -366,12 +366,13 @@ LoadSetRows(const char *symbol, const char *feature_set, TimestampTz from, Times
 	TimestampTzGetDatum(from), TimestampTzGetDatum(to)};
 	int			n;
 
+	/* read_only false: a fresh snapshot sees the rows BuildFeaturesFor just added */
 	if (SPI_execute_with_args(psprintf("SELECT f.ts, f.x, f.target, f.fwd_return FROM alphapulse.features f "
 									   "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
 									   "AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4 "
 									   "AND pg_catalog.array_position(f.x, NULL) IS NULL %s ORDER BY f.ts",
 									   with_target ? "AND f.target IS NOT NULL AND f.fwd_return IS NOT NULL" : ""),
-							  4, t, v, NULL, true, 0) != SPI_OK_SELECT)
+							  4, t, v, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "loading the evaluation window failed");
 	n = (int) SPI_processed;
 	*ts = palloc(sizeof(TimestampTz) * (n + 1));
@@ -426,7 +427,7 @@ CheckWindowMemory(const EvalModel *a, const EvalModel *b, TimestampTz from, Time
 	if (SPI_execute_with_args("SELECT pg_catalog.count(*)::float8 FROM alphapulse.features f "
 							  "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
 							  "AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4",
-							  4, t, v, NULL, true, 1) != SPI_OK_SELECT)
+							  4, t, v, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "counting the evaluation window failed");
 	n = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	est = n * (2 * (8.0 * pa + AP_FEATURE_TUPLE_OVERHEAD) + 8.0 * 12);
@@ -748,6 +749,7 @@ ap_evaluation_limits(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(ap_evaluate);
 
+/* ap_evaluate(symbol, challenger, window_from, window_to) → the stored evaluations. */
 Datum
 ap_evaluate(PG_FUNCTION_ARGS)
 {
