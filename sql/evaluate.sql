@@ -159,4 +159,7 @@ SELECT (SELECT count(*) FROM alphapulse.evaluations) = :evaluations AS no_evalua
 	(SELECT count(*) FROM alphapulse.model_events) = :events AS no_event_written,
 	(SELECT count(*) FROM alphapulse.promotion_policies) AS policies;
 DROP ROLE regress_ev_writer;
+
+-- retrain and evaluate in one statement: the new model is found by the evaluation
+SELECT count(*) AS evaluated FROM ap_evaluate('ev1', ap_train('ev1', algorithm => 'ridge'));
 DROP EXTENSION alphapulse CASCADE;

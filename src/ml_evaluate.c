@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -16,6 +17,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -595,8 +597,16 @@ EvaluatePair(const EvalModel *champ, EvalResult *e, const EvalPolicy *p, bool ha
 	ApProgressPhase("score", step + 1, 0);
 	preda = palloc(sizeof(double) * r.n);
 	predb = palloc(sizeof(double) * r.n);
+	/*
+	 * Model loading reads the registry with the active snapshot: make it a
+	 * fresh one, so that a model registered earlier in this statement
+	 * (ap_evaluate(s, ap_train(s))) is found.
+	 */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
 	ApPredictModelRows(champ->id, r.xa, r.n, pa, preda);
 	ApPredictModelRows(ch->id, r.xb, r.n, pb, predb);
+	PopActiveSnapshot();
 	e->champion_metrics = ApHoldoutMetrics(champ->classification, r.y, preda, r.fwd, r.n,
 										   champ->horizon, p->fee, periods_per_year);
 	e->challenger_metrics = ApHoldoutMetrics(champ->classification, r.y, predb, r.fwd, r.n,
