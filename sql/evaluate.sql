@@ -96,6 +96,13 @@ SELECT event, by_user FROM alphapulse.model_events WHERE symbol = 'ev1' ORDER BY
 SET ROLE regress_ev_writer;
 SELECT verdict <> '' AS evaluated, by_user FROM ap_evaluate('ev1', :xgb);
 RESET ROLE;
+-- a writer keeps the symbol's policy (its trigger reads the evaluation limits)
+SET ROLE regress_ev_writer;
+INSERT INTO alphapulse.promotion_policies (symbol, min_rows) VALUES ('ev1', 50);
+UPDATE alphapulse.promotion_policies SET min_rows = 10 WHERE symbol = 'ev1';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DELETE FROM alphapulse.promotion_policies WHERE symbol = 'ev1';
+RESET ROLE;
 -- bars that arrived since are built and evaluated in the same call
 SELECT rows AS rows_before FROM alphapulse.evaluations WHERE challenger_id = :xgb ORDER BY id DESC LIMIT 1 \gset
 INSERT INTO alphapulse.bars (symbol, ts, open, high, low, close, volume)

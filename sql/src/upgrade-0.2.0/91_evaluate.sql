@@ -55,6 +55,9 @@ AS 'MODULE_PATHNAME', 'ap_evaluation_limits'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION alphapulse.evaluation_limits() IS
 'ap_evaluate''s limits: the fewest rows of an evaluation window (30) and the range of bootstrap resamples (100 to 100000); the promotion policy trigger checks against them';
+-- the trigger runs as whoever writes a policy: writers
+REVOKE ALL ON FUNCTION alphapulse.evaluation_limits() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION alphapulse.evaluation_limits() TO alphapulse_writer;
 
 -- A policy that could never pass, or whose numbers contradict each other, is
 -- refused when written (22023) rather than when ap_evaluate runs.
