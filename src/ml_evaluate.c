@@ -405,11 +405,6 @@ LoadSetRows(const char *symbol, const char *feature_set, TimestampTz from, Times
 }
 
 /*
- * The window's rows for both models: the champion's set with targets, and
- * for a challenger on another set the rows of the same bars, merged by time
- * here (two range scans rather than a self-join the planner may misjudge).
- */
-/*
  * Refuses a window whose rows would take the backend past
  * alphapulse.max_training_memory (the limit of ap_train's loading too):
  * each set's tuples and matrix, the predictions and the bootstrap's arrays.
@@ -444,6 +439,11 @@ CheckWindowMemory(const EvalModel *a, const EvalModel *b, TimestampTz from, Time
 				 errhint("Narrow the window with window_from and window_to, or ask a superuser to raise alphapulse.max_training_memory.")));
 }
 
+/*
+ * The window's rows for both models: the champion's set with targets, and
+ * for a challenger on another set the rows of the same bars, merged by time
+ * here (two range scans rather than a self-join the planner may misjudge).
+ */
 static void
 LoadEvalRows(const EvalModel *a, const EvalModel *b, TimestampTz from, TimestampTz to,
 			 int pa, int pb, EvalRows *r)
