@@ -317,5 +317,7 @@ COMMENT ON VIEW alphapulse.champion_signals IS 'Signals of each symbol''s curren
 GRANT SELECT ON alphapulse.model_events, alphapulse.evaluations, alphapulse.promotion_policies,
 	alphapulse.champion_signals TO alphapulse_reader;
 GRANT INSERT, UPDATE, DELETE ON alphapulse.promotion_policies TO alphapulse_writer;
-GRANT ALL ON alphapulse.promotion_policies TO alphapulse_admin;
+-- not TRIGGER: a cascade from assets deletes policies as their owner, and a
+-- trigger of the admin's would run with that identity
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON alphapulse.promotion_policies TO alphapulse_admin;
 GRANT DELETE ON alphapulse.model_events, alphapulse.evaluations TO alphapulse_admin;
