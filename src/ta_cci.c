@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ta.h"
+#include "ta_stream.h"
 
 /* 8-byte aligned, as palloc returns: no 16-byte aligned loads of scratch arrays */
 typedef __int128 ta_int128 __attribute__((aligned(8)));
@@ -241,32 +242,116 @@ CciDirect(const ta_int128 *t, int n, int p, ta_real *out)
 }
 
 /*
- * Short periods over a partition too wide for exact integers: each window
- * summed afresh in long double (no drift), an all-equal window gives 0.
+ * One window's CCI from its bars alone, oldest first, in up to three runs
+ * (a stream's ring wraps, and its newest bar may not be stored yet): the
+ * typical prices are scaled by the window's own power of two to exact
+ * integers when the window's span fits the budget (whole numbers as they
+ * are), which gives the very value the partition-wide integers give (both
+ * are exact, and a power of two cancels in CciRow); otherwise the window is
+ * summed afresh in long double and an all-equal window gives 0.  O(p).
+ */
+typedef struct CciRun
+{
+	const ta_real *h;
+	const ta_real *l;
+	const ta_real *c;
+	int			n;
+} CciRun;
+
+#define CCI_EACH(runs, nruns, r, j) \
+	for (int r = 0; r < (nruns); r++) \
+		for (int j = 0; j < (runs)[r].n; j++)
+
+static ta_real
+CciWindow(const CciRun *runs, int nruns, int p)
+{
+	const CciRun *last = &runs[nruns - 1];
+	int			bits = TA_CCI_INT_BITS - 5 - 2 * CeilLog2((int64_t) p + 1);
+	int			top = INT32_MIN,
+				low = INT32_MAX,
+				shift = 0;
+	bool		integers = bits >= 63;
+	ta_real		factor = 0;
+	ta_int128	s = 0,
+				d = 0,
+				t_i = 0;
+
+	CCI_EACH(runs, nruns, r, j)
+	{
+		const ta_real x3[3] = {runs[r].h[j], runs[r].l[j], runs[r].c[j]};
+
+		for (int k = 0; k < 3; k++)
+		{
+			ta_real		x = x3[k];
+			int64_t		v = fabsl(x) < 9223372036854775808.0L ? llrintl(x) : 0;
+			int			e_top,
+						e_low;
+
+			integers = integers && (ta_real) v == x;
+			if (x == 0)
+				continue;
+			BinarySpan(x, &e_top, &e_low);
+			top = e_top > top ? e_top : top;
+			low = e_low < low ? e_low : low;
+		}
+	}
+	if (!integers && top == INT32_MIN)
+		return 0;				/* all zero */
+	if (!integers && top - low > bits)
+	{
+		ta_real		tp_i = last->h[last->n - 1] + last->l[last->n - 1] + last->c[last->n - 1];
+		ta_real		m = 0,
+					dr = 0;
+		bool		flat = true;
+
+		CCI_EACH(runs, nruns, r, j)
+			m += runs[r].h[j] + runs[r].l[j] + runs[r].c[j];
+		m /= p;
+		CCI_EACH(runs, nruns, r, j)
+		{
+			ta_real		tp = runs[r].h[j] + runs[r].l[j] + runs[r].c[j];
+
+			dr += fabsl(tp - m);
+			flat = flat && tp == tp_i;
+		}
+		return (!flat && dr > 0) ? p * (tp_i - m) / (TA_CCI_CONSTANT * dr) : 0;
+	}
+	if (!integers)
+	{
+		shift = low;
+		factor = (shift > -16000 && shift < 16000) ? ldexpl(1, -shift) : 0;
+	}
+#define CCI_T(r, j) (integers ? \
+	(ta_int128) llrintl(runs[r].h[j]) + llrintl(runs[r].l[j]) + llrintl(runs[r].c[j]) : \
+	ScaledInt(runs[r].h[j], factor, shift) + ScaledInt(runs[r].l[j], factor, shift) + \
+	ScaledInt(runs[r].c[j], factor, shift))
+	CCI_EACH(runs, nruns, r, j)
+		s += CCI_T(r, j);
+	CCI_EACH(runs, nruns, r, j)
+	{
+		ta_int128	v = (ta_int128) p * CCI_T(r, j) - s;
+
+		d += v < 0 ? -v : v;
+	}
+	t_i = CCI_T(nruns - 1, last->n - 1);
+#undef CCI_T
+	return CciRow((ta_int128) p * t_i - s, d, p);
+}
+
+/*
+ * Short periods over a partition too wide for exact integers as a whole:
+ * each row from its own window (exact when that window fits).
  */
 static void
-CciDirectReal(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
-			  ta_real *out)
+CciByWindow(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
+			ta_real *out)
 {
 	for (int i = p - 1; i < n; i++)
 	{
-		ta_real		tp_i = h[i] + l[i] + c[i];
-		ta_real		m = 0,
-					d = 0;
-		bool		flat = true;
+		CciRun		run = {h + i - p + 1, l + i - p + 1, c + i - p + 1, p};
 
 		TA_POLL(i);
-		for (int j = i - p + 1; j <= i; j++)
-			m += h[j] + l[j] + c[j];
-		m /= p;
-		for (int j = i - p + 1; j <= i; j++)
-		{
-			ta_real		tp = h[j] + l[j] + c[j];
-
-			d += fabsl(tp - m);
-			flat = flat && tp == tp_i;
-		}
-		out[i] = (!flat && d > 0) ? p * (tp_i - m) / (TA_CCI_CONSTANT * d) : 0;
+		out[i] = CciWindow(&run, 1, p);
 	}
 }
 
@@ -474,6 +559,95 @@ ComputeCci(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 	else if (exact)
 		CciDirect(t, n, p, out);
 	else
-		CciDirectReal(h, l, c, n, p, out);
+		CciByWindow(h, l, c, n, p, out);
 	TaFree(t);
 }
+
+/*
+ * Streaming form (ta_stream.h).  The mean deviation about the window's own
+ * mean changes for every bar of the window when the mean moves, so a bar
+ * costs O(p): the state keeps the last p bars and CciWindow sums the window
+ * exactly, the same computation as the batch kernel's per-row paths, whose
+ * value it reproduces bit for bit (for short periods the batch kernel is
+ * O(p) a row too).  Equality holds for every window whose prices fit the
+ * 128-bit budget; beyond TA_CCI_DIRECT_MAX_PERIOD a partition too wide for
+ * it as a whole is rounded at the partition's scale by the batch tree, which
+ * a stream cannot know in advance (prices spanning more than ~2^85).
+ */
+typedef struct CciBody
+{
+	TaRing		r;				/* cap p: highs, then lows, then closes */
+	ta_real		slots[];
+} CciBody;
+
+static const char *const cci_outputs[] = {"value"};
+static const TaStreamParam cci_params[] = {
+	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 20}
+};
+
+static size_t
+CciSize(const double *params)
+{
+	return offsetof(CciBody, slots) + sizeof(ta_real) * 3 * TA_P(params, 0);
+}
+
+static void
+CciInit(void *body, const double *params)
+{
+	TaRingInit(&((CciBody *) body)->r, TA_P(params, 0));
+}
+
+/* the window of the last p - 1 stored bars and this one */
+static ta_real
+CciStreamValue(const CciBody *b, const ta_real *in)
+{
+	int			p = b->r.cap;
+	int			start = b->r.pos - (p - 1);
+	int			first;
+	const ta_real *hs = b->slots,
+			   *ls = hs + p,
+			   *cs = ls + p;
+	CciRun		runs[3];
+
+	if (b->r.count < p - 1)
+		return TA_NONE;
+	if (start < 0)
+		start += p;
+	first = (start + p - 1 <= p) ? p - 1 : p - start;
+	runs[0] = (CciRun) {hs + start, ls + start, cs + start, first};
+	runs[1] = (CciRun) {hs, ls, cs, p - 1 - first};
+	runs[2] = (CciRun) {&in[0], &in[1], &in[2], 1};
+	return CciWindow(runs, 3, p);
+}
+
+static void
+CciPush(void *body, const ta_real *in, ta_real *out)
+{
+	CciBody    *b = body;
+	int			p = b->r.cap;
+
+	out[0] = CciStreamValue(b, in);
+	b->slots[p + b->r.pos] = in[1];
+	b->slots[2 * p + b->r.pos] = in[2];
+	TaRingPut(&b->r, b->slots, in[0]);
+}
+
+static void
+CciPeek(const void *body, const ta_real *in, ta_real *out)
+{
+	out[0] = CciStreamValue(body, in);
+}
+
+static bool
+CciCheck(const void *body, const double *params)
+{
+	return TaRingValid(&((const CciBody *) body)->r, TA_P(params, 0));
+}
+
+static void
+CciBatch(const ta_real *const *in, int n, const double *params, ta_real *const *out)
+{
+	ComputeCci(in[0], in[1], in[2], n, TA_P(params, 0), out[0]);
+}
+
+TA_STREAM_DEFINE(cci, "hlc", cci_params, cci_outputs, Cci);
