@@ -272,7 +272,11 @@ ComputeVwap(const ta_real *h, const ta_real *l, const ta_real *c, const ta_real 
  */
 
 static const char *const one_value[] = {"value"};
+/* defaults as the SQL functions' (ap_sma ... ap_trima 30, ap_vwma 20) */
 static const TaStreamParam period_param[] = {
+	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 30}
+};
+static const TaStreamParam vwma_param[] = {
 	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 20}
 };
 
@@ -627,7 +631,7 @@ typedef struct KamaBody
 } KamaBody;
 
 static const TaStreamParam kama_params[] = {
-	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 10},
+	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 30},
 	{"fast", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 2},
 	{"slow", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 30}
 };
@@ -723,6 +727,7 @@ KamaCheck(const void *body, const double *params)
 
 	KamaConstants(params, &sc_slow, &sc_diff);
 	return TaRingValid(&k->r, TA_P(params, 0) + 1) &&
+		TaRollSumValid(&k->path, TA_P(params, 0)) &&
 		(k->started == 1 || (k->started == 0 && k->r.count == 0)) &&
 		memcmp(&k->sc_slow, &sc_slow, 10) == 0 && memcmp(&k->sc_diff, &sc_diff, 10) == 0;
 }
@@ -780,16 +785,16 @@ HmaInit(void *body, const double *params)
 	TaWmaInit(&h->w3, HmaSqrt(p));
 }
 
-/* the three WMAs stepped on w (the body's or copies); returns the blend */
+/* the three WMAs stepped on w1..w3 (the body's or copies); returns the blend */
 static inline ta_real
-HmaStep(const HmaBody *h, TaWma *w, ta_real x, ta_real *out)
+HmaStep(const HmaBody *h, TaWma *w1, TaWma *w2, TaWma *w3, ta_real x, ta_real *out)
 {
 	const ta_real *s2 = h->slots + h->w1.r.cap;
-	ta_real		a = TaWmaStep(&w[0], h->slots, x);
-	ta_real		b = TaWmaStep(&w[1], s2, x);
+	ta_real		a = TaWmaStep(w1, h->slots, x);
+	ta_real		b = TaWmaStep(w2, s2, x);
 	ta_real		d = TA_HAS(b) ? 2 * a - b : TA_NONE;
 
-	*out = TaWmaStep(&w[2], s2 + h->w2.r.cap, d);
+	*out = TaWmaStep(w3, s2 + h->w2.r.cap, d);
 	return d;
 }
 
@@ -797,13 +802,9 @@ static void
 HmaPush(void *body, const ta_real *in, ta_real *out)
 {
 	HmaBody    *h = body;
-	TaWma		w[3] = {h->w1, h->w2, h->w3};
 	ta_real	   *s2 = h->slots + h->w1.r.cap;
-	ta_real		d = HmaStep(h, w, in[0], &out[0]);
+	ta_real		d = HmaStep(h, &h->w1, &h->w2, &h->w3, in[0], &out[0]);
 
-	h->w1 = w[0];
-	h->w2 = w[1];
-	h->w3 = w[2];
 	TaWmaPut(&h->w1, h->slots, in[0]);
 	TaWmaPut(&h->w2, s2, in[0]);
 	TaWmaPut(&h->w3, s2 + h->w2.r.cap, d);
@@ -813,9 +814,11 @@ static void
 HmaPeek(const void *body, const ta_real *in, ta_real *out)
 {
 	const HmaBody *h = body;
-	TaWma		w[3] = {h->w1, h->w2, h->w3};
+	TaWma		w1 = h->w1,
+				w2 = h->w2,
+				w3 = h->w3;
 
-	HmaStep(h, w, in[0], &out[0]);
+	HmaStep(h, &w1, &w2, &w3, in[0], &out[0]);
 }
 
 static bool
@@ -909,7 +912,11 @@ VwmaPeek(const void *body, const ta_real *in, ta_real *out)
 static bool
 VwmaCheck(const void *body, const double *params)
 {
-	return TaRingValid(&((const VwmaBody *) body)->r, TA_P(params, 0));
+	const VwmaBody *w = body;
+	int			p = TA_P(params, 0);
+
+	return TaRingValid(&w->r, p) && TaRollSumValid(&w->sv, p) &&
+		TaRollSumValid(&w->scv, p);
 }
 
 static void
@@ -918,7 +925,7 @@ VwmaBatch(const ta_real *const *in, int n, const double *params, ta_real *const 
 	ComputeVwma(in[0], in[1], n, TA_P(params, 0), out[0]);
 }
 
-TA_STREAM_DEFINE(vwma, "cv", period_param, one_value, Vwma);
+TA_STREAM_DEFINE(vwma, "cv", vwma_param, one_value, Vwma);
 
 /* VWAP: cumulative sums and the bar count */
 typedef struct VwapBody
@@ -967,8 +974,10 @@ VwapPeek(const void *body, const ta_real *in, ta_real *out)
 static bool
 VwapCheck(const void *body, const double *params)
 {
+	int64_t		count = ((const VwapBody *) body)->count;
+
 	(void) params;
-	return ((const VwapBody *) body)->count >= 0;
+	return count >= 0 && count <= TA_STREAM_MAX_BARS;
 }
 
 static void

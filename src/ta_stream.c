@@ -58,6 +58,7 @@ TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s)
 	memset(s, 0, size);
 	s->magic = TA_STREAM_MAGIC;
 	s->version = TA_STREAM_VERSION;
+	s->layout = TA_STREAM_LAYOUT;
 	s->size = size;
 	strncpy(s->kernel, k->name, TA_STREAM_NAME_LEN - 1);
 	for (int i = 0; i < k->nparams; i++)
@@ -73,24 +74,53 @@ TaStreamPush(const TaStreamKernel *k, TaStream *s, const ta_real *in, ta_real *o
 }
 
 void
+TaStreamPushMany(const TaStreamKernel *k, TaStream *s, const ta_real *const *in, int n,
+				 ta_real *const *out)
+{
+	int			ni = (int) strlen(k->inputs);
+
+	for (int i = 0; i < n; i++)
+	{
+		ta_real		bar[TA_STREAM_MAX_INPUTS],
+					o[TA_STREAM_MAX_OUTPUTS];
+
+		TA_POLL(i);
+		for (int j = 0; j < ni; j++)
+			bar[j] = in[j][i];
+		k->push(TA_STREAM_BODY(s), bar, o);
+		if (out)
+			for (int j = 0; j < k->noutputs; j++)
+				out[j][i] = o[j];
+	}
+	s->bars += n;
+}
+
+void
 TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in, ta_real *out)
 {
 	k->peek(TA_STREAM_CBODY(s), in, out);
 }
 
-/* FNV-1a 64 over the bytes, the checksum field read as zeros */
+/*
+ * FNV-1a 64 over 8-byte words (states are whole words), the checksum field
+ * read as zeros: any change of a single byte changes the sum.
+ */
 static uint64_t
 StateChecksum(const unsigned char *b, size_t len)
 {
 	uint64_t	h = UINT64_C(14695981039346656037);
-	size_t		skip = offsetof(TaStream, checksum);
+	size_t		i;
 
-	for (size_t i = 0; i < len; i++)
+	for (i = 0; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t))
 	{
-		unsigned char c = (i >= skip && i < skip + sizeof(uint64_t)) ? 0 : b[i];
+		uint64_t	w = 0;
 
-		h = (h ^ c) * UINT64_C(1099511628211);
+		if (i != offsetof(TaStream, checksum))
+			memcpy(&w, b + i, sizeof(w));
+		h = (h ^ w) * UINT64_C(1099511628211);
 	}
+	for (; i < len; i++)
+		h = (h ^ b[i]) * UINT64_C(1099511628211);
 	return h;
 }
 
@@ -111,7 +141,7 @@ CheckHeader(const TaStreamKernel *k, const double *params, const TaStream *h,
 {
 	if (h->magic != TA_STREAM_MAGIC)
 		return TA_STREAM_BAD_MAGIC;
-	if (h->version != TA_STREAM_VERSION)
+	if (h->version != TA_STREAM_VERSION || h->layout != TA_STREAM_LAYOUT)
 		return TA_STREAM_BAD_VERSION;
 	if (memchr(h->kernel, '\0', TA_STREAM_NAME_LEN) == NULL ||
 		strcmp(h->kernel, k->name) != 0)
@@ -121,7 +151,7 @@ CheckHeader(const TaStreamKernel *k, const double *params, const TaStream *h,
 			return TA_STREAM_OTHER_PARAMS;
 	if (h->size != want || len != want)
 		return TA_STREAM_BAD_LENGTH;
-	if (h->bars < 0)
+	if (h->bars < 0 || h->bars > TA_STREAM_MAX_BARS)
 		return TA_STREAM_CORRUPT;
 	return TA_STREAM_OK;
 }
@@ -168,7 +198,7 @@ TaStreamStatusText(TaStreamStatus st)
 		case TA_STREAM_BAD_MAGIC:
 			return "bytes are not an indicator state";
 		case TA_STREAM_BAD_VERSION:
-			return "state was saved by another format version";
+			return "state was saved by another format version or machine";
 		case TA_STREAM_OTHER_KERNEL:
 			return "state belongs to another indicator";
 		case TA_STREAM_OTHER_PARAMS:

@@ -19,6 +19,7 @@
 #ifndef AP_TA_STREAM_H
 #define AP_TA_STREAM_H
 
+#include <float.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -26,12 +27,16 @@
 
 #define TA_STREAM_MAGIC			0x41505354	/* "APST" */
 #define TA_STREAM_VERSION		1
+/* long doubles are saved as they are in memory: 64 bits of mantissa on x86 */
+#define TA_STREAM_LAYOUT		((uint16_t) (LDBL_MANT_DIG * 256 + sizeof(ta_real)))
 #define TA_STREAM_NAME_LEN		24	/* kernel name with its terminator */
 #define TA_STREAM_MAX_INPUTS	4
 #define TA_STREAM_MAX_PARAMS	4
 #define TA_STREAM_MAX_OUTPUTS	5
 /* longest period a state holds (the feature sets' AP_FEATURE_MAX_PERIOD) */
 #define TA_STREAM_MAX_PERIOD	100000
+/* bar counts a loaded state may hold: far beyond any history, far from overflow */
+#define TA_STREAM_MAX_BARS		(INT64_C(1) << 62)
 
 typedef enum TaParamKind
 {
@@ -84,7 +89,8 @@ typedef struct TaStreamKernel
 typedef struct TaStream
 {
 	uint32_t	magic;
-	uint32_t	version;
+	uint16_t	version;
+	uint16_t	layout;			/* TA_STREAM_LAYOUT of the machine that saved it */
 	uint64_t	size;			/* bytes, header included */
 	uint64_t	checksum;		/* saved form only: FNV-1a, this field as 0 */
 	char		kernel[TA_STREAM_NAME_LEN];
@@ -101,7 +107,7 @@ typedef enum TaStreamStatus
 	TA_STREAM_BAD_PARAMS,		/* params out of range for the kernel */
 	TA_STREAM_BAD_LENGTH,		/* not the size these params need */
 	TA_STREAM_BAD_MAGIC,		/* not a streaming state at all */
-	TA_STREAM_BAD_VERSION,		/* saved by another format version */
+	TA_STREAM_BAD_VERSION,		/* saved by another format version or machine */
 	TA_STREAM_OTHER_KERNEL,		/* saved for another kernel */
 	TA_STREAM_OTHER_PARAMS,		/* saved with other parameters */
 	TA_STREAM_BAD_CHECKSUM,		/* bytes changed since saved */
@@ -122,6 +128,12 @@ extern void TaStreamPush(const TaStreamKernel *k, TaStream *s, const ta_real *in
 						 ta_real *out);
 extern void TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in,
 						 ta_real *out);
+/*
+ * pushes n bars given as input columns (a state built from history);
+ * out: noutputs columns of n slots, or NULL; polls for interrupts
+ */
+extern void TaStreamPushMany(const TaStreamKernel *k, TaStream *s,
+							 const ta_real *const *in, int n, ta_real *const *out);
 /* writes s->size bytes */
 extern void TaStreamSave(const TaStream *s, void *buf);
 /* s has TaStreamStateSize(k, params) bytes; on error s is left zeroed */
@@ -203,6 +215,13 @@ TaRingValid(const TaRing *r, int cap)
 {
 	return r->cap == cap && r->pos >= 0 && r->pos < cap &&
 		r->count >= 0 && r->count <= cap;
+}
+
+/* a RollSum (ta.h) of a window of at most max values */
+static inline bool
+TaRollSumValid(const RollSum *s, int max)
+{
+	return s->nonzero >= 0 && s->nonzero <= max;
 }
 
 /*
@@ -297,7 +316,7 @@ TaDequeValid(const TaDeque *d, const TaDequeSlot *s, int p, int sign)
 	int64_t		prev;
 
 	if (d->p != p || d->sign != sign || d->head < 0 || d->head >= cap ||
-		d->tail < 0 || d->tail >= cap || d->next < 0)
+		d->tail < 0 || d->tail >= cap || d->next < 0 || d->next > TA_STREAM_MAX_BARS)
 		return false;
 	prev = d->next - p - 1;
 	for (int j = d->head; j != d->tail; j = (j + 1 == cap) ? 0 : j + 1)

@@ -388,7 +388,10 @@ CmfPeek(const void *body, const ta_real *in, ta_real *out)
 static bool
 CmfCheck(const void *body, const double *params)
 {
-	return TaRingValid(&((const CmfBody *) body)->r, TA_P(params, 0));
+	const CmfBody *b = body;
+	int			p = TA_P(params, 0);
+
+	return TaRingValid(&b->r, p) && TaRollSumValid(&b->mf, p) && TaRollSumValid(&b->sv, p);
 }
 
 static void
@@ -493,9 +496,10 @@ static bool
 MfiCheck(const void *body, const double *params)
 {
 	const MfiBody *b = body;
+	int			p = TA_P(params, 0);
 
-	return TaRingValid(&b->r, TA_P(params, 0)) &&
-		(b->seen == 1 || (b->seen == 0 && b->r.count == 0));
+	return TaRingValid(&b->r, p) && TaRollSumValid(&b->sp, p) &&
+		TaRollSumValid(&b->sn, p) && (b->seen == 1 || (b->seen == 0 && b->r.count == 0));
 }
 
 static void

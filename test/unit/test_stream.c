@@ -3,9 +3,9 @@
  * batch kernel, bit for bit, for every output field: on real bars
  * (test/fixtures/ttrc.csv), on sample bars (test/data/sample_bars.csv, each
  * symbol) and on edge-case bars, under several parameter sets and many
- * chunkings (one bar at a time, random chunk sizes, all at once), the state
- * saved to bytes and loaded back between chunks, with peeks of other bars
- * that must change nothing.  Then the checks of load: every way of getting
+ * chunkings (one bar at a time, random chunk sizes, all at once; a chunk
+ * pushed bar by bar or as columns), the state saved to bytes and loaded
+ * back between chunks, with peeks of other bars that must change nothing.  Then the checks of load: every way of getting
  * the bytes wrong is refused with its status.  Prints TAP.
  */
 #include <stdint.h>
@@ -245,6 +245,10 @@ StreamChunked(const TaStreamKernel *k, const double *params, ta_real **in, int n
 	int			left = 0;
 	int			bad = -1;
 	bool		ok = true;
+	ta_real    *many[TA_STREAM_MAX_OUTPUTS];
+
+	for (int o = 0; o < k->noutputs; o++)
+		many[o] = TaAlloc(sizeof(ta_real) * n);
 
 	TaStreamInit(k, params, s);
 	for (int i = 0; i < n && bad < 0; i++)
@@ -258,6 +262,29 @@ StreamChunked(const TaStreamKernel *k, const double *params, ta_real **in, int n
 			if (i > 0)
 				s = SaveLoad(k, params, s, &ok);
 			left = chunk > 0 ? chunk : RandInt(1, RandInt(1, 2) == 1 ? 8 : n / 4 + 1);
+			if (left > n - i)
+				left = n - i;
+			/* half the chunks go in as columns, as when building from history */
+			if (Uniform() < 0.5)
+			{
+				const ta_real *cols[TA_STREAM_MAX_INPUTS];
+				ta_real    *outs[TA_STREAM_MAX_OUTPUTS];
+
+				for (int j = 0; j < ni; j++)
+					cols[j] = in[j] + i;
+				for (int o = 0; o < k->noutputs; o++)
+					outs[o] = many[o];
+				TaStreamPushMany(k, s, cols, left, outs);
+				for (int r = 0; r < left; r++)
+					for (int o = 0; o < k->noutputs; o++)
+						if (!Same(many[o][r], ref[o][i + r]) && bad < 0)
+							bad = i + r;
+				if (s->bars != i + left && bad < 0)
+					bad = i;
+				i += left - 1;
+				left = 0;
+				continue;
+			}
 		}
 		left--;
 		for (int j = 0; j < ni; j++)
@@ -287,6 +314,8 @@ StreamChunked(const TaStreamKernel *k, const double *params, ta_real **in, int n
 	}
 	if (!ok && bad < 0)
 		bad = n;
+	for (int o = 0; o < k->noutputs; o++)
+		TaFree(many[o]);
 	free(before);
 	TaFree(s);
 	return bad;
@@ -425,6 +454,10 @@ TestLoadChecks(const TaStreamKernel *k, const TaStreamKernel *other, const Bars 
 	((TaStream *) bad)->version++;
 	Resign(bad);
 	EXPECT(TaStreamLoad(k, params, bad, len, s) == TA_STREAM_BAD_VERSION, "version");
+	memcpy(bad, good, len);
+	((TaStream *) bad)->layout ^= 0x100;
+	Resign(bad);
+	EXPECT(TaStreamLoad(k, params, bad, len, s) == TA_STREAM_BAD_VERSION, "layout");
 	if (other != k)
 		EXPECT(TaStreamLoad(k, params, obuf, olen, s) == TA_STREAM_OTHER_KERNEL, "other kernel");
 	if (k->nparams > 0)
@@ -443,6 +476,10 @@ TestLoadChecks(const TaStreamKernel *k, const TaStreamKernel *other, const Bars 
 		p2[0] = -1;
 		EXPECT(TaStreamLoad(k, p2, good, len, s) == TA_STREAM_BAD_PARAMS, "bad params");
 	}
+	memcpy(bad, good, len);
+	((TaStream *) bad)->bars = -1;
+	Resign(bad);
+	EXPECT(TaStreamLoad(k, params, bad, len, s) == TA_STREAM_CORRUPT, "negative bar count");
 	/* a well-signed body of garbage: the kernel's own check refuses it */
 	memcpy(bad, good, len);
 	memset(bad + sizeof(TaStream), 0xFF, len - sizeof(TaStream));
