@@ -364,13 +364,6 @@ ComputeLinregSlope(const ta_real *x, int n, int p, ta_real *out)
 
 static const char *const one_value[] = {"value"};
 
-/* the deque's head and tail in range (TaDequeValid walks from them) */
-static bool
-DequeInRange(const TaDeque *d, int p)
-{
-	return d->head >= 0 && d->head <= p && d->tail >= 0 && d->tail <= p;
-}
-
 static bool
 FlagValid(int32_t f)
 {
@@ -646,8 +639,7 @@ StochCheck(const void *body, const double *params)
 	const StochBody *b = body;
 	int			p = TA_P(params, 0);
 
-	return DequeInRange(&b->hi, p) && DequeInRange(&b->lo, p) &&
-		TaDequeValid(&b->hi, b->area, p, 1) &&
+	return TaDequeValid(&b->hi, b->area, p, 1) &&
 		TaDequeValid(&b->lo, b->area + TA_DEQUE_SLOTS(p), p, -1) &&
 		b->hi.next == b->lo.next &&
 		TaSmaValid(&b->k, TA_P(params, 1)) && TaSmaValid(&b->d, TA_P(params, 2));
@@ -754,7 +746,6 @@ StochRsiCheck(const void *body, const double *params)
 	int			k = TA_P(params, 1);
 
 	return RsiStateValid(&b->rsi, TA_P(params, 0)) &&
-		DequeInRange(&b->hi, k) && DequeInRange(&b->lo, k) &&
 		TaDequeValid(&b->hi, b->area, k, 1) &&
 		TaDequeValid(&b->lo, b->area + TA_DEQUE_SLOTS(k), k, -1) &&
 		b->hi.next == b->lo.next && TaSmaValid(&b->s, TA_P(params, 2));
@@ -827,8 +818,7 @@ WillrCheck(const void *body, const double *params)
 	const WillrBody *b = body;
 	int			p = TA_P(params, 0);
 
-	return DequeInRange(&b->hi, p) && DequeInRange(&b->lo, p) &&
-		TaDequeValid(&b->hi, b->area, p, 1) &&
+	return TaDequeValid(&b->hi, b->area, p, 1) &&
 		TaDequeValid(&b->lo, b->area + TA_DEQUE_SLOTS(p), p, -1) &&
 		b->hi.next == b->lo.next;
 }
@@ -985,6 +975,21 @@ LogretBatch(const ta_real *const *in, int n, const double *params, ta_real *cons
 
 TA_STREAM_DEFINE(logret, "c", logret_params, one_value, Logret);
 
+/* how many of the last k values of a ring are nonzero (sign 1: > 0, -1: < 0, 0: != 0) */
+static int
+CountNonzero(const TaRing *r, const ta_real *slots, int k, int sign)
+{
+	int			n = 0;
+
+	for (int a = 1; a <= k; a++)
+	{
+		ta_real		v = TaRingAgo(r, slots, a);
+
+		n += sign > 0 ? v > 0 : sign < 0 ? v < 0 : v != 0;
+	}
+	return n;
+}
+
 /* CMO: the previous close, the last p changes, their gain and loss sums */
 typedef struct CmoBody
 {
@@ -1074,10 +1079,11 @@ CmoCheck(const void *body, const double *params)
 	const CmoBody *b = body;
 	int			p = TA_P(params, 0);
 
-	return FlagValid(b->seen) && TaRingValid(&b->r, p) &&
-		(b->seen || b->r.count == 0) &&
-		b->up.nonzero >= 0 && b->up.nonzero <= p &&
-		b->dn.nonzero >= 0 && b->dn.nonzero <= p;
+	if (!FlagValid(b->seen) || !TaRingValid(&b->r, p) || (!b->seen && b->r.count > 0))
+		return false;
+	/* the sums hold exactly the ring's changes: their nonzero counts match */
+	return b->up.nonzero == CountNonzero(&b->r, b->slots, b->r.count, 1) &&
+		b->dn.nonzero == CountNonzero(&b->r, b->slots, b->r.count, -1);
 }
 
 static void
@@ -1281,13 +1287,19 @@ UltoscCheck(const void *body, const double *params)
 	int32_t		p[3];
 
 	UltoscPeriods(params, p);
+	if (!FlagValid(b->seen) || !TaRingValid(&b->r, p[2]) || (!b->seen && b->r.count > 0))
+		return false;
+	/* each pair of sums holds the ring's last p[k] values: nonzero counts match */
 	for (int k = 0; k < 3; k++)
+	{
+		int			held = b->r.count < p[k] ? b->r.count : p[k];
+
 		if (b->p[k] != p[k] ||
-			b->bp[k].nonzero < 0 || b->bp[k].nonzero > p[k] ||
-			b->tr[k].nonzero < 0 || b->tr[k].nonzero > p[k])
+			b->bp[k].nonzero != CountNonzero(&b->r, b->slots, held, 0) ||
+			b->tr[k].nonzero != CountNonzero(&b->r, b->slots + p[2], held, 0))
 			return false;
-	return FlagValid(b->seen) && TaRingValid(&b->r, p[2]) &&
-		(b->seen || b->r.count == 0);
+	}
+	return true;
 }
 
 static void
@@ -1523,8 +1535,7 @@ AroonCheck(const void *body, const double *params)
 	const AroonBody *b = body;
 	int			w = TA_P(params, 0) + 1;
 
-	return DequeInRange(&b->hi, w) && DequeInRange(&b->lo, w) &&
-		TaDequeValid(&b->hi, b->area, w, 1) &&
+	return TaDequeValid(&b->hi, b->area, w, 1) &&
 		TaDequeValid(&b->lo, b->area + TA_DEQUE_SLOTS(w), w, -1) &&
 		b->hi.next == b->lo.next;
 }
@@ -1631,7 +1642,7 @@ LinregSlopeCheck(const void *body, const double *params)
 	int			p = TA_P(params, 0);
 
 	/* the ring holds min(i, p) values */
-	return TaRingValid(&b->r, p) && b->i >= 0 &&
+	return TaRingValid(&b->r, p) && b->i >= 0 && b->i <= TA_STREAM_MAX_BARS &&
 		b->r.count == (b->i < p ? b->i : p) && b->r.pos == b->i % p;
 }
 
