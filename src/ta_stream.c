@@ -49,11 +49,13 @@ TaStreamStateSize(const TaStreamKernel *k, const double *params)
 	return sizeof(TaStream) + ((k->size(params) + 7) & ~(size_t) 7);
 }
 
-void
+bool
 TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s)
 {
 	size_t		size = TaStreamStateSize(k, params);
 
+	if (size == 0)
+		return false;
 	/* zero everything: padding bytes end up in saved states */
 	memset(s, 0, size);
 	s->magic = TA_STREAM_MAGIC;
@@ -64,6 +66,7 @@ TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s)
 	for (int i = 0; i < k->nparams; i++)
 		s->params[i] = params[i];
 	k->init(TA_STREAM_BODY(s), params);
+	return true;
 }
 
 void

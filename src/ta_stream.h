@@ -122,8 +122,8 @@ extern const TaStreamKernel *TaStreamFind(const char *name);
 extern TaStreamStatus TaStreamCheckParams(const TaStreamKernel *k, const double *params);
 /* 0 when params are refused */
 extern size_t TaStreamStateSize(const TaStreamKernel *k, const double *params);
-/* s has TaStreamStateSize() bytes; params already checked */
-extern void TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s);
+/* s has TaStreamStateSize() bytes; false (nothing written) if params are refused */
+extern bool TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s);
 extern void TaStreamPush(const TaStreamKernel *k, TaStream *s, const ta_real *in,
 						 ta_real *out);
 extern void TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in,
@@ -217,11 +217,18 @@ TaRingValid(const TaRing *r, int cap)
 		r->count >= 0 && r->count <= cap;
 }
 
-/* a RollSum (ta.h) of a window of at most max values */
+/*
+ * A RollSum (ta.h) whose count of nonzero terms matches the values a valid
+ * ring holds (a sum over the ring's window), so pushes keep it consistent.
+ */
 static inline bool
-TaRollSumValid(const RollSum *s, int max)
+TaRollSumMatches(const RollSum *s, const TaRing *r, const ta_real *slots)
 {
-	return s->nonzero >= 0 && s->nonzero <= max;
+	int			nonzero = 0;
+
+	for (int k = 1; k <= r->count; k++)
+		nonzero += (TaRingAgo(r, slots, k) != 0);
+	return s->nonzero == nonzero;
 }
 
 /*

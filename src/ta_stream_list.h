@@ -5,6 +5,16 @@
  * defined next to its batch kernel.  Keep one section per source file so
  * additions merge cleanly.  Included by ta_stream.h with TA_STREAM_KERNEL
  * defined; no include guard on purpose.
+ *
+ * Adding a kernel (see ta_average.c's SMA for a worked one):
+ *  1. a body struct: scalars first, ring slots last (a flexible array sized
+ *     from the parameters); build on TaSma / TaEma / TaWma / TaDeque / TaRing;
+ *  2. Size, Init, Push, Peek (Step on copies of the scalars, or Push on a
+ *     copy of a ring-free body), Check (every index and count a push trusts
+ *     is in range and consistent: bytes come back from a table) and Batch
+ *     (the batch kernel behind the same inputs, params and outputs);
+ *  3. TA_STREAM_DEFINE(name, inputs, params, outputs, Prefix) and a line
+ *     here; test/unit/test_stream.c then proves it against Batch.
  */
 
 /* ta_average.c */

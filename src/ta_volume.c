@@ -391,7 +391,8 @@ CmfCheck(const void *body, const double *params)
 	const CmfBody *b = body;
 	int			p = TA_P(params, 0);
 
-	return TaRingValid(&b->r, p) && TaRollSumValid(&b->mf, p) && TaRollSumValid(&b->sv, p);
+	return TaRingValid(&b->r, p) && TaRollSumMatches(&b->mf, &b->r, b->slots) &&
+		TaRollSumMatches(&b->sv, &b->r, b->slots + p);
 }
 
 static void
@@ -498,8 +499,9 @@ MfiCheck(const void *body, const double *params)
 	const MfiBody *b = body;
 	int			p = TA_P(params, 0);
 
-	return TaRingValid(&b->r, p) && TaRollSumValid(&b->sp, p) &&
-		TaRollSumValid(&b->sn, p) && (b->seen == 1 || (b->seen == 0 && b->r.count == 0));
+	return TaRingValid(&b->r, p) && TaRollSumMatches(&b->sp, &b->r, b->slots) &&
+		TaRollSumMatches(&b->sn, &b->r, b->slots + p) &&
+		(b->seen == 1 || (b->seen == 0 && b->r.count == 0));
 }
 
 static void
