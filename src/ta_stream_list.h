@@ -42,8 +42,24 @@ TA_STREAM_KERNEL(cmf)
 TA_STREAM_KERNEL(mfi)
 
 /* ta_momentum.c */
+TA_STREAM_KERNEL(rsi)
+TA_STREAM_KERNEL(macd)
+TA_STREAM_KERNEL(stoch)
+TA_STREAM_KERNEL(stochrsi)
+TA_STREAM_KERNEL(willr)
+TA_STREAM_KERNEL(roc)
+TA_STREAM_KERNEL(mom)
+TA_STREAM_KERNEL(logret)
+TA_STREAM_KERNEL(cmo)
+TA_STREAM_KERNEL(trix)
+TA_STREAM_KERNEL(ultosc)
+TA_STREAM_KERNEL(apo)
+TA_STREAM_KERNEL(ppo)
+TA_STREAM_KERNEL(aroon)
+TA_STREAM_KERNEL(linreg_slope)
 
 /* ta_cci.c */
+TA_STREAM_KERNEL(cci)
 
 /* ta_volatility.c */
 TA_STREAM_KERNEL(trange)
