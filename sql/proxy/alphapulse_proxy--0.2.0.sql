@@ -338,11 +338,12 @@ COMMENT ON FUNCTION @extschema@.ap_indicators(text, text[], timestamptz) IS
 -- Reads that span symbols: every data server, merged.
 
 CREATE FUNCTION alphapulse.proxy_assets()
-RETURNS TABLE (symbol text, description text, bar_interval interval, created timestamptz)
+RETURNS TABLE (symbol text, description text, bar_interval interval, created timestamptz,
+			   periods_per_year double precision)
 LANGUAGE plproxy
 AS $fn$
 	CLUSTER 'alphapulse'; RUN ON ALL;
-	SELECT a.symbol, a.description, a.bar_interval, a.created FROM alphapulse.assets a;
+	SELECT a.symbol, a.description, a.bar_interval, a.created, a.periods_per_year FROM alphapulse.assets a;
 $fn$;
 COMMENT ON FUNCTION alphapulse.proxy_assets() IS 'Internal: alphapulse.assets of every data server';
 CREATE VIEW alphapulse.assets AS SELECT * FROM alphapulse.proxy_assets();
@@ -421,10 +422,183 @@ COMMENT ON FUNCTION alphapulse.proxy_feed_status() IS 'Internal: alphapulse.feed
 CREATE VIEW alphapulse.feed_status AS SELECT * FROM alphapulse.proxy_feed_status();
 COMMENT ON VIEW alphapulse.feed_status IS 'Proxy: the health of every feed on every data server';
 
+CREATE FUNCTION alphapulse.proxy_champion_signals()
+RETURNS TABLE (symbol text, ts timestamptz, model_id bigint, version integer, score double precision,
+			   signal text, created timestamptz)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT s.symbol, s.ts, s.model_id, s.version, s.score, s.signal, s.created FROM alphapulse.champion_signals s;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_champion_signals() IS 'Internal: alphapulse.champion_signals of every data server';
+CREATE VIEW alphapulse.champion_signals AS SELECT * FROM alphapulse.proxy_champion_signals();
+COMMENT ON VIEW alphapulse.champion_signals IS 'Proxy: the current champion''s signals of every symbol on every data server';
+
+CREATE FUNCTION alphapulse.proxy_evaluations()
+RETURNS TABLE (id bigint, symbol text, champion_id bigint, challenger_id bigint, window_from timestamptz,
+			   window_to timestamptz, rows integer, metric text, higher_is_better boolean,
+			   champion_metrics jsonb, challenger_metrics jsonb, difference double precision,
+			   ci_low double precision, ci_high double precision, confidence double precision,
+			   block_length integer, resamples integer, seed bigint, policy jsonb, verdict text,
+			   reason text, by_user text, evaluated_at timestamptz)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT e.id, e.symbol, e.champion_id, e.challenger_id, e.window_from, e.window_to, e.rows, e.metric,
+		e.higher_is_better, e.champion_metrics, e.challenger_metrics, e.difference, e.ci_low, e.ci_high,
+		e.confidence, e.block_length, e.resamples, e.seed, e.policy, e.verdict, e.reason, e.by_user,
+		e.evaluated_at FROM alphapulse.evaluations e;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_evaluations() IS 'Internal: alphapulse.evaluations of every data server';
+CREATE VIEW alphapulse.evaluations AS SELECT * FROM alphapulse.proxy_evaluations();
+COMMENT ON VIEW alphapulse.evaluations IS 'Proxy: the ap_evaluate results of every data server (also the row type ap_evaluate returns here)';
+
+CREATE FUNCTION alphapulse.proxy_model_events()
+RETURNS TABLE (id bigint, symbol text, model_id bigint, event text, at timestamptz, by_user text,
+			   reason text, details jsonb)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT e.id, e.symbol, e.model_id, e.event, e.at, e.by_user, e.reason, e.details FROM alphapulse.model_events e;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_model_events() IS 'Internal: alphapulse.model_events of every data server';
+CREATE VIEW alphapulse.model_events AS SELECT * FROM alphapulse.proxy_model_events();
+COMMENT ON VIEW alphapulse.model_events IS 'Proxy: the stage changes of the models of every data server (ids are unique across servers; order one symbol''s events by id)';
+
+CREATE FUNCTION alphapulse.proxy_drift_reports()
+RETURNS TABLE (id bigint, symbol text, model_id bigint, reference_from timestamptz, reference_to timestamptz,
+			   current_from timestamptz, current_to timestamptz, reference_rows integer, current_rows integer,
+			   share_drifted double precision, drifted boolean, drift_share double precision,
+			   since timestamptz, options jsonb, created timestamptz, duration_ms double precision)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT r.id, r.symbol, r.model_id, r.reference_from, r.reference_to, r.current_from, r.current_to,
+		r.reference_rows, r.current_rows, r.share_drifted, r.drifted, r.drift_share, r.since, r.options,
+		r.created, r.duration_ms FROM alphapulse.drift_reports r;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_drift_reports() IS 'Internal: alphapulse.drift_reports of every data server';
+CREATE VIEW alphapulse.drift_reports AS SELECT * FROM alphapulse.proxy_drift_reports();
+COMMENT ON VIEW alphapulse.drift_reports IS 'Proxy: the ap_drift reports of every data server';
+
+CREATE FUNCTION alphapulse.proxy_drift_features()
+RETURNS TABLE (report_id bigint, feature text, method text, statistic double precision, p_value double precision,
+			   threshold double precision, drifted boolean, reference_values integer, current_values integer,
+			   distinct_values integer, "position" integer)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT f.report_id, f.feature, f.method, f.statistic, f.p_value, f.threshold, f.drifted,
+		f.reference_values, f.current_values, f.distinct_values, f."position" FROM alphapulse.drift_features f;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_drift_features() IS 'Internal: alphapulse.drift_features of every data server';
+CREATE VIEW alphapulse.drift_features AS SELECT * FROM alphapulse.proxy_drift_features();
+COMMENT ON VIEW alphapulse.drift_features IS 'Proxy: the per-feature rows of the drift reports of every data server (report ids are unique across servers)';
+
+CREATE FUNCTION alphapulse.proxy_retrain_requests()
+RETURNS TABLE (id bigint, symbol text, requested_at timestamptz, reason text, drift_report_id bigint,
+			   status text, model_id bigint, evaluation_id bigint, finished_at timestamptz, message text)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT r.id, r.symbol, r.requested_at, r.reason, r.drift_report_id, r.status, r.model_id, r.evaluation_id,
+		r.finished_at, r.message FROM alphapulse.retrain_requests r;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_retrain_requests() IS 'Internal: alphapulse.retrain_requests of every data server';
+CREATE VIEW alphapulse.retrain_requests AS SELECT * FROM alphapulse.proxy_retrain_requests();
+COMMENT ON VIEW alphapulse.retrain_requests IS 'Proxy: the retrainings asked for by drift reports on every data server';
+
+CREATE FUNCTION alphapulse.proxy_progress()
+RETURNS TABLE (pid integer, username name, symbol text, function text, phase text, step bigint, steps bigint,
+			   rows bigint, started timestamptz, elapsed interval, remaining interval)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT p.pid, p.username, p.symbol, p.function, p.phase, p.step, p.steps, p.rows, p.started, p.elapsed,
+		p.remaining FROM alphapulse.progress p;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_progress() IS 'Internal: alphapulse.progress of every data server';
+CREATE VIEW alphapulse.progress AS SELECT * FROM alphapulse.proxy_progress();
+COMMENT ON VIEW alphapulse.progress IS 'Proxy: the long AlphaPulse calls in progress on every data server (pid is a backend of the server that holds the row''s symbol: ap_proxy_where(symbol) names it)';
+
 -- Anyone may read them on the proxy: what each row shows is decided by the
 -- caller's grants on the data servers, where the functions run as the caller.
 GRANT SELECT ON alphapulse.assets, alphapulse.champions, alphapulse.models, alphapulse.signals,
-	alphapulse.runs, alphapulse.feed_status TO PUBLIC;
+	alphapulse.runs, alphapulse.feed_status, alphapulse.champion_signals, alphapulse.evaluations,
+	alphapulse.model_events, alphapulse.drift_reports, alphapulse.drift_features,
+	alphapulse.retrain_requests, alphapulse.progress TO PUBLIC;
+
+------------------------------------------------------------------------------
+-- Evaluation, backtests and annualisation: on the data server of the symbol,
+-- where its models, features and bars are.  The result types are the data
+-- servers' (alphapulse.evaluations is the merged view above).
+
+CREATE FUNCTION @extschema@.ap_evaluate(symbol text, challenger bigint DEFAULT NULL,
+										window_from timestamptz DEFAULT NULL, window_to timestamptz DEFAULT NULL)
+RETURNS SETOF alphapulse.evaluations LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_evaluate(text, bigint, timestamptz, timestamptz) IS
+'Proxy: ap_evaluate (champion against challengers on one out-of-time window, the symbol''s promotion policy) on the data server of the symbol; returns its alphapulse.evaluations rows';
+
+CREATE TYPE @extschema@.ap_backtest_t AS (
+	symbol			text,
+	model_id		bigint,
+	first_ts		timestamptz,
+	last_ts			timestamptz,
+	bars			integer,
+	in_sample		boolean,
+	in_sample_bars	integer,
+	periods_per_year double precision,
+	buy				double precision,
+	sell			double precision,
+	total_return	double precision,
+	cagr			double precision,
+	sharpe			double precision,
+	sortino			double precision,
+	max_drawdown	double precision,
+	calmar			double precision,
+	hit_rate		double precision,
+	trades			integer,
+	exposure		double precision,
+	turnover		double precision,
+	bh_total_return	double precision,
+	bh_sharpe		double precision,
+	bh_max_drawdown	double precision
+);
+COMMENT ON TYPE @extschema@.ap_backtest_t IS 'Proxy: the summary row of ap_backtest, as on the data servers';
+
+CREATE FUNCTION @extschema@.ap_backtest(symbol text, model_id bigint DEFAULT NULL,
+	"from" timestamptz DEFAULT NULL, "to" timestamptz DEFAULT NULL,
+	fee_bps double precision DEFAULT 10, slippage_bps double precision DEFAULT 0,
+	buy double precision DEFAULT NULL, sell double precision DEFAULT NULL,
+	allow_short boolean DEFAULT false, allow_in_sample boolean DEFAULT false)
+RETURNS @extschema@.ap_backtest_t LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_backtest(text, bigint, timestamptz, timestamptz, double precision, double precision,
+	double precision, double precision, boolean, boolean) IS
+'Proxy: ap_backtest (one summary row) on the data server of the symbol';
+
+CREATE FUNCTION @extschema@.ap_backtest_equity(symbol text, model_id bigint DEFAULT NULL,
+	"from" timestamptz DEFAULT NULL, "to" timestamptz DEFAULT NULL,
+	fee_bps double precision DEFAULT 10, slippage_bps double precision DEFAULT 0,
+	buy double precision DEFAULT NULL, sell double precision DEFAULT NULL,
+	allow_short boolean DEFAULT false, allow_in_sample boolean DEFAULT false)
+RETURNS TABLE (ts timestamptz, score double precision, signal text, "position" integer,
+	cost double precision, asset_return double precision, bar_return double precision,
+	equity double precision, bh_equity double precision, drawdown double precision,
+	in_sample boolean)
+LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_backtest_equity(text, bigint, timestamptz, timestamptz, double precision, double precision,
+	double precision, double precision, boolean, boolean) IS
+'Proxy: ap_backtest_equity (the backtest''s curve, one row per bar) on the data server of the symbol';
+
+-- STRICT as on the data servers: NULL for a NULL symbol (volatile: PL/Proxy functions must be).
+CREATE FUNCTION @extschema@.ap_periods_per_year(symbol text)
+RETURNS double precision LANGUAGE plproxy STRICT
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_periods_per_year(text) IS
+'Proxy: ap_periods_per_year (bars per year of the symbol) on the data server of the symbol';
 
 ------------------------------------------------------------------------------
 -- Administration (superuser): the cluster map, and moving a symbol.
