@@ -1,6 +1,7 @@
 /*
- * ml_featstate.h - the saved streaming state of a (symbol, feature set) in
- * alphapulse.feature_state, so ap_build_features costs O(1) a new bar.
+ * ml_featstate.h - the streaming state of a (symbol, feature set): every
+ * feature's indicator states and the recent bars the features look back on,
+ * saved in alphapulse.feature_state so a new bar costs O(1).
  */
 #ifndef AP_ML_FEATSTATE_H
 #define AP_ML_FEATSTATE_H
@@ -9,25 +10,58 @@
 #include "utils/timestamp.h"
 
 #include "ml_features.h"
+#include "ta_stream.h"
 
 /* alphapulse.feature_state.version of the states this build writes and reads */
 #define AP_FEATURE_STATE_VERSION 1
-#define AP_FEATURE_STATE_TABLE "feature_state"
+#define AP_FEATURE_STATE_MAGIC 0x41504653	/* "APFS" */
+/* indicator states a feature holds at most */
+#define AP_FEATURE_STATE_KERNELS 2
 
+/* One bar as the features see it. */
+typedef struct FeatBar
+{
+	int64		tstz;
+	int64		pad;
+	ta_real		o,
+				h,
+				l,
+				c,
+				v;
+} FeatBar;
+
+/* A feature set's state, unpacked (FeatureStateLoad / FeatureStateNew). */
+typedef struct FeatState
+{
+	int			nfeat;
+	int			ringcap;		/* bars kept: the longest look-back + 1 */
+	int			ringpos;		/* slot the next bar goes to */
+	int			ringcount;
+	int64		nbars;			/* bars pushed since the first */
+	FeatBar    *ring;
+	const TaStreamKernel **kern;	/* nfeat x AP_FEATURE_STATE_KERNELS, NULL unused */
+	TaStream  **ks;
+} FeatState;
+
+/* True when every feature of the set has a streaming form. */
+extern bool FeatureSetStreams(const FeatureItem *items, int nfeat);
+/* A fresh state (no bar yet); the set streams. */
+extern FeatState *FeatureStateNew(const FeatureItem *items, int nfeat);
+/* Pushes bars [from, b->n) of b; cols[f][i] gets feature f of bar i (cols may be NULL). */
+extern void FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b,
+							 int from, double **cols);
 /*
- * Builds the rows after last_ts from the saved state: the number of rows
- * added, or -1 when the state is missing, stale, unreadable (it is then
- * rebuilt from history by the caller) or the set has a kind that does not
- * stream.  Inside the caller's SPI connection.
+ * The saved state of the set after last_ts, or NULL when there is none or it
+ * cannot be used (another version, corrupt bytes, another feature list, a
+ * state not at last_ts: a WARNING names why).  Inside an SPI connection.
  */
-extern int64 FeatureStateBuild(const char *symbol, const char *setname,
-							   const FeatureItem *items, int nfeat, int horizon,
-							   bool classification, double threshold,
-							   TimestampTz last_ts);
-/* Saves the state after the last bar of a full pass (when the set streams). */
-extern void FeatureStateSaveFromHistory(const char *symbol, const char *setname,
-										const FeatureItem *items, int nfeat,
-										const BarSeries *b);
+extern FeatState *FeatureStateLoad(const char *symbol, const char *setname,
+								   const FeatureItem *items, int nfeat, TimestampTz last_ts);
+/* Checks the state's recent bars against the loaded bars [0, upto) (the bars before the new ones). */
+extern bool FeatureStateMatchesBars(const FeatState *st, const BarSeries *b, int upto);
+/* Saves the state as of its last bar (ts). */
+extern void FeatureStateSave(const char *symbol, const char *setname, const FeatState *st,
+							 const FeatureItem *items, TimestampTz last_ts);
 /* Drops the saved state (rows it included were dropped). */
 extern void FeatureStateForget(const char *symbol, const char *setname);
 

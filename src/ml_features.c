@@ -643,19 +643,19 @@ ap_feature_names(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* Reads the bars of a symbol, oldest first, into kernel reals. */
+/* Reads the bars of a symbol from ts `from` on, oldest first, into kernel reals. */
 static void
-LoadBars(const char *symbol, BarSeries *b)
+LoadBars(const char *symbol, TimestampTz from, BarSeries *b)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(symbol)};
+	Oid			argtypes[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		args[2] = {CStringGetTextDatum(symbol), TimestampTzGetDatum(from)};
 	int			ret;
 
 	ret = SPI_execute_with_args("SELECT b.ts, b.open, b.high, b.low, b.close, b.volume, "
 								"b.ts + a.bar_interval, extract(epoch FROM a.bar_interval)::float8 * 1000000 "
 								"FROM alphapulse.bars b JOIN alphapulse.assets a ON a.symbol = b.symbol "
-								"WHERE b.symbol = $1 ORDER BY b.ts",
-								1, argtypes, args, NULL, true, 0);
+								"WHERE b.symbol = $1 AND b.ts >= $2 ORDER BY b.ts",
+								2, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading bars failed: %d", ret);
 	b->n = (int) SPI_processed;
@@ -1012,6 +1012,64 @@ StoreFeatureRows(const char *symbol, const char *setname, const FeatureSetDef *f
 	return added;
 }
 
+/* The ts of the k-th bar at or before ts (the oldest one when there are fewer). */
+static TimestampTz
+NthBarBack(const char *symbol, TimestampTz ts, int k)
+{
+	Oid			t[3] = {TEXTOID, TIMESTAMPTZOID, INT4OID};
+	Datum		a[3] = {CStringGetTextDatum(symbol), TimestampTzGetDatum(ts), Int32GetDatum(k)};
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute_with_args("SELECT min(s.ts) FROM (SELECT ts FROM alphapulse.bars WHERE symbol = $1 AND ts <= $2 "
+							  "ORDER BY ts DESC LIMIT $3) s", 3, t, a, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading bars failed");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? ts : DatumGetTimestampTz(d);
+}
+
+/*
+ * Computes the rows of bars [first_new, n): from the state st (which has seen
+ * the bars before first_new), or without one by the batch kernels over all
+ * of b, a fresh state then following every bar; stores them, refreshes the
+ * targets before them and saves the state.
+ */
+static int64
+StoreBuilt(const char *symbol, const char *setname, const FeatureSetDef *fs,
+		   BarSeries *b, int first_new, FeatState *st)
+{
+	double	  **cols = palloc(sizeof(double *) * fs->nfeat);
+	int64		added;
+
+	for (int f = 0; f < fs->nfeat; f++)
+		cols[f] = palloc(sizeof(double) * (b->n + 1));
+	if (st != NULL)
+	{
+		ApProgressPhase("indicators", 1, 1);
+		FeatureStatePush(st, fs->items, b, first_new, cols);
+	}
+	else
+	{
+		for (int f = 0; f < fs->nfeat; f++)
+		{
+			ApProgressPhase("indicators", f + 1, fs->nfeat);
+			ComputeFeature(&fs->items[f], b, cols[f]);
+			CHECK_FOR_INTERRUPTS();
+		}
+		if (FeatureSetStreams(fs->items, fs->nfeat))
+		{
+			st = FeatureStateNew(fs->items, fs->nfeat);
+			FeatureStatePush(st, fs->items, b, 0, NULL);
+		}
+	}
+	/* rows already stored whose target has become known (or changed) since */
+	RefreshTargets(symbol, setname, fs, b, first_new - fs->horizon, first_new);
+	added = StoreFeatureRows(symbol, setname, fs, b, cols, first_new);
+	if (st != NULL && b->n > 0)
+		FeatureStateSave(symbol, setname, st, fs->items, b->tstz[b->n - 1]);
+	return added;
+}
+
 /*
  * Builds the symbol's rows of a feature set after the last stored one (with
  * the targets that became known).  rebuild_from (DT_NOEND: none) first drops
@@ -1025,10 +1083,8 @@ ApBuildFeatures(const char *symbol, const char *setname, TimestampTz rebuild_fro
 {
 	FeatureSetDef fs;
 	BarSeries	b;
-	double	  **cols;
 	TimestampTz last_ts;
 	int			first_new;
-	int64		added;
 
 	CheckSymbol(symbol);
 	LoadFeatureSet(setname, &fs);
@@ -1044,15 +1100,34 @@ ApBuildFeatures(const char *symbol, const char *setname, TimestampTz rebuild_fro
 	/* nothing to do when no bar is newer than the last row built */
 	if (rebuild_from == DT_NOEND && last_ts != DT_NOBEGIN && NoBarAfter(symbol, last_ts))
 		return 0;
+	if (FeatureSetStreams(fs.items, fs.nfeat) && last_ts != DT_NOBEGIN)
 	{
-		int64		streamed = FeatureStateBuild(symbol, setname, fs.items, fs.nfeat, fs.horizon,
-												 fs.classification, fs.threshold, last_ts);
+		FeatState  *st = FeatureStateLoad(symbol, setname, fs.items, fs.nfeat, last_ts);
 
-		if (streamed >= 0)
-			return streamed;
+		if (st != NULL)
+		{
+			int			keep = Max(fs.horizon, st->ringcount);
+
+			/* the bars the state and the targets look back on, then the new ones */
+			LoadBars(symbol, NthBarBack(symbol, last_ts, keep), &b);
+			first_new = 0;
+			while (first_new < b.n && b.tstz[first_new] <= last_ts)
+				first_new++;
+			if (FeatureStateMatchesBars(st, &b, first_new))
+			{
+				elog(DEBUG1, "ap_build_features: %d new bars of \"%s\" from the saved state of \"%s\"",
+					 b.n - first_new, symbol, setname);
+				return StoreBuilt(symbol, setname, &fs, &b, first_new, st);
+			}
+			ereport(WARNING,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("feature state of symbol \"%s\", feature set \"%s\" is not used: its recent bars are not the table's",
+							ApClip(symbol), setname),
+					 errdetail("The rows are built from the history instead, and a new state is saved.")));
+		}
 	}
 
-	LoadBars(symbol, &b);
+	LoadBars(symbol, DT_NOBEGIN, &b);
 	for (int f = 0; f < fs.nfeat; f++)
 		if (FeatureKindUsesNews(fs.items[f].kind))
 		{
@@ -1062,23 +1137,10 @@ ApBuildFeatures(const char *symbol, const char *setname, TimestampTz rebuild_fro
 			b.news = ns;
 			break;
 		}
-
-	cols = palloc(sizeof(double *) * fs.nfeat);
-	for (int f = 0; f < fs.nfeat; f++)
-	{
-		cols[f] = palloc(sizeof(double) * (b.n + 1));
-		ApProgressPhase("indicators", f + 1, fs.nfeat);
-		ComputeFeature(&fs.items[f], &b, cols[f]);
-		CHECK_FOR_INTERRUPTS();
-	}
 	first_new = 0;
 	while (first_new < b.n && b.tstz[first_new] <= last_ts)
 		first_new++;
-	/* rows already stored whose target has become known (or changed) since */
-	RefreshTargets(symbol, setname, &fs, &b, first_new - fs.horizon, first_new);
-	added = StoreFeatureRows(symbol, setname, &fs, &b, cols, first_new);
-	FeatureStateSaveFromHistory(symbol, setname, fs.items, fs.nfeat, &b);
-	return added;
+	return StoreBuilt(symbol, setname, &fs, &b, first_new, NULL);
 }
 
 PG_FUNCTION_INFO_V1(ap_build_features);

@@ -1,0 +1,589 @@
+/*
+ * ml_featstate.c - feature kinds one bar at a time, on the indicator
+ * kernels' streaming forms (ta_stream.h), and the saved state of a
+ * (symbol, feature set) in alphapulse.feature_state.  Every value equals the
+ * batch computation of ml_features.c bit for bit (test/t/90_realtime.t).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "ml_featstate.h"
+#include "ml_util.h"
+
+#define K AP_FEATURE_STATE_KERNELS
+
+/* What a kind does with the bar, its recent bars and its kernels' outputs. */
+typedef enum StepKind
+{
+	STEP_RET,					/* log return over p bars */
+	STEP_RET_LAG,				/* 1-bar log return p bars ago */
+	STEP_PRICE_RATIO,			/* close / kernel - 1 */
+	STEP_VOL_RATIO,				/* volume / kernel - 1, 0 when the kernel is 0 */
+	STEP_HL_RANGE,
+	STEP_CO_RET,
+	STEP_HOUR_SIN,
+	STEP_HOUR_COS,
+	STEP_DOW_SIN,
+	STEP_DOW_COS,
+	STEP_DONCHIAN,				/* kernels rolling max of high, rolling min of low */
+	STEP_KERNEL					/* the kernel's first output as it is */
+} StepKind;
+
+/* A kind with a streaming form: its step and up to K kernels with their inputs (o h l c v). */
+typedef struct KindStream
+{
+	const char *kind;
+	StepKind	step;
+	const char *kernel[K];
+	const char *inputs[K];
+} KindStream;
+
+static const KindStream kind_streams[] = {
+	{"ret", STEP_RET, {NULL, NULL}, {NULL, NULL}},
+	{"ret_lag", STEP_RET_LAG, {NULL, NULL}, {NULL, NULL}},
+	{"sma_ratio", STEP_PRICE_RATIO, {"sma", NULL}, {"c", NULL}},
+	{"ema_ratio", STEP_PRICE_RATIO, {"ema", NULL}, {"c", NULL}},
+	{"vol_ratio", STEP_VOL_RATIO, {"sma", NULL}, {"v", NULL}},
+	{"hl_range", STEP_HL_RANGE, {NULL, NULL}, {NULL, NULL}},
+	{"co_ret", STEP_CO_RET, {NULL, NULL}, {NULL, NULL}},
+	{"hour_sin", STEP_HOUR_SIN, {NULL, NULL}, {NULL, NULL}},
+	{"hour_cos", STEP_HOUR_COS, {NULL, NULL}, {NULL, NULL}},
+	{"dow_sin", STEP_DOW_SIN, {NULL, NULL}, {NULL, NULL}},
+	{"dow_cos", STEP_DOW_COS, {NULL, NULL}, {NULL, NULL}},
+	{"donchian_pos", STEP_DONCHIAN, {"rolling_max", "rolling_min"}, {"h", "l"}},
+	{"mfi", STEP_KERNEL, {"mfi", NULL}, {"hlcv", NULL}},
+	{"cmf", STEP_KERNEL, {"cmf", NULL}, {"hlcv", NULL}},
+};
+
+static const KindStream *
+KindStreamOf(const FeatureItem *item)
+{
+	const char *name = FeatureKindName(item->kind);
+
+	for (int i = 0; i < (int) lengthof(kind_streams); i++)
+		if (strcmp(kind_streams[i].kind, name) == 0)
+			return &kind_streams[i];
+	return NULL;
+}
+
+/* The kernel j of an item, NULL when it has none or cannot take the item's parameters. */
+static const TaStreamKernel *
+ItemKernel(const KindStream *ks, const FeatureItem *item, int j, bool *ok)
+{
+	const TaStreamKernel *k;
+	double		params[TA_STREAM_MAX_PARAMS] = {0};
+
+	*ok = true;
+	if (ks->kernel[j] == NULL)
+		return NULL;
+	k = TaStreamFind(ks->kernel[j]);
+	for (int i = 0; i < item->nparams && i < TA_STREAM_MAX_PARAMS; i++)
+		params[i] = item->params[i];
+	if (k == NULL || k->nparams != item->nparams ||
+		strlen(k->inputs) != strlen(ks->inputs[j]) ||
+		TaStreamCheckParams(k, params) != TA_STREAM_OK)
+	{
+		*ok = false;
+		return NULL;
+	}
+	return k;
+}
+
+static void
+ItemParams(const FeatureItem *item, double *params)
+{
+	memset(params, 0, sizeof(double) * TA_STREAM_MAX_PARAMS);
+	for (int i = 0; i < item->nparams && i < TA_STREAM_MAX_PARAMS; i++)
+		params[i] = item->params[i];
+}
+
+/* Bars an item looks back on, the current one included. */
+static int
+ItemLookback(const KindStream *ks, const FeatureItem *item)
+{
+	if (ks->step == STEP_RET)
+		return (int) item->params[0] + 1;
+	if (ks->step == STEP_RET_LAG)
+		return (int) item->params[0] + 2;
+	return 1;
+}
+
+bool
+FeatureSetStreams(const FeatureItem *items, int nfeat)
+{
+	for (int f = 0; f < nfeat; f++)
+	{
+		const KindStream *ks = KindStreamOf(&items[f]);
+
+		if (ks == NULL)
+			return false;
+		for (int j = 0; j < K; j++)
+		{
+			bool		ok;
+
+			(void) ItemKernel(ks, &items[f], j, &ok);
+			if (!ok)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The state's shape for a set that streams: kernels and ring capacity, no bar. */
+static FeatState *
+StateShape(const FeatureItem *items, int nfeat)
+{
+	FeatState  *st = palloc0(sizeof(FeatState));
+
+	st->nfeat = nfeat;
+	st->ringcap = 1;
+	st->kern = palloc0(sizeof(TaStreamKernel *) * nfeat * K);
+	st->ks = palloc0(sizeof(TaStream *) * nfeat * K);
+	for (int f = 0; f < nfeat; f++)
+	{
+		const KindStream *ks = KindStreamOf(&items[f]);
+		bool		ok;
+
+		st->ringcap = Max(st->ringcap, ItemLookback(ks, &items[f]));
+		for (int j = 0; j < K; j++)
+			st->kern[f * K + j] = ItemKernel(ks, &items[f], j, &ok);
+	}
+	st->ring = palloc0(sizeof(FeatBar) * st->ringcap);
+	return st;
+}
+
+FeatState *
+FeatureStateNew(const FeatureItem *items, int nfeat)
+{
+	FeatState  *st = StateShape(items, nfeat);
+
+	for (int i = 0; i < nfeat * K; i++)
+		if (st->kern[i])
+		{
+			double		params[TA_STREAM_MAX_PARAMS];
+
+			ItemParams(&items[i / K], params);
+			st->ks[i] = palloc0(TaStreamStateSize(st->kern[i], params));
+			TaStreamInit(st->kern[i], params, st->ks[i]);
+		}
+	return st;
+}
+
+/* The bar k bars before the newest (0: the newest); k < ringcount. */
+static const FeatBar *
+Ago(const FeatState *st, int k)
+{
+	int			i = st->ringpos - 1 - k;
+
+	return &st->ring[i < 0 ? i + st->ringcap : i];
+}
+
+static ta_real
+InputOf(const FeatBar *bar, char c)
+{
+	switch (c)
+	{
+		case 'o':
+			return bar->o;
+		case 'h':
+			return bar->h;
+		case 'l':
+			return bar->l;
+		case 'c':
+			return bar->c;
+		default:
+			return bar->v;
+	}
+}
+
+/* As FCalendar (ml_features.c). */
+static ta_real
+Calendar(int64 tstz, double period, bool use_cos)
+{
+	double		phase = fmod(TimestampTzToEpoch(tstz), period) / period * 2 * M_PI;
+
+	return use_cos ? cos(phase) : sin(phase);
+}
+
+/* As ComputeLogret (ta_momentum.c) at one bar. */
+static ta_real
+Logret(ta_real x, ta_real x0)
+{
+	return log1pl((x - x0) / x0);
+}
+
+/* One feature at the newest bar, from its kernels' outputs (as ml_features.c's kinds). */
+static ta_real
+Step(const FeatState *st, const KindStream *ks, const FeatureItem *item, ta_real out[K][TA_STREAM_MAX_OUTPUTS])
+{
+	const FeatBar *b = Ago(st, 0);
+	int64		i = st->nbars - 1;
+	int			p = (int) item->params[0];
+
+	switch (ks->step)
+	{
+		case STEP_RET:
+			return i >= p ? Logret(b->c, Ago(st, p)->c) : TA_NONE;
+		case STEP_RET_LAG:
+			return (i >= p && i - p >= 1) ? Logret(Ago(st, p)->c, Ago(st, p + 1)->c) : TA_NONE;
+		case STEP_PRICE_RATIO:
+			return TA_HAS(out[0][0]) ? b->c / out[0][0] - 1 : TA_NONE;
+		case STEP_VOL_RATIO:
+			return TA_HAS(out[0][0]) ? ((out[0][0] > 0) ? b->v / out[0][0] - 1 : 0) : TA_NONE;
+		case STEP_HL_RANGE:
+			return (b->h - b->l) / b->c;
+		case STEP_CO_RET:
+			return logl(b->c / b->o);
+		case STEP_HOUR_SIN:
+			return Calendar(b->tstz, 86400.0, false);
+		case STEP_HOUR_COS:
+			return Calendar(b->tstz, 86400.0, true);
+		case STEP_DOW_SIN:
+			return Calendar(b->tstz, 7 * 86400.0, false);
+		case STEP_DOW_COS:
+			return Calendar(b->tstz, 7 * 86400.0, true);
+		case STEP_DONCHIAN:
+			{
+				ta_real		up = out[0][0],
+							lo = out[1][0];
+
+				return !TA_HAS(lo) ? TA_NONE :
+					(up > lo) ? (b->c - lo) / (up - lo) : 0.5;
+			}
+		case STEP_KERNEL:
+			return out[0][0];
+	}
+	return TA_NONE;
+}
+
+void
+FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b, int from, double **cols)
+{
+	const KindStream **kss = palloc(sizeof(KindStream *) * st->nfeat);
+
+	for (int f = 0; f < st->nfeat; f++)
+		kss[f] = KindStreamOf(&items[f]);
+	for (int i = from; i < b->n; i++)
+	{
+		FeatBar    *bar = &st->ring[st->ringpos];
+
+		bar->tstz = b->tstz[i];
+		bar->o = b->open[i];
+		bar->h = b->high[i];
+		bar->l = b->low[i];
+		bar->c = b->close[i];
+		bar->v = b->volume[i];
+		st->ringpos = (st->ringpos + 1) % st->ringcap;
+		st->ringcount = Min(st->ringcount + 1, st->ringcap);
+		st->nbars++;
+		for (int f = 0; f < st->nfeat; f++)
+		{
+			ta_real		out[K][TA_STREAM_MAX_OUTPUTS];
+			ta_real		r;
+
+			for (int j = 0; j < K; j++)
+			{
+				const TaStreamKernel *k = st->kern[f * K + j];
+				ta_real		in[TA_STREAM_MAX_INPUTS];
+
+				if (k == NULL)
+					continue;
+				for (int c = 0; kss[f]->inputs[j][c]; c++)
+					in[c] = InputOf(bar, kss[f]->inputs[j][c]);
+				TaStreamPush(k, st->ks[f * K + j], in, out[j]);
+			}
+			r = Step(st, kss[f], &items[f], out);
+			if (cols)
+				cols[f][i] = TA_HAS(r) && isfinite((double) r) ? (double) r : NAN;
+		}
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(kss);
+}
+
+/*
+ * Saved form: this header, the ring (ringcap bars), then for each feature
+ * and kernel slot a uint64 length and that many bytes (a TaStream's saved
+ * form, or nothing), each padded to 8 bytes.  The checksum (FNV-1a 64, this
+ * field as 0) covers everything; fingerprint is that of the feature names.
+ */
+typedef struct FeatStateHeader
+{
+	uint32		magic;
+	uint32		version;
+	uint64		size;
+	uint64		checksum;
+	uint64		fingerprint;
+	int32		nfeat;
+	int32		ringcap;
+	int32		ringpos;
+	int32		ringcount;
+	int64		nbars;
+} FeatStateHeader;
+
+static uint64
+Fnv(const void *buf, size_t len, uint64 h)
+{
+	const unsigned char *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		h ^= p[i];
+		h *= UINT64CONST(0x100000001b3);
+	}
+	return h;
+}
+
+#define FNV_SEED UINT64CONST(0xcbf29ce484222325)
+
+static uint64
+Fingerprint(const FeatureItem *items, int nfeat)
+{
+	uint64		h = FNV_SEED;
+
+	for (int f = 0; f < nfeat; f++)
+		h = Fnv(items[f].name, strlen(items[f].name) + 1, h);
+	return h;
+}
+
+static uint64
+Checksum(const char *buf, size_t len)
+{
+	uint64		zero = 0;
+	uint64		h = Fnv(buf, offsetof(FeatStateHeader, checksum), FNV_SEED);
+
+	h = Fnv(&zero, sizeof(zero), h);
+	return Fnv(buf + offsetof(FeatStateHeader, fingerprint), len - offsetof(FeatStateHeader, fingerprint), h);
+}
+
+#define PAD8(n) (((n) + 7) & ~((size_t) 7))
+
+static bytea *
+StateBytes(const FeatState *st, const FeatureItem *items)
+{
+	size_t		size = sizeof(FeatStateHeader) + sizeof(FeatBar) * st->ringcap;
+	char	   *buf;
+	size_t		off;
+	FeatStateHeader h;
+	bytea	   *out;
+
+	for (int i = 0; i < st->nfeat * K; i++)
+		size += sizeof(uint64) + (st->ks[i] ? PAD8(st->ks[i]->size) : 0);
+	out = palloc0(VARHDRSZ + size);
+	SET_VARSIZE(out, VARHDRSZ + size);
+	buf = VARDATA(out);
+	memset(&h, 0, sizeof(h));
+	h.magic = AP_FEATURE_STATE_MAGIC;
+	h.version = AP_FEATURE_STATE_VERSION;
+	h.size = size;
+	h.fingerprint = Fingerprint(items, st->nfeat);
+	h.nfeat = st->nfeat;
+	h.ringcap = st->ringcap;
+	h.ringpos = st->ringpos;
+	h.ringcount = st->ringcount;
+	h.nbars = st->nbars;
+	memcpy(buf, &h, sizeof(h));
+	off = sizeof(h);
+	memcpy(buf + off, st->ring, sizeof(FeatBar) * st->ringcap);
+	off += sizeof(FeatBar) * st->ringcap;
+	for (int i = 0; i < st->nfeat * K; i++)
+	{
+		uint64		len = st->ks[i] ? st->ks[i]->size : 0;
+
+		memcpy(buf + off, &len, sizeof(len));
+		off += sizeof(len);
+		if (st->ks[i])
+			TaStreamSave(st->ks[i], buf + off);
+		off += PAD8(len);
+	}
+	h.checksum = Checksum(buf, size);
+	memcpy(buf + offsetof(FeatStateHeader, checksum), &h.checksum, sizeof(h.checksum));
+	return out;
+}
+
+/* Unpacks saved bytes into a state of the set's shape: NULL with *why when they cannot be used. */
+static FeatState *
+StateFromBytes(const char *buf, size_t len, const FeatureItem *items, int nfeat, const char **why)
+{
+	FeatState  *st = StateShape(items, nfeat);
+	FeatStateHeader h;
+	size_t		off;
+
+	if (len < sizeof(h))
+	{
+		*why = "it is shorter than its header";
+		return NULL;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != AP_FEATURE_STATE_MAGIC)
+		*why = "it is not a feature state";
+	else if (h.version != AP_FEATURE_STATE_VERSION)
+		*why = "it was saved by another format version";
+	else if (h.size != len)
+		*why = "its length is not the one it records";
+	else if (Checksum(buf, len) != h.checksum)
+		*why = "its checksum does not match (corrupt bytes)";
+	else if (h.fingerprint != Fingerprint(items, nfeat) || h.nfeat != nfeat || h.ringcap != st->ringcap)
+		*why = "it was saved for another feature list";
+	else if (h.ringpos < 0 || h.ringpos >= h.ringcap || h.ringcount < 1 || h.ringcount > h.ringcap ||
+			 h.nbars < h.ringcount || (h.ringcount < h.ringcap && (h.nbars != h.ringcount || h.ringpos != h.ringcount)))
+		*why = "its bar counts are inconsistent";
+	else
+		*why = NULL;
+	if (*why)
+		return NULL;
+	st->ringpos = h.ringpos;
+	st->ringcount = h.ringcount;
+	st->nbars = h.nbars;
+	off = sizeof(h);
+	if (len - off < sizeof(FeatBar) * st->ringcap)
+	{
+		*why = "it is truncated";
+		return NULL;
+	}
+	memcpy(st->ring, buf + off, sizeof(FeatBar) * st->ringcap);
+	off += sizeof(FeatBar) * st->ringcap;
+	for (int i = 0; i < nfeat * K; i++)
+	{
+		uint64		klen;
+		double		params[TA_STREAM_MAX_PARAMS];
+		TaStreamStatus s;
+
+		if (len - off < sizeof(klen))
+		{
+			*why = "it is truncated";
+			return NULL;
+		}
+		memcpy(&klen, buf + off, sizeof(klen));
+		off += sizeof(klen);
+		if (st->kern[i] == NULL)
+		{
+			if (klen != 0)
+			{
+				*why = "it holds an indicator state where none belongs";
+				return NULL;
+			}
+			continue;
+		}
+		ItemParams(&items[i / K], params);
+		if (klen > len - off || klen != TaStreamStateSize(st->kern[i], params))
+		{
+			*why = "an indicator state has the wrong length";
+			return NULL;
+		}
+		st->ks[i] = palloc0(klen);
+		s = TaStreamLoad(st->kern[i], params, buf + off, klen, st->ks[i]);
+		if (s != TA_STREAM_OK)
+		{
+			*why = psprintf("the state of %s: %s", items[i / K].name, TaStreamStatusText(s));
+			return NULL;
+		}
+		if (st->ks[i]->bars != st->nbars)
+		{
+			*why = psprintf("the state of %s has seen another number of bars", items[i / K].name);
+			return NULL;
+		}
+		off += PAD8(klen);
+	}
+	if (off != len)
+	{
+		*why = "it has trailing bytes";
+		return NULL;
+	}
+	return st;
+}
+
+FeatState *
+FeatureStateLoad(const char *symbol, const char *setname, const FeatureItem *items, int nfeat,
+				 TimestampTz last_ts)
+{
+	Oid			t[2] = {TEXTOID, TEXTOID};
+	Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
+	bool		isnull;
+	TimestampTz saved_ts;
+	int32		version;
+	bytea	   *bytes;
+	const char *why;
+	FeatState  *st;
+
+	if (SPI_execute_with_args("SELECT last_ts, version, state FROM alphapulse.feature_state "
+							  "WHERE symbol OPERATOR(pg_catalog.=) $1 AND feature_set OPERATOR(pg_catalog.=) $2",
+							  2, t, a, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading the feature state failed");
+	if (SPI_processed == 0)
+		return NULL;
+	saved_ts = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	bytes = DatumGetByteaPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	if (saved_ts != last_ts)
+		why = "it is not at the last feature row";
+	else if (version != AP_FEATURE_STATE_VERSION)
+		why = "it was saved by another format version";
+	else
+	{
+		st = StateFromBytes(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), items, nfeat, &why);
+		if (st && Ago(st, 0)->tstz != last_ts)
+			why = "its last bar is not at the last feature row";
+		if (why == NULL)
+			return st;
+	}
+	ereport(WARNING,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("feature state of symbol \"%s\", feature set \"%s\" is not used: %s",
+					ApClip(symbol), setname, why),
+			 errdetail("The rows are built from the history instead, and a new state is saved.")));
+	return NULL;
+}
+
+bool
+FeatureStateMatchesBars(const FeatState *st, const BarSeries *b, int upto)
+{
+	int			n = Min(st->ringcount, upto);
+
+	for (int k = 0; k < n; k++)
+	{
+		const FeatBar *r = Ago(st, k);
+		int			i = upto - 1 - k;
+
+		if (r->tstz != b->tstz[i] || r->o != b->open[i] || r->h != b->high[i] ||
+			r->l != b->low[i] || r->c != b->close[i] || r->v != b->volume[i])
+			return false;
+	}
+	return n == st->ringcount;
+}
+
+void
+FeatureStateSave(const char *symbol, const char *setname, const FeatState *st,
+				 const FeatureItem *items, TimestampTz last_ts)
+{
+	Oid			t[5] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, BYTEAOID};
+	Datum		a[5] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname),
+		TimestampTzGetDatum(last_ts), Int32GetDatum(AP_FEATURE_STATE_VERSION),
+	PointerGetDatum(StateBytes(st, items))};
+
+	if (SPI_execute_with_args("INSERT INTO alphapulse.feature_state AS s (symbol, feature_set, last_ts, version, state) "
+							  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (symbol, feature_set) DO UPDATE "
+							  "SET last_ts = excluded.last_ts, version = excluded.version, state = excluded.state, "
+							  "updated = pg_catalog.now()",
+							  5, t, a, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "saving the feature state failed");
+}
+
+void
+FeatureStateForget(const char *symbol, const char *setname)
+{
+	Oid			t[2] = {TEXTOID, TEXTOID};
+	Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
+
+	if (SPI_execute_with_args("DELETE FROM alphapulse.feature_state "
+							  "WHERE symbol OPERATOR(pg_catalog.=) $1 AND feature_set OPERATOR(pg_catalog.=) $2",
+							  2, t, a, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "dropping the feature state failed");
+}
