@@ -152,12 +152,12 @@ ScoreRows(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to,
 									   "ON CONFLICT (symbol, ts, model_id) DO UPDATE SET score = excluded.score, "
 									   "signal = excluded.signal, created = pg_catalog.now() "
 									   "RETURNING g.symbol, g.ts, g.model_id, g.score, g.signal) "
-									   "SELECT %s FROM w ORDER BY w.ts",
+									   "%s",
 									   notify ?
-									   "pg_catalog.pg_notify('" AP_SIGNALS_CHANNEL "', pg_catalog.jsonb_build_object("
+									   "SELECT pg_catalog.pg_notify('" AP_SIGNALS_CHANNEL "', pg_catalog.jsonb_build_object("
 									   "'symbol', w.symbol, 'ts', w.ts, 'model_id', w.model_id, "
-									   "'score', w.score, 'signal', w.signal)::pg_catalog.text)" :
-									   "pg_catalog.count(*)"),
+									   "'score', w.score, 'signal', w.signal)::pg_catalog.text) FROM w ORDER BY w.ts" :
+									   "SELECT pg_catalog.count(*) FROM w"),
 							  5, wtypes, w, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "writing signals failed");
 	return n;

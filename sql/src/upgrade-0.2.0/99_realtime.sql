@@ -51,7 +51,9 @@ CREATE FUNCTION alphapulse.bars_changed()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'ap_bars_changed'
 LANGUAGE C
-SET search_path = pg_catalog, pg_temp;
+SET search_path = pg_catalog, pg_temp
+-- the payload's score is float8 text: shortest exact, whatever the session's setting
+SET extra_float_digits = 1;
 COMMENT ON FUNCTION alphapulse.bars_changed() IS
 'Statement trigger of alphapulse.bars: for each symbol a statement touched, feature rows at or after its first inserted, changed or deleted bar are rebuilt from that bar (targets of the rows before it refreshed) and the signals on them re-scored by the same models over the same span; then the new bars of a real-time symbol are scored (ap_realtime). TRUNCATE clears every feature row, state and signal.';
 
