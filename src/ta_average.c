@@ -718,6 +718,18 @@ KamaPeek(const void *body, const ta_real *in, ta_real *out)
 	out[0] = KamaStep(k, k->slots, &started, &path, &kama, in[0]);
 }
 
+/* the path's nonzero count matches the moves between the ring's values */
+static bool
+KamaPathMatches(const KamaBody *k)
+{
+	int			nonzero = 0;
+
+	for (int j = 1; j < k->r.count; j++)
+		nonzero += (fabsl(TaRingAgo(&k->r, k->slots, j) -
+						  TaRingAgo(&k->r, k->slots, j + 1)) != 0);
+	return k->path.nonzero == nonzero;
+}
+
 static bool
 KamaCheck(const void *body, const double *params)
 {
@@ -727,6 +739,7 @@ KamaCheck(const void *body, const double *params)
 
 	KamaConstants(params, &sc_slow, &sc_diff);
 	return TaRingValid(&k->r, TA_P(params, 0) + 1) &&
+		KamaPathMatches(k) &&
 		(k->started == 1 || (k->started == 0 && k->r.count == 0)) &&
 		memcmp(&k->sc_slow, &sc_slow, 10) == 0 && memcmp(&k->sc_diff, &sc_diff, 10) == 0;
 }
@@ -911,7 +924,23 @@ VwmaPeek(const void *body, const ta_real *in, ta_real *out)
 static bool
 VwmaCheck(const void *body, const double *params)
 {
-	return TaRingValid(&((const VwmaBody *) body)->r, TA_P(params, 0));
+	const VwmaBody *w = body;
+	int			p = TA_P(params, 0);
+	int			nv = 0,
+				ncv = 0;
+
+	if (!TaRingValid(&w->r, p))
+		return false;
+	/* the sums' nonzero counts match the window the ring holds */
+	for (int k = 1; k <= w->r.count; k++)
+	{
+		ta_real		c = TaRingAgo(&w->r, w->slots, k),
+					v = TaRingAgo(&w->r, w->slots + p, k);
+
+		nv += (v != 0);
+		ncv += (c * v != 0);
+	}
+	return w->sv.nonzero == nv && w->scv.nonzero == ncv;
 }
 
 static void
@@ -969,8 +998,10 @@ VwapPeek(const void *body, const ta_real *in, ta_real *out)
 static bool
 VwapCheck(const void *body, const double *params)
 {
+	int64_t		count = ((const VwapBody *) body)->count;
+
 	(void) params;
-	return ((const VwapBody *) body)->count >= 0;
+	return count >= 0 && count <= TA_STREAM_MAX_BARS;
 }
 
 static void

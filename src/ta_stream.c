@@ -49,20 +49,24 @@ TaStreamStateSize(const TaStreamKernel *k, const double *params)
 	return sizeof(TaStream) + ((k->size(params) + 7) & ~(size_t) 7);
 }
 
-void
+bool
 TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s)
 {
 	size_t		size = TaStreamStateSize(k, params);
 
+	if (size == 0)
+		return false;
 	/* zero everything: padding bytes end up in saved states */
 	memset(s, 0, size);
 	s->magic = TA_STREAM_MAGIC;
 	s->version = TA_STREAM_VERSION;
+	s->layout = TA_STREAM_LAYOUT;
 	s->size = size;
 	strncpy(s->kernel, k->name, TA_STREAM_NAME_LEN - 1);
 	for (int i = 0; i < k->nparams; i++)
 		s->params[i] = params[i];
 	k->init(TA_STREAM_BODY(s), params);
+	return true;
 }
 
 void
@@ -140,7 +144,7 @@ CheckHeader(const TaStreamKernel *k, const double *params, const TaStream *h,
 {
 	if (h->magic != TA_STREAM_MAGIC)
 		return TA_STREAM_BAD_MAGIC;
-	if (h->version != TA_STREAM_VERSION)
+	if (h->version != TA_STREAM_VERSION || h->layout != TA_STREAM_LAYOUT)
 		return TA_STREAM_BAD_VERSION;
 	if (memchr(h->kernel, '\0', TA_STREAM_NAME_LEN) == NULL ||
 		strcmp(h->kernel, k->name) != 0)
@@ -150,7 +154,7 @@ CheckHeader(const TaStreamKernel *k, const double *params, const TaStream *h,
 			return TA_STREAM_OTHER_PARAMS;
 	if (h->size != want || len != want)
 		return TA_STREAM_BAD_LENGTH;
-	if (h->bars < 0)
+	if (h->bars < 0 || h->bars > TA_STREAM_MAX_BARS)
 		return TA_STREAM_CORRUPT;
 	return TA_STREAM_OK;
 }
@@ -197,7 +201,7 @@ TaStreamStatusText(TaStreamStatus st)
 		case TA_STREAM_BAD_MAGIC:
 			return "bytes are not an indicator state";
 		case TA_STREAM_BAD_VERSION:
-			return "state was saved by another format version";
+			return "state was saved by another format version or machine";
 		case TA_STREAM_OTHER_KERNEL:
 			return "state belongs to another indicator";
 		case TA_STREAM_OTHER_PARAMS:

@@ -19,6 +19,7 @@
 #ifndef AP_TA_STREAM_H
 #define AP_TA_STREAM_H
 
+#include <float.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -26,12 +27,16 @@
 
 #define TA_STREAM_MAGIC			0x41505354	/* "APST" */
 #define TA_STREAM_VERSION		1
+/* long doubles are saved as they are in memory: 64 bits of mantissa on x86 */
+#define TA_STREAM_LAYOUT		((uint16_t) (LDBL_MANT_DIG * 256 + sizeof(ta_real)))
 #define TA_STREAM_NAME_LEN		24	/* kernel name with its terminator */
 #define TA_STREAM_MAX_INPUTS	4
 #define TA_STREAM_MAX_PARAMS	4
 #define TA_STREAM_MAX_OUTPUTS	5
 /* longest period a state holds (the feature sets' AP_FEATURE_MAX_PERIOD) */
 #define TA_STREAM_MAX_PERIOD	100000
+/* bar counts a loaded state may hold: far beyond any history, far from overflow */
+#define TA_STREAM_MAX_BARS		(INT64_C(1) << 62)
 
 typedef enum TaParamKind
 {
@@ -84,7 +89,8 @@ typedef struct TaStreamKernel
 typedef struct TaStream
 {
 	uint32_t	magic;
-	uint32_t	version;
+	uint16_t	version;
+	uint16_t	layout;			/* TA_STREAM_LAYOUT of the machine that saved it */
 	uint64_t	size;			/* bytes, header included */
 	uint64_t	checksum;		/* saved form only: FNV-1a, this field as 0 */
 	char		kernel[TA_STREAM_NAME_LEN];
@@ -101,7 +107,7 @@ typedef enum TaStreamStatus
 	TA_STREAM_BAD_PARAMS,		/* params out of range for the kernel */
 	TA_STREAM_BAD_LENGTH,		/* not the size these params need */
 	TA_STREAM_BAD_MAGIC,		/* not a streaming state at all */
-	TA_STREAM_BAD_VERSION,		/* saved by another format version */
+	TA_STREAM_BAD_VERSION,		/* saved by another format version or machine */
 	TA_STREAM_OTHER_KERNEL,		/* saved for another kernel */
 	TA_STREAM_OTHER_PARAMS,		/* saved with other parameters */
 	TA_STREAM_BAD_CHECKSUM,		/* bytes changed since saved */
@@ -116,8 +122,8 @@ extern const TaStreamKernel *TaStreamFind(const char *name);
 extern TaStreamStatus TaStreamCheckParams(const TaStreamKernel *k, const double *params);
 /* 0 when params are refused */
 extern size_t TaStreamStateSize(const TaStreamKernel *k, const double *params);
-/* s has TaStreamStateSize() bytes; params already checked */
-extern void TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s);
+/* s has TaStreamStateSize() bytes; false (nothing written) if params are refused */
+extern bool TaStreamInit(const TaStreamKernel *k, const double *params, TaStream *s);
 extern void TaStreamPush(const TaStreamKernel *k, TaStream *s, const ta_real *in,
 						 ta_real *out);
 extern void TaStreamPeek(const TaStreamKernel *k, const TaStream *s, const ta_real *in,
@@ -212,6 +218,20 @@ TaRingValid(const TaRing *r, int cap)
 }
 
 /*
+ * A RollSum (ta.h) whose count of nonzero terms matches the values a valid
+ * ring holds (a sum over the ring's window), so pushes keep it consistent.
+ */
+static inline bool
+TaRollSumMatches(const RollSum *s, const TaRing *r, const ta_real *slots)
+{
+	int			nonzero = 0;
+
+	for (int k = 1; k <= r->count; k++)
+		nonzero += (TaRingAgo(r, slots, k) != 0);
+	return s->nonzero == nonzero;
+}
+
+/*
  * Monotonic deque of the highest (sign 1) or lowest (sign -1) value of the
  * last p values of a series and its age; ties go to the most recent value.
  * p + 1 slots; ComputeRollingMax/Min's arithmetic.
@@ -303,7 +323,7 @@ TaDequeValid(const TaDeque *d, const TaDequeSlot *s, int p, int sign)
 	int64_t		prev;
 
 	if (d->p != p || d->sign != sign || d->head < 0 || d->head >= cap ||
-		d->tail < 0 || d->tail >= cap || d->next < 0)
+		d->tail < 0 || d->tail >= cap || d->next < 0 || d->next > TA_STREAM_MAX_BARS)
 		return false;
 	prev = d->next - p - 1;
 	for (int j = d->head; j != d->tail; j = (j + 1 == cap) ? 0 : j + 1)

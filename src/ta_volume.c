@@ -388,7 +388,11 @@ CmfPeek(const void *body, const ta_real *in, ta_real *out)
 static bool
 CmfCheck(const void *body, const double *params)
 {
-	return TaRingValid(&((const CmfBody *) body)->r, TA_P(params, 0));
+	const CmfBody *b = body;
+	int			p = TA_P(params, 0);
+
+	return TaRingValid(&b->r, p) && TaRollSumMatches(&b->mf, &b->r, b->slots) &&
+		TaRollSumMatches(&b->sv, &b->r, b->slots + p);
 }
 
 static void
@@ -493,8 +497,10 @@ static bool
 MfiCheck(const void *body, const double *params)
 {
 	const MfiBody *b = body;
+	int			p = TA_P(params, 0);
 
-	return TaRingValid(&b->r, TA_P(params, 0)) &&
+	return TaRingValid(&b->r, p) && TaRollSumMatches(&b->sp, &b->r, b->slots) &&
+		TaRollSumMatches(&b->sn, &b->r, b->slots + p) &&
 		(b->seen == 1 || (b->seen == 0 && b->r.count == 0));
 }
 

@@ -454,6 +454,10 @@ TestLoadChecks(const TaStreamKernel *k, const TaStreamKernel *other, const Bars 
 	((TaStream *) bad)->version++;
 	Resign(bad);
 	EXPECT(TaStreamLoad(k, params, bad, len, s) == TA_STREAM_BAD_VERSION, "version");
+	memcpy(bad, good, len);
+	((TaStream *) bad)->layout ^= 0x100;
+	Resign(bad);
+	EXPECT(TaStreamLoad(k, params, bad, len, s) == TA_STREAM_BAD_VERSION, "layout");
 	if (other != k)
 		EXPECT(TaStreamLoad(k, params, obuf, olen, s) == TA_STREAM_OTHER_KERNEL, "other kernel");
 	if (k->nparams > 0)
@@ -472,6 +476,10 @@ TestLoadChecks(const TaStreamKernel *k, const TaStreamKernel *other, const Bars 
 		p2[0] = -1;
 		EXPECT(TaStreamLoad(k, p2, good, len, s) == TA_STREAM_BAD_PARAMS, "bad params");
 	}
+	memcpy(bad, good, len);
+	((TaStream *) bad)->bars = -1;
+	Resign(bad);
+	EXPECT(TaStreamLoad(k, params, bad, len, s) == TA_STREAM_CORRUPT, "negative bar count");
 	/* a well-signed body of garbage: the kernel's own check refuses it */
 	memcpy(bad, good, len);
 	memset(bad + sizeof(TaStream), 0xFF, len - sizeof(TaStream));
