@@ -32,33 +32,76 @@ typedef enum StepKind
 	STEP_DOW_SIN,
 	STEP_DOW_COS,
 	STEP_DONCHIAN,				/* kernels rolling max of high, rolling min of low */
-	STEP_KERNEL					/* the kernel's first output as it is */
+	STEP_KERNEL,				/* the kernel's output as it is */
+	STEP_PER_CLOSE,				/* the kernel's output / close */
+	STEP_SQRT,					/* sqrt of the kernel's output (0 below 0) */
+	STEP_PSAR_DIST				/* (close - kernel) / close */
 } StepKind;
 
-/* A kind with a streaming form: its step and up to K kernels with their inputs (o h l c v). */
+/*
+ * A kind with a streaming form: its step and up to K kernels, each with its
+ * inputs (bar columns o h l c v, or r the 1-bar log return of the close) and
+ * the output it reads; the kernels take the item's parameters followed by
+ * nextra fixed ones.
+ */
 typedef struct KindStream
 {
 	const char *kind;
 	StepKind	step;
 	const char *kernel[K];
 	const char *inputs[K];
+	const char *output[K];
+	int			nextra;
+	double		extra[2];
 } KindStream;
 
+#define NOK {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, 0, {0, 0}
+#define K1(k, in, out) {k, NULL}, {in, NULL}, {out, NULL}
+
+/* Every kind of ml_features.h but the news ones (their windows read the news table). */
 static const KindStream kind_streams[] = {
-	{"ret", STEP_RET, {NULL, NULL}, {NULL, NULL}},
-	{"ret_lag", STEP_RET_LAG, {NULL, NULL}, {NULL, NULL}},
-	{"sma_ratio", STEP_PRICE_RATIO, {"sma", NULL}, {"c", NULL}},
-	{"ema_ratio", STEP_PRICE_RATIO, {"ema", NULL}, {"c", NULL}},
-	{"vol_ratio", STEP_VOL_RATIO, {"sma", NULL}, {"v", NULL}},
-	{"hl_range", STEP_HL_RANGE, {NULL, NULL}, {NULL, NULL}},
-	{"co_ret", STEP_CO_RET, {NULL, NULL}, {NULL, NULL}},
-	{"hour_sin", STEP_HOUR_SIN, {NULL, NULL}, {NULL, NULL}},
-	{"hour_cos", STEP_HOUR_COS, {NULL, NULL}, {NULL, NULL}},
-	{"dow_sin", STEP_DOW_SIN, {NULL, NULL}, {NULL, NULL}},
-	{"dow_cos", STEP_DOW_COS, {NULL, NULL}, {NULL, NULL}},
-	{"donchian_pos", STEP_DONCHIAN, {"rolling_max", "rolling_min"}, {"h", "l"}},
-	{"mfi", STEP_KERNEL, {"mfi", NULL}, {"hlcv", NULL}},
-	{"cmf", STEP_KERNEL, {"cmf", NULL}, {"hlcv", NULL}},
+	{"ret", STEP_RET, NOK},
+	{"ret_lag", STEP_RET_LAG, NOK},
+	{"sma_ratio", STEP_PRICE_RATIO, K1("sma", "c", "value"), 0, {0, 0}},
+	{"ema_ratio", STEP_PRICE_RATIO, K1("ema", "c", "value"), 0, {0, 0}},
+	{"rsi", STEP_KERNEL, K1("rsi", "c", "value"), 0, {0, 0}},
+	{"macd", STEP_PER_CLOSE, K1("macd", "c", "macd"), 0, {0, 0}},
+	{"macd_hist", STEP_PER_CLOSE, K1("macd", "c", "hist"), 0, {0, 0}},
+	{"bb_pctb", STEP_KERNEL, K1("bbands", "c", "percent_b"), 0, {0, 0}},
+	{"bb_width", STEP_KERNEL, K1("bbands", "c", "bandwidth"), 0, {0, 0}},
+	{"atr_pct", STEP_KERNEL, K1("natr", "hlc", "value"), 0, {0, 0}},
+	{"adx", STEP_KERNEL, K1("dmi", "hlc", "adx"), 0, {0, 0}},
+	{"plus_di", STEP_KERNEL, K1("dmi", "hlc", "plus_di"), 0, {0, 0}},
+	{"minus_di", STEP_KERNEL, K1("dmi", "hlc", "minus_di"), 0, {0, 0}},
+	{"stoch_k", STEP_KERNEL, K1("stoch", "hlc", "k"), 0, {0, 0}},
+	{"stoch_d", STEP_KERNEL, K1("stoch", "hlc", "d"), 0, {0, 0}},
+	{"stochrsi", STEP_KERNEL, K1("stochrsi", "c", "value"), 0, {0, 0}},
+	{"willr", STEP_KERNEL, K1("willr", "hlc", "value"), 0, {0, 0}},
+	{"cci", STEP_KERNEL, K1("cci", "hlc", "value"), 0, {0, 0}},
+	{"mfi", STEP_KERNEL, K1("mfi", "hlcv", "value"), 0, {0, 0}},
+	{"roc", STEP_KERNEL, K1("roc", "c", "value"), 0, {0, 0}},
+	{"cmo", STEP_KERNEL, K1("cmo", "c", "value"), 0, {0, 0}},
+	{"trix", STEP_KERNEL, K1("trix", "c", "value"), 0, {0, 0}},
+	{"ultosc", STEP_KERNEL, K1("ultosc", "hlc", "value"), 0, {0, 0}},
+	/* ComputePriceOsc(..., ema = true, percent = true) */
+	{"ppo", STEP_KERNEL, K1("ppo", "c", "value"), 1, {1, 0}},
+	{"aroon_osc", STEP_KERNEL, K1("aroon", "hl", "osc"), 0, {0, 0}},
+	{"zscore", STEP_KERNEL, K1("zscore", "c", "value"), 0, {0, 0}},
+	{"linreg_slope", STEP_PER_CLOSE, K1("linreg_slope", "c", "value"), 0, {0, 0}},
+	/* population variance (sample = 0) of the 1-bar log returns */
+	{"stddev_ret", STEP_SQRT, K1("var", "r", "var"), 1, {0, 0}},
+	{"vol_z", STEP_KERNEL, K1("zscore", "v", "value"), 0, {0, 0}},
+	{"vol_ratio", STEP_VOL_RATIO, K1("sma", "v", "value"), 0, {0, 0}},
+	{"cmf", STEP_KERNEL, K1("cmf", "hlcv", "value"), 0, {0, 0}},
+	{"hl_range", STEP_HL_RANGE, NOK},
+	{"co_ret", STEP_CO_RET, NOK},
+	{"donchian_pos", STEP_DONCHIAN, {"rolling_max", "rolling_min"}, {"h", "l"}, {"value", "value"}, 0, {0, 0}},
+	/* SAR(0.02, 0.2), as FPsarDist */
+	{"psar_dist", STEP_PSAR_DIST, K1("psar", "hl", "value"), 2, {0.02, 0.2}},
+	{"hour_sin", STEP_HOUR_SIN, NOK},
+	{"hour_cos", STEP_HOUR_COS, NOK},
+	{"dow_sin", STEP_DOW_SIN, NOK},
+	{"dow_cos", STEP_DOW_COS, NOK},
 };
 
 static const KindStream *
@@ -72,35 +115,50 @@ KindStreamOf(const FeatureItem *item)
 	return NULL;
 }
 
-/* The kernel j of an item, NULL when it has none or cannot take the item's parameters. */
+/* The kernels' parameters of an item: its own, then the kind's fixed ones; their count. */
+static int
+KernelParams(const KindStream *ks, const FeatureItem *item, double *params)
+{
+	int			n = 0;
+
+	memset(params, 0, sizeof(double) * TA_STREAM_MAX_PARAMS);
+	for (int i = 0; i < item->nparams && n < TA_STREAM_MAX_PARAMS; i++)
+		params[n++] = item->params[i];
+	for (int i = 0; i < ks->nextra && n < TA_STREAM_MAX_PARAMS; i++)
+		params[n++] = ks->extra[i];
+	return n;
+}
+
+/* Index of the named output of kernel k, -1 when it has none of that name. */
+static int
+OutputIndex(const TaStreamKernel *k, const char *name)
+{
+	for (int i = 0; i < k->noutputs; i++)
+		if (strcmp(k->outputs[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* The kernel j of an item, NULL when it has none; *ok false when it cannot take the item. */
 static const TaStreamKernel *
 ItemKernel(const KindStream *ks, const FeatureItem *item, int j, bool *ok)
 {
 	const TaStreamKernel *k;
-	double		params[TA_STREAM_MAX_PARAMS] = {0};
+	double		params[TA_STREAM_MAX_PARAMS];
+	int			np;
 
 	*ok = true;
 	if (ks->kernel[j] == NULL)
 		return NULL;
 	k = TaStreamFind(ks->kernel[j]);
-	for (int i = 0; i < item->nparams && i < TA_STREAM_MAX_PARAMS; i++)
-		params[i] = item->params[i];
-	if (k == NULL || k->nparams != item->nparams ||
-		strlen(k->inputs) != strlen(ks->inputs[j]) ||
-		TaStreamCheckParams(k, params) != TA_STREAM_OK)
+	np = KernelParams(ks, item, params);
+	if (k == NULL || k->nparams != np || strlen(k->inputs) != strlen(ks->inputs[j]) ||
+		OutputIndex(k, ks->output[j]) < 0 || TaStreamCheckParams(k, params) != TA_STREAM_OK)
 	{
 		*ok = false;
 		return NULL;
 	}
 	return k;
-}
-
-static void
-ItemParams(const FeatureItem *item, double *params)
-{
-	memset(params, 0, sizeof(double) * TA_STREAM_MAX_PARAMS);
-	for (int i = 0; i < item->nparams && i < TA_STREAM_MAX_PARAMS; i++)
-		params[i] = item->params[i];
 }
 
 /* Bars an item looks back on, the current one included. */
@@ -111,6 +169,9 @@ ItemLookback(const KindStream *ks, const FeatureItem *item)
 		return (int) item->params[0] + 1;
 	if (ks->step == STEP_RET_LAG)
 		return (int) item->params[0] + 2;
+	for (int j = 0; j < K; j++)
+		if (ks->inputs[j] && strchr(ks->inputs[j], 'r'))
+			return 2;
 	return 1;
 }
 
@@ -145,6 +206,7 @@ StateShape(const FeatureItem *items, int nfeat)
 	st->ringcap = 1;
 	st->kern = palloc0(sizeof(TaStreamKernel *) * nfeat * K);
 	st->ks = palloc0(sizeof(TaStream *) * nfeat * K);
+	st->outidx = palloc0(sizeof(int) * nfeat * K);
 	for (int f = 0; f < nfeat; f++)
 	{
 		const KindStream *ks = KindStreamOf(&items[f]);
@@ -152,7 +214,11 @@ StateShape(const FeatureItem *items, int nfeat)
 
 		st->ringcap = Max(st->ringcap, ItemLookback(ks, &items[f]));
 		for (int j = 0; j < K; j++)
+		{
 			st->kern[f * K + j] = ItemKernel(ks, &items[f], j, &ok);
+			if (st->kern[f * K + j])
+				st->outidx[f * K + j] = OutputIndex(st->kern[f * K + j], ks->output[j]);
+		}
 	}
 	st->ring = palloc0(sizeof(FeatBar) * st->ringcap);
 	return st;
@@ -168,7 +234,7 @@ FeatureStateNew(const FeatureItem *items, int nfeat)
 		{
 			double		params[TA_STREAM_MAX_PARAMS];
 
-			ItemParams(&items[i / K], params);
+			(void) KernelParams(KindStreamOf(&items[i / K]), &items[i / K], params);
 			st->ks[i] = palloc0(TaStreamStateSize(st->kern[i], params));
 			TaStreamInit(st->kern[i], params, st->ks[i]);
 		}
@@ -184,11 +250,23 @@ Ago(const FeatState *st, int k)
 	return &st->ring[i < 0 ? i + st->ringcap : i];
 }
 
+/* As ComputeLogret (ta_momentum.c) at one bar. */
 static ta_real
-InputOf(const FeatBar *bar, char c)
+Logret(ta_real x, ta_real x0)
 {
+	return log1pl((x - x0) / x0);
+}
+
+/* Input c of the newest bar: a column, or r its 1-bar log return (none at the first bar). */
+static ta_real
+InputOf(const FeatState *st, char c)
+{
+	const FeatBar *bar = Ago(st, 0);
+
 	switch (c)
 	{
+		case 'r':
+			return st->nbars >= 2 ? Logret(bar->c, Ago(st, 1)->c) : TA_NONE;
 		case 'o':
 			return bar->o;
 		case 'h':
@@ -211,16 +289,9 @@ Calendar(int64 tstz, double period, bool use_cos)
 	return use_cos ? cos(phase) : sin(phase);
 }
 
-/* As ComputeLogret (ta_momentum.c) at one bar. */
+/* One feature at the newest bar, from its kernels' outputs v (as ml_features.c's kinds). */
 static ta_real
-Logret(ta_real x, ta_real x0)
-{
-	return log1pl((x - x0) / x0);
-}
-
-/* One feature at the newest bar, from its kernels' outputs (as ml_features.c's kinds). */
-static ta_real
-Step(const FeatState *st, const KindStream *ks, const FeatureItem *item, ta_real out[K][TA_STREAM_MAX_OUTPUTS])
+Step(const FeatState *st, const KindStream *ks, const FeatureItem *item, const ta_real *v)
 {
 	const FeatBar *b = Ago(st, 0);
 	int64		i = st->nbars - 1;
@@ -233,9 +304,9 @@ Step(const FeatState *st, const KindStream *ks, const FeatureItem *item, ta_real
 		case STEP_RET_LAG:
 			return (i >= p && i - p >= 1) ? Logret(Ago(st, p)->c, Ago(st, p + 1)->c) : TA_NONE;
 		case STEP_PRICE_RATIO:
-			return TA_HAS(out[0][0]) ? b->c / out[0][0] - 1 : TA_NONE;
+			return TA_HAS(v[0]) ? b->c / v[0] - 1 : TA_NONE;
 		case STEP_VOL_RATIO:
-			return TA_HAS(out[0][0]) ? ((out[0][0] > 0) ? b->v / out[0][0] - 1 : 0) : TA_NONE;
+			return TA_HAS(v[0]) ? ((v[0] > 0) ? b->v / v[0] - 1 : 0) : TA_NONE;
 		case STEP_HL_RANGE:
 			return (b->h - b->l) / b->c;
 		case STEP_CO_RET:
@@ -250,14 +321,20 @@ Step(const FeatState *st, const KindStream *ks, const FeatureItem *item, ta_real
 			return Calendar(b->tstz, 7 * 86400.0, true);
 		case STEP_DONCHIAN:
 			{
-				ta_real		up = out[0][0],
-							lo = out[1][0];
+				ta_real		up = v[0],
+							lo = v[1];
 
 				return !TA_HAS(lo) ? TA_NONE :
 					(up > lo) ? (b->c - lo) / (up - lo) : 0.5;
 			}
 		case STEP_KERNEL:
-			return out[0][0];
+			return v[0];
+		case STEP_PER_CLOSE:
+			return TA_HAS(v[0]) ? v[0] / b->c : TA_NONE;
+		case STEP_SQRT:
+			return TA_HAS(v[0]) ? sqrtl(v[0] > 0 ? v[0] : 0) : TA_NONE;
+		case STEP_PSAR_DIST:
+			return TA_HAS(v[0]) ? (b->c - v[0]) / b->c : TA_NONE;
 	}
 	return TA_NONE;
 }
@@ -284,7 +361,8 @@ FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b, in
 		st->nbars++;
 		for (int f = 0; f < st->nfeat; f++)
 		{
-			ta_real		out[K][TA_STREAM_MAX_OUTPUTS];
+			ta_real		out[TA_STREAM_MAX_OUTPUTS];
+			ta_real		v[K] = {TA_NONE, TA_NONE};
 			ta_real		r;
 
 			for (int j = 0; j < K; j++)
@@ -295,10 +373,11 @@ FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b, in
 				if (k == NULL)
 					continue;
 				for (int c = 0; kss[f]->inputs[j][c]; c++)
-					in[c] = InputOf(bar, kss[f]->inputs[j][c]);
-				TaStreamPush(k, st->ks[f * K + j], in, out[j]);
+					in[c] = InputOf(st, kss[f]->inputs[j][c]);
+				TaStreamPush(k, st->ks[f * K + j], in, out);
+				v[j] = out[st->outidx[f * K + j]];
 			}
-			r = Step(st, kss[f], &items[f], out);
+			r = Step(st, kss[f], &items[f], v);
 			if (cols)
 				cols[f][i] = TA_HAS(r) && isfinite((double) r) ? (double) r : NAN;
 		}
@@ -472,7 +551,7 @@ StateFromBytes(const char *buf, size_t len, const FeatureItem *items, int nfeat,
 			}
 			continue;
 		}
-		ItemParams(&items[i / K], params);
+		(void) KernelParams(KindStreamOf(&items[i / K]), &items[i / K], params);
 		if (klen > len - off || klen != TaStreamStateSize(st->kern[i], params))
 		{
 			*why = "an indicator state has the wrong length";

@@ -41,6 +41,7 @@ typedef struct FeatState
 	FeatBar    *ring;
 	const TaStreamKernel **kern;	/* nfeat x AP_FEATURE_STATE_KERNELS, NULL unused */
 	TaStream  **ks;
+	int		   *outidx;			/* the output each kernel's value is read from */
 } FeatState;
 
 /* True when every feature of the set has a streaming form. */
