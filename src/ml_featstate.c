@@ -614,7 +614,7 @@ FeatureStateLoad(const char *symbol, const char *setname, const FeatureItem *ite
 			return st;
 	}
 	ereport(WARNING,
-			(errcode(ERRCODE_DATA_CORRUPTED),
+			(errcode(ERRCODE_WARNING),
 			 errmsg("feature state of symbol \"%s\", feature set \"%s\" is not used: %s",
 					ApClip(symbol), setname, why),
 			 errdetail("The rows are built from the history instead, and a new state is saved.")));

@@ -1120,7 +1120,7 @@ ApBuildFeatures(const char *symbol, const char *setname, TimestampTz rebuild_fro
 				return StoreBuilt(symbol, setname, &fs, &b, first_new, st);
 			}
 			ereport(WARNING,
-					(errcode(ERRCODE_DATA_CORRUPTED),
+					(errcode(ERRCODE_WARNING),
 					 errmsg("feature state of symbol \"%s\", feature set \"%s\" is not used: its recent bars are not the table's",
 							ApClip(symbol), setname),
 					 errdetail("The rows are built from the history instead, and a new state is saved.")));
