@@ -92,7 +92,7 @@ typedef struct TaStream
 	uint16_t	version;
 	uint16_t	layout;			/* TA_STREAM_LAYOUT of the machine that saved it */
 	uint64_t	size;			/* bytes, header included */
-	uint64_t	checksum;		/* saved form only: FNV-1a, this field as 0 */
+	uint64_t	checksum;		/* saved form only: FNV-1a by words, this as 0 */
 	char		kernel[TA_STREAM_NAME_LEN];
 	double		params[TA_STREAM_MAX_PARAMS];	/* unused ones 0 */
 	int64_t		bars;			/* bars pushed */
