@@ -19,7 +19,7 @@ CREATE TABLE alphapulse.feature_state (
 	PRIMARY KEY (symbol, feature_set)
 );
 COMMENT ON TABLE alphapulse.feature_state IS
-'The streaming state of a symbol''s feature set after its last built row (last_ts): every indicator''s state and the recent bars the features look back on, in format version "version". ap_build_features continues from it (O(1) a new bar) and saves it again; bytes that are corrupt, of another version, of another feature set or not at last_ts are never used: the rows are then built in one pass over the history, which saves a fresh state. A cache: not dumped (rebuilt on the next build).';
+'The streaming state of a symbol''s feature set after its last built row (last_ts): every indicator''s state and the recent bars the features look back on, in format version "version". ap_build_features continues from it (O(1) a new bar) and saves it again; bytes that are corrupt, of another version, of another feature set or not at last_ts are never used: the rows are then built in one pass over the history, which saves a fresh state. Dumped with the features it continues (restored bytes are checked like any others).';
 
 CREATE TABLE alphapulse.realtime (
 	symbol		text PRIMARY KEY
@@ -78,5 +78,6 @@ GRANT ALL ON alphapulse.feature_state, alphapulse.realtime TO alphapulse_admin;
 REVOKE ALL ON FUNCTION ap_realtime(text, boolean, double precision, double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ap_realtime(text, boolean, double precision, double precision) TO alphapulse_writer;
 REVOKE ALL ON FUNCTION alphapulse.bars_changed() FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('alphapulse.feature_state', '');
 SELECT pg_catalog.pg_extension_config_dump('alphapulse.realtime', '');
 -- END realtime
