@@ -35,7 +35,11 @@ typedef enum StepKind
 	STEP_KERNEL,				/* the kernel's output as it is */
 	STEP_PER_CLOSE,				/* the kernel's output / close */
 	STEP_SQRT,					/* sqrt of the kernel's output (0 below 0) */
-	STEP_PSAR_DIST				/* (close - kernel) / close */
+	STEP_PSAR_DIST,				/* (close - kernel) / close */
+	STEP_NEWS_COUNT,			/* news in the window of p bars (NewsWindows) */
+	STEP_NEWS_MEAN,
+	STEP_NEWS_MAX_ABS,
+	STEP_NEWS_DECAY				/* a running sum in the state */
 } StepKind;
 
 /*
@@ -58,7 +62,7 @@ typedef struct KindStream
 #define NOK {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, 0, {0, 0}
 #define K1(k, in, out) {k, NULL}, {in, NULL}, {out, NULL}
 
-/* Every kind of ml_features.h but the news ones (their windows read the news table). */
+/* Every kind of ml_features.h. */
 static const KindStream kind_streams[] = {
 	{"ret", STEP_RET, NOK},
 	{"ret_lag", STEP_RET_LAG, NOK},
@@ -102,6 +106,10 @@ static const KindStream kind_streams[] = {
 	{"hour_cos", STEP_HOUR_COS, NOK},
 	{"dow_sin", STEP_DOW_SIN, NOK},
 	{"dow_cos", STEP_DOW_COS, NOK},
+	{"news_count", STEP_NEWS_COUNT, NOK},
+	{"news_sent_mean", STEP_NEWS_MEAN, NOK},
+	{"news_sent_decay", STEP_NEWS_DECAY, NOK},
+	{"news_sent_max_abs", STEP_NEWS_MAX_ABS, NOK},
 };
 
 static const KindStream *
@@ -169,6 +177,10 @@ ItemLookback(const KindStream *ks, const FeatureItem *item)
 		return (int) item->params[0] + 1;
 	if (ks->step == STEP_RET_LAG)
 		return (int) item->params[0] + 2;
+	if (ks->step == STEP_NEWS_COUNT || ks->step == STEP_NEWS_MEAN || ks->step == STEP_NEWS_MAX_ABS)
+		return (int) item->params[0] + 1;
+	if (ks->step == STEP_NEWS_DECAY)
+		return 2;
 	for (int j = 0; j < K; j++)
 		if (ks->inputs[j] && strchr(ks->inputs[j], 'r'))
 			return 2;
@@ -207,6 +219,7 @@ StateShape(const FeatureItem *items, int nfeat)
 	st->kern = palloc0(sizeof(TaStreamKernel *) * nfeat * K);
 	st->ks = palloc0(sizeof(TaStream *) * nfeat * K);
 	st->outidx = palloc0(sizeof(int) * nfeat * K);
+	st->decay = palloc0(sizeof(FeatDecay) * nfeat);
 	for (int f = 0; f < nfeat; f++)
 	{
 		const KindStream *ks = KindStreamOf(&items[f]);
@@ -289,6 +302,88 @@ Calendar(int64 tstz, double period, bool use_cos)
 	return use_cos ? cos(phase) : sin(phase);
 }
 
+/* Items of ns with arrival <= t (ns is sorted by arrival). */
+static int
+ArrivedBy(const NewsSeries *ns, int64 t)
+{
+	int			lo = 0,
+				hi = ns->n;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (ns->arrival[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* As WindowStart (ml_features.c) for the newest bar: the end of the bar p before it. */
+static int64
+StreamWindowStart(const FeatState *st, double interval_us, int p)
+{
+	int64		t = st->nbars - 1;
+	double		v;
+
+	if (t >= p)
+		return Ago(st, p)->tend;
+	v = (double) st->first_tend - (double) (p - t) * interval_us;
+	return v <= (double) PG_INT64_MIN ? PG_INT64_MIN : (int64) v;
+}
+
+/* The news kinds at the newest bar, as FNews* (ml_features.c); cnt, sum: prefix counts and sums. */
+static ta_real
+NewsStep(const FeatState *st, StepKind step, int p, const BarSeries *b, const int *cnt,
+		 const ta_real *sum, FeatDecay *dec)
+{
+	static const NewsSeries none = {0, NULL, NULL};
+	const NewsSeries *ns = b->news ? b->news : &none;
+	int64		end = Ago(st, 0)->tend;
+	int			hi = ArrivedBy(ns, end),
+				lo;
+
+	if (step == STEP_NEWS_DECAY)
+	{
+		ta_real		rate = (ta_real) M_LN2 / ((ta_real) p * (ta_real) b->interval_us);
+
+		if (st->nbars > 1)
+		{
+			dec->d *= expl(-rate * (ta_real) (end - Ago(st, 1)->tend));
+			lo = ArrivedBy(ns, Ago(st, 1)->tend);
+		}
+		else
+			lo = 0;
+		for (int i = lo; i < hi; i++)
+		{
+			if (isnan(ns->sent[i]))
+				continue;
+			dec->d += (ta_real) ns->sent[i] * expl(-rate * ((ta_real) end - (ta_real) ns->arrival[i]));
+			dec->any = 1;
+		}
+		return dec->any ? dec->d : TA_NONE;
+	}
+	lo = Min(hi, ArrivedBy(ns, StreamWindowStart(st, b->interval_us, p)));
+	if (step == STEP_NEWS_COUNT)
+		return hi - lo;
+	if (step == STEP_NEWS_MEAN)
+	{
+		int			k = cnt[hi] - cnt[lo];
+
+		return k > 0 ? (sum[hi] - sum[lo]) / k : TA_NONE;
+	}
+	{
+		double		m = -1;
+
+		for (int i = lo; i < hi; i++)
+			if (!isnan(ns->sent[i]) && fabs(ns->sent[i]) > m)
+				m = fabs(ns->sent[i]);
+		return m >= 0 ? m : TA_NONE;
+	}
+}
+
 /* One feature at the newest bar, from its kernels' outputs v (as ml_features.c's kinds). */
 static ta_real
 Step(const FeatState *st, const KindStream *ks, const FeatureItem *item, const ta_real *v)
@@ -335,6 +430,11 @@ Step(const FeatState *st, const KindStream *ks, const FeatureItem *item, const t
 			return TA_HAS(v[0]) ? sqrtl(v[0] > 0 ? v[0] : 0) : TA_NONE;
 		case STEP_PSAR_DIST:
 			return TA_HAS(v[0]) ? (b->c - v[0]) / b->c : TA_NONE;
+		case STEP_NEWS_COUNT:
+		case STEP_NEWS_MEAN:
+		case STEP_NEWS_MAX_ABS:
+		case STEP_NEWS_DECAY:
+			break;				/* NewsStep */
 	}
 	return TA_NONE;
 }
@@ -344,6 +444,20 @@ FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b, in
 {
 	const KindStream **kss = palloc(sizeof(KindStream *) * st->nfeat);
 
+	int			nn = b->news ? b->news->n : 0;
+	int		   *cnt = palloc(sizeof(int) * (nn + 1));
+	ta_real    *sum = palloc(sizeof(ta_real) * (nn + 1));
+
+	/* as FNewsSentMean: prefix counts and sums of the scored items from the first */
+	cnt[0] = 0;
+	sum[0] = 0;
+	for (int i = 0; i < nn; i++)
+	{
+		bool		scored = !isnan(b->news->sent[i]);
+
+		cnt[i + 1] = cnt[i] + (scored ? 1 : 0);
+		sum[i + 1] = sum[i] + (scored ? (ta_real) b->news->sent[i] : 0);
+	}
 	for (int f = 0; f < st->nfeat; f++)
 		kss[f] = KindStreamOf(&items[f]);
 	for (int i = from; i < b->n; i++)
@@ -351,6 +465,9 @@ FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b, in
 		FeatBar    *bar = &st->ring[st->ringpos];
 
 		bar->tstz = b->tstz[i];
+		bar->tend = b->tend[i];
+		if (st->nbars == 0)
+			st->first_tend = b->tend[i];
 		bar->o = b->open[i];
 		bar->h = b->high[i];
 		bar->l = b->low[i];
@@ -377,7 +494,10 @@ FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b, in
 				TaStreamPush(k, st->ks[f * K + j], in, out);
 				v[j] = out[st->outidx[f * K + j]];
 			}
-			r = Step(st, kss[f], &items[f], v);
+			if (kss[f]->step >= STEP_NEWS_COUNT)
+				r = NewsStep(st, kss[f]->step, (int) items[f].params[0], b, cnt, sum, &st->decay[f]);
+			else
+				r = Step(st, kss[f], &items[f], v);
 			if (cols)
 				cols[f][i] = TA_HAS(r) && isfinite((double) r) ? (double) r : NAN;
 		}
@@ -385,6 +505,8 @@ FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b, in
 			CHECK_FOR_INTERRUPTS();
 	}
 	pfree(kss);
+	pfree(cnt);
+	pfree(sum);
 }
 
 /*
@@ -405,6 +527,7 @@ typedef struct FeatStateHeader
 	int32		ringpos;
 	int32		ringcount;
 	int64		nbars;
+	int64		first_tend;
 } FeatStateHeader;
 
 static uint64
@@ -447,7 +570,8 @@ Checksum(const char *buf, size_t len)
 static bytea *
 StateBytes(const FeatState *st, const FeatureItem *items)
 {
-	size_t		size = sizeof(FeatStateHeader) + sizeof(FeatBar) * st->ringcap;
+	size_t		size = sizeof(FeatStateHeader) + sizeof(FeatBar) * st->ringcap +
+		sizeof(FeatDecay) * st->nfeat;
 	char	   *buf;
 	size_t		off;
 	FeatStateHeader h;
@@ -468,10 +592,13 @@ StateBytes(const FeatState *st, const FeatureItem *items)
 	h.ringpos = st->ringpos;
 	h.ringcount = st->ringcount;
 	h.nbars = st->nbars;
+	h.first_tend = st->first_tend;
 	memcpy(buf, &h, sizeof(h));
 	off = sizeof(h);
 	memcpy(buf + off, st->ring, sizeof(FeatBar) * st->ringcap);
 	off += sizeof(FeatBar) * st->ringcap;
+	memcpy(buf + off, st->decay, sizeof(FeatDecay) * st->nfeat);
+	off += sizeof(FeatDecay) * st->nfeat;
 	for (int i = 0; i < st->nfeat * K; i++)
 	{
 		uint64		len = st->ks[i] ? st->ks[i]->size : 0;
@@ -521,6 +648,7 @@ StateFromBytes(const char *buf, size_t len, const FeatureItem *items, int nfeat,
 	st->ringpos = h.ringpos;
 	st->ringcount = h.ringcount;
 	st->nbars = h.nbars;
+	st->first_tend = h.first_tend;
 	off = sizeof(h);
 	if (len - off < sizeof(FeatBar) * st->ringcap)
 	{
@@ -529,6 +657,19 @@ StateFromBytes(const char *buf, size_t len, const FeatureItem *items, int nfeat,
 	}
 	memcpy(st->ring, buf + off, sizeof(FeatBar) * st->ringcap);
 	off += sizeof(FeatBar) * st->ringcap;
+	if (len - off < sizeof(FeatDecay) * nfeat)
+	{
+		*why = "it is truncated";
+		return NULL;
+	}
+	memcpy(st->decay, buf + off, sizeof(FeatDecay) * nfeat);
+	off += sizeof(FeatDecay) * nfeat;
+	for (int f = 0; f < nfeat; f++)
+		if ((st->decay[f].any != 0 && st->decay[f].any != 1) || !isfinite((double) st->decay[f].d))
+		{
+			*why = "a news sum is inconsistent";
+			return NULL;
+		}
 	for (int i = 0; i < nfeat * K; i++)
 	{
 		uint64		klen;
@@ -631,7 +772,7 @@ FeatureStateMatchesBars(const FeatState *st, const BarSeries *b, int upto)
 		const FeatBar *r = Ago(st, k);
 		int			i = upto - 1 - k;
 
-		if (r->tstz != b->tstz[i] || r->o != b->open[i] || r->h != b->high[i] ||
+		if (r->tstz != b->tstz[i] || r->tend != b->tend[i] || r->o != b->open[i] || r->h != b->high[i] ||
 			r->l != b->low[i] || r->c != b->close[i] || r->v != b->volume[i])
 			return false;
 	}

@@ -22,13 +22,20 @@
 typedef struct FeatBar
 {
 	int64		tstz;
-	int64		pad;
+	int64		tend;			/* the bar's end (news windows) */
 	ta_real		o,
 				h,
 				l,
 				c,
 				v;
 } FeatBar;
+
+/* news_sent_decay's running sum and whether a scored item has arrived. */
+typedef struct FeatDecay
+{
+	ta_real		d;
+	int64		any;
+} FeatDecay;
 
 /* A feature set's state, unpacked (FeatureStateLoad / FeatureStateNew). */
 typedef struct FeatState
@@ -38,10 +45,12 @@ typedef struct FeatState
 	int			ringpos;		/* slot the next bar goes to */
 	int			ringcount;
 	int64		nbars;			/* bars pushed since the first */
+	int64		first_tend;		/* end of the first bar (news windows before it) */
 	FeatBar    *ring;
 	const TaStreamKernel **kern;	/* nfeat x AP_FEATURE_STATE_KERNELS, NULL unused */
 	TaStream  **ks;
 	int		   *outidx;			/* the output each kernel's value is read from */
+	FeatDecay  *decay;			/* per feature: news_sent_decay's running sum */
 } FeatState;
 
 /* True when every feature of the set has a streaming form. */

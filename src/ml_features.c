@@ -702,10 +702,15 @@ typedef struct NewsRow
 static int
 NewsRowCmp(const void *a, const void *b)
 {
-	int64		x = ((const NewsRow *) a)->arrival,
-				y = ((const NewsRow *) b)->arrival;
+	const NewsRow *x = a,
+			   *y = b;
 
-	return x < y ? -1 : x > y ? 1 : 0;
+	/* ties in a fixed order (sentiment, missing last): every build sums alike */
+	if (x->arrival != y->arrival)
+		return x->arrival < y->arrival ? -1 : 1;
+	if (isnan(x->sent) || isnan(y->sent))
+		return isnan(x->sent) - isnan(y->sent);
+	return x->sent < y->sent ? -1 : x->sent > y->sent ? 1 : 0;
 }
 
 /*
@@ -1012,6 +1017,21 @@ StoreFeatureRows(const char *symbol, const char *setname, const FeatureSetDef *f
 	return added;
 }
 
+/* The symbol's news when the set has a news kind, else NULL. */
+static const NewsSeries *
+SetNews(const char *symbol, const FeatureSetDef *fs)
+{
+	for (int f = 0; f < fs->nfeat; f++)
+		if (FeatureKindUsesNews(fs->items[f].kind))
+		{
+			NewsSeries *ns = palloc0(sizeof(NewsSeries));
+
+			LoadNews(symbol, ns);
+			return ns;
+		}
+	return NULL;
+}
+
 /* The ts of the k-th bar at or before ts (the oldest one when there are fewer). */
 static TimestampTz
 NthBarBack(const char *symbol, TimestampTz ts, int k)
@@ -1110,6 +1130,7 @@ ApBuildFeatures(const char *symbol, const char *setname, TimestampTz rebuild_fro
 
 			/* the bars the state and the targets look back on, then the new ones */
 			LoadBars(symbol, NthBarBack(symbol, last_ts, keep), &b);
+			b.news = SetNews(symbol, &fs);
 			first_new = 0;
 			while (first_new < b.n && b.tstz[first_new] <= last_ts)
 				first_new++;
@@ -1128,15 +1149,7 @@ ApBuildFeatures(const char *symbol, const char *setname, TimestampTz rebuild_fro
 	}
 
 	LoadBars(symbol, DT_NOBEGIN, &b);
-	for (int f = 0; f < fs.nfeat; f++)
-		if (FeatureKindUsesNews(fs.items[f].kind))
-		{
-			NewsSeries *ns = palloc0(sizeof(NewsSeries));
-
-			LoadNews(symbol, ns);
-			b.news = ns;
-			break;
-		}
+	b.news = SetNews(symbol, &fs);
 	first_new = 0;
 	while (first_new < b.n && b.tstz[first_new] <= last_ts)
 		first_new++;
