@@ -187,6 +187,7 @@ ItemLookback(const KindStream *ks, const FeatureItem *item)
 	return 1;
 }
 
+/* Every item has a kind with a streaming form whose kernels take its parameters. */
 bool
 FeatureSetStreams(const FeatureItem *items, int nfeat)
 {
@@ -237,6 +238,7 @@ StateShape(const FeatureItem *items, int nfeat)
 	return st;
 }
 
+/* A state before the first bar: every kernel initialised. */
 FeatState *
 FeatureStateNew(const FeatureItem *items, int nfeat)
 {
@@ -439,6 +441,7 @@ Step(const FeatState *st, const KindStream *ks, const FeatureItem *item, const t
 	return TA_NONE;
 }
 
+/* Pushes bars [from, n) through every feature: O(1) each but for the news windows' binary search. */
 void
 FeatureStatePush(FeatState *st, const FeatureItem *items, const BarSeries *b, int from, double **cols)
 {
@@ -720,6 +723,7 @@ StateFromBytes(const char *buf, size_t len, const FeatureItem *items, int nfeat,
 	return st;
 }
 
+/* The saved state of the set, or NULL (with a WARNING when one exists but cannot be used). */
 FeatState *
 FeatureStateLoad(const char *symbol, const char *setname, const FeatureItem *items, int nfeat,
 				 TimestampTz last_ts)
@@ -762,6 +766,7 @@ FeatureStateLoad(const char *symbol, const char *setname, const FeatureItem *ite
 	return NULL;
 }
 
+/* The state's recent bars are the table's bars before the new ones. */
 bool
 FeatureStateMatchesBars(const FeatState *st, const BarSeries *b, int upto)
 {
@@ -779,6 +784,7 @@ FeatureStateMatchesBars(const FeatState *st, const BarSeries *b, int upto)
 	return n == st->ringcount;
 }
 
+/* Upserts the state of the set as of last_ts. */
 void
 FeatureStateSave(const char *symbol, const char *setname, const FeatState *st,
 				 const FeatureItem *items, TimestampTz last_ts)
@@ -796,6 +802,7 @@ FeatureStateSave(const char *symbol, const char *setname, const FeatState *st,
 		elog(ERROR, "saving the feature state failed");
 }
 
+/* Deletes the saved state of the set. */
 void
 FeatureStateForget(const char *symbol, const char *setname)
 {
