@@ -262,6 +262,29 @@ typedef struct CciRun
 	for (int r = 0; r < (nruns); r++) \
 		for (int j = 0; j < (runs)[r].n; j++)
 
+/* a window too wide for the integers: summed afresh in long double */
+static ta_real
+CciRealWindow(const CciRun *runs, int nruns, int p)
+{
+	const CciRun *last = &runs[nruns - 1];
+	ta_real		tp_i = last->h[last->n - 1] + last->l[last->n - 1] + last->c[last->n - 1];
+	ta_real		m = 0,
+				dr = 0;
+	bool		flat = true;
+
+	CCI_EACH(runs, nruns, r, j)
+		m += runs[r].h[j] + runs[r].l[j] + runs[r].c[j];
+	m /= p;
+	CCI_EACH(runs, nruns, r, j)
+	{
+		ta_real		tp = runs[r].h[j] + runs[r].l[j] + runs[r].c[j];
+
+		dr += fabsl(tp - m);
+		flat = flat && tp == tp_i;
+	}
+	return (!flat && dr > 0) ? p * (tp_i - m) / (TA_CCI_CONSTANT * dr) : 0;
+}
+
 /* windows up to this period keep their integers on the stack (8 KiB) */
 #define TA_CCI_WINDOW_BUFFER 512
 
@@ -304,24 +327,7 @@ CciWindow(const CciRun *runs, int nruns, int p)
 	if (top == INT32_MIN)
 		return 0;				/* all zero */
 	if (top - low > bits)
-	{
-		ta_real		tp_i = last->h[last->n - 1] + last->l[last->n - 1] + last->c[last->n - 1];
-		ta_real		m = 0,
-					dr = 0;
-		bool		flat = true;
-
-		CCI_EACH(runs, nruns, r, j)
-			m += runs[r].h[j] + runs[r].l[j] + runs[r].c[j];
-		m /= p;
-		CCI_EACH(runs, nruns, r, j)
-		{
-			ta_real		tp = runs[r].h[j] + runs[r].l[j] + runs[r].c[j];
-
-			dr += fabsl(tp - m);
-			flat = flat && tp == tp_i;
-		}
-		return (!flat && dr > 0) ? p * (tp_i - m) / (TA_CCI_CONSTANT * dr) : 0;
-	}
+		return CciRealWindow(runs, nruns, p);
 	factor = (low > -16000 && low < 16000) ? ldexpl(1, -low) : 0;
 #define CCI_T(r, j) (ScaledInt(runs[r].h[j], factor, low) + \
 	ScaledInt(runs[r].l[j], factor, low) + ScaledInt(runs[r].c[j], factor, low))
@@ -367,22 +373,9 @@ CciWindow(const CciRun *runs, int nruns, int p)
 	return CciRow((ta_int128) p * t_i - s, d, p);
 }
 
-/*
- * Short periods over a partition too wide for exact integers as a whole:
- * each row from its own window (exact when that window fits).
- */
-static void
-CciByWindow(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
-			ta_real *out)
-{
-	for (int i = p - 1; i < n; i++)
-	{
-		CciRun		run = {h + i - p + 1, l + i - p + 1, c + i - p + 1, p};
-
-		TA_POLL(i);
-		out[i] = CciWindow(&run, 1, p);
-	}
-}
+/* short periods over a partition too wide for exact integers as a whole */
+static void CciByWindow(const ta_real *h, const ta_real *l, const ta_real *c, int n,
+						int p, ta_real *out);
 
 /* Stable bottom-up merge sort of keys (interruptible: runs may be long). */
 static void
@@ -613,7 +606,8 @@ typedef struct CciBody
 	TaRing		r;				/* cap p: highs, then lows, then closes */
 	int32_t		exact;			/* 1: ints[] holds every held bar at sh */
 	int32_t		sh;
-	ta_real		slots[];		/* 3 p bars, then p integers (ta_int128) */
+	ta_real		slots[];		/* 3 p bars, p integers (ta_int128), then each
+								 * bar's binary top and low (int32_t) */
 } CciBody;
 
 static const char *const cci_outputs[] = {"value"};
@@ -627,11 +621,18 @@ CciInts(const CciBody *b)
 	return (ta_int128 *) (b->slots + 3 * b->r.cap);
 }
 
+/* tops, then lows */
+static inline int32_t *
+CciSpans(const CciBody *b)
+{
+	return (int32_t *) (CciInts(b) + b->r.cap);
+}
+
 static size_t
 CciSize(const double *params)
 {
 	return offsetof(CciBody, slots) +
-		(sizeof(ta_real) * 3 + sizeof(ta_int128)) * TA_P(params, 0);
+		(sizeof(ta_real) * 3 + sizeof(ta_int128) + 2 * sizeof(int32_t)) * TA_P(params, 0);
 }
 
 static void
@@ -749,32 +750,28 @@ CciFromInts(const CciBody *b, ta_int128 t)
 	return CciRow((ta_int128) p * t - s, d, p);
 }
 
-/* rewrites every held integer at the window's own shift; false if too wide */
+/*
+ * Rewrites every held integer at the window's own shift (the new bar's span
+ * is top, low); false, with no integers, when the window is too wide.
+ */
 static bool
-CciRescale(CciBody *b, const ta_real *in)
+CciRescale(CciBody *b, int top, int low)
 {
 	int			p = b->r.cap;
-	int			top,
-				low,
-				wtop = INT32_MIN,
-				wlow = INT32_MAX;
-	const ta_real *bar3[3] = {&in[0], &in[1], &in[2]};
+	const int32_t *tops = CciSpans(b),
+			   *lows = tops + p;
 
-	CciBarSpan(bar3, &wtop, &wlow);
 	for (int j = 0; j < b->r.count; j++)
 	{
-		const ta_real *held[3] = {&b->slots[j], &b->slots[p + j], &b->slots[2 * p + j]};
-
 		if (j == b->r.pos && b->r.count == p)
 			continue;			/* the bar that leaves */
-		CciBarSpan(held, &top, &low);
-		wtop = top > wtop ? top : wtop;
-		wlow = low < wlow ? low : wlow;
+		top = tops[j] > top ? tops[j] : top;
+		low = lows[j] < low ? lows[j] : low;
 	}
 	b->exact = 0;
-	if (wtop != INT32_MIN && wtop - wlow > CciBits(p))
+	if (top != INT32_MIN && top - low > CciBits(p))
 		return false;
-	b->sh = (wtop == INT32_MIN) ? 0 : wlow;
+	b->sh = (top == INT32_MIN) ? 0 : low;
 	for (int j = 0; j < b->r.count; j++)
 	{
 		const ta_real *held[3] = {&b->slots[j], &b->slots[p + j], &b->slots[2 * p + j]};
@@ -797,7 +794,7 @@ CciPush(void *body, const ta_real *in, ta_real *out)
 	ta_int128	t = 0;
 
 	CciBarSpan(bar3, &top, &low);
-	if ((b->exact && CciFits(top, low, b->sh, CciBits(p))) || CciRescale(b, in))
+	if ((b->exact && CciFits(top, low, b->sh, CciBits(p))) || CciRescale(b, top, low))
 		t = CciBarInt(bar3, b->sh);
 	if (b->r.count < p - 1)
 		out[0] = TA_NONE;
@@ -807,10 +804,13 @@ CciPush(void *body, const ta_real *in, ta_real *out)
 	{
 		CciRun		runs[3];
 
+		/* CciRescale found the window too wide, as CciWindow would */
 		CciRuns(b, in, runs);
-		out[0] = CciWindow(runs, 3, p);
+		out[0] = CciRealWindow(runs, 3, p);
 	}
 	CciInts(b)[b->r.pos] = t;
+	CciSpans(b)[b->r.pos] = top;
+	CciSpans(b)[p + b->r.pos] = low;
 	b->slots[p + b->r.pos] = in[1];
 	b->slots[2 * p + b->r.pos] = in[2];
 	TaRingPut(&b->r, b->slots, in[0]);
@@ -842,9 +842,9 @@ CciPeek(const void *body, const ta_real *in, ta_real *out)
 }
 
 /*
- * The ring valid, its bars finite (as the window layer passes them), and
- * when exact, every held integer the one its bar gives at sh (so no sum
- * can overflow).
+ * The ring valid, its bars finite (as the window layer passes them), their
+ * spans the ones they have, and when exact, every held integer the one its
+ * bar gives at sh (so no sum can overflow).
  */
 static bool
 CciCheck(const void *body, const double *params)
@@ -863,13 +863,38 @@ CciCheck(const void *body, const double *params)
 
 		if (!isfinite(*held[0]) || !isfinite(*held[1]) || !isfinite(*held[2]))
 			return false;
-		if (!b->exact)
-			continue;
 		CciBarSpan(held, &top, &low);
-		if (!CciFits(top, low, b->sh, CciBits(p)) || CciInts(b)[j] != CciBarInt(held, b->sh))
+		if (CciSpans(b)[j] != top || CciSpans(b)[p + j] != low)
+			return false;
+		if (b->exact &&
+			(!CciFits(top, low, b->sh, CciBits(p)) || CciInts(b)[j] != CciBarInt(held, b->sh)))
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Short periods over a partition too wide for exact integers as a whole:
+ * the stream's steps over the rows, so each row is exact when its own window
+ * fits and summed in long double when not (as CciWindow), and the integers
+ * are converted once a bar, not once a window.
+ */
+static void
+CciByWindow(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
+			ta_real *out)
+{
+	double		params[1] = {p};
+	CciBody    *b = TaAlloc(CciSize(params));
+
+	CciInit(b, params);
+	for (int i = 0; i < n; i++)
+	{
+		ta_real		bar[3] = {h[i], l[i], c[i]};
+
+		TA_POLL(i);
+		CciPush(b, bar, &out[i]);
+	}
+	TaFree(b);
 }
 
 static void

@@ -1463,7 +1463,10 @@ PpoBatch(const ta_real *const *in, int n, const double *params, ta_real *const *
 
 TA_STREAM_DEFINE(ppo, "x", priceosc_params, one_value, Ppo);
 
-/* AROON: deques of the highest high and lowest low over p + 1 bars, with ages */
+/*
+ * AROON: deques of the highest high and lowest low over p + 1 bars, with
+ * ages; n goes up to TA_STREAM_MAX_PERIOD like the others (one slot more).
+ */
 typedef struct AroonBody
 {
 	TaDeque		hi;
@@ -1472,7 +1475,7 @@ typedef struct AroonBody
 } AroonBody;
 
 static const TaStreamParam aroon_params[] = {
-	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD - 1, 14}
+	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 14}
 };
 static const char *const aroon_outputs[] = {"up", "down", "osc"};
 

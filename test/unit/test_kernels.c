@@ -589,6 +589,31 @@ main(void)
 		Expect("roc", out, (double[]) {N, N, 200, 100, 200.0 / 3, 50}, 6);
 	}
 	{
+		/*
+		 * Period 8, so every window of 8 holds 2,4,4,4,5,5,7,9: mean 5,
+		 * population variance 4 (32 / 8) and z-score of 9 = 2, across two
+		 * block switches and the sliding rows between them.
+		 */
+		ta_real		x[19];
+		const double cyc[] = {2, 4, 4, 4, 5, 5, 7, 9};
+		double		wm[19],
+					wv[19];
+		ta_real		mean[19],
+					var[19];
+
+		for (int i = 0; i < 19; i++)
+		{
+			x[i] = cyc[i % 8];
+			wm[i] = i < 7 ? N : 5;
+			wv[i] = i < 7 ? N : 4;
+		}
+		ComputeVariance(x, 19, 8, false, mean, var);
+		Expect("variance of a periodic series, mean", mean, wm, 19);
+		Expect("variance of a periodic series", var, wv, 19);
+		ComputeZscore(x, 16, 8, var);
+		Expect("zscore of the largest value", var + 15, (double[]) {2}, 1);
+	}
+	{
 		ta_real		h[] = {1, 3, 3, 2};
 		ta_real		l[] = {0, 2, 1, 1};
 
