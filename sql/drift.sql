@@ -122,6 +122,9 @@ SELECT ap_drift('dft', '2024-02-25', '{"retrain_on_drift": "yes"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT ap_drift('dft', '2024-02-25', '[1, 2]');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a feature_methods name that is no feature of the champion is refused, not ignored
+SELECT ap_drift('dft', '2024-02-25', '{"feature_methods": {"rsi14": "psi"}}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a policy that contradicts itself cannot be stored
 INSERT INTO alphapulse.drift_policies (symbol, options) VALUES ('nomodel', '{"threshold": 0.2}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
