@@ -46,6 +46,8 @@ SELECT * FROM ap_indicators('so_a', ARRAY['pg_sleep(1)']);
 SELECT * FROM ap_indicators('so_a', ARRAY['ap_rsi(ts)']);
 SELECT * FROM ap_indicators('so_a', ARRAY['(ap_macd(close).signal']);
 SELECT * FROM ap_indicators('so_a', ARRAY[]::text[]);
+-- a NULL item is refused (it used to shift the labels of the items after it)
+SELECT * FROM ap_indicators('so_a', ARRAY[NULL, 'ap_rsi(close, 14)', 'ap_sma(close, 3)']);
 \set VERBOSITY terse
 SELECT * FROM ap_indicators('so_a', ARRAY['ap_nosuch(close)']);
 \set VERBOSITY default

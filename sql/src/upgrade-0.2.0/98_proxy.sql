@@ -95,6 +95,11 @@ BEGIN
 	IF COALESCE(pg_catalog.cardinality(indicators), 0) = 0 THEN
 		RAISE EXCEPTION 'indicators must name at least one indicator' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	-- a NULL item would drop out of the values but not of the labels, shifting every later label
+	IF pg_catalog.array_position(indicators, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'indicators must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
+			  DETAIL = pg_catalog.format('Item %s is NULL.', pg_catalog.array_position(indicators, NULL));
+	END IF;
 	SELECT pg_catalog.string_agg(alphapulse.indicator_sql(u.i), ', ' ORDER BY u.o)
 	INTO exprs FROM pg_catalog.unnest(indicators) WITH ORDINALITY AS u(i, o);
 	-- warm-up over the whole history, then only the rows from since on
