@@ -48,6 +48,9 @@ SELECT * FROM ap_indicators('so_a', ARRAY['(ap_macd(close).signal']);
 SELECT * FROM ap_indicators('so_a', ARRAY[]::text[]);
 -- a NULL item is refused (it used to shift the labels of the items after it)
 SELECT * FROM ap_indicators('so_a', ARRAY[NULL, 'ap_rsi(close, 14)', 'ap_sma(close, 3)']);
+-- an unknown symbol is an error, as in every other ap_ function, not an empty result
+SELECT * FROM ap_indicators('nosuch', ARRAY['ap_rsi(close, 14)']);
+SELECT * FROM ap_indicators(NULL, ARRAY['ap_rsi(close, 14)']);
 \set VERBOSITY terse
 SELECT * FROM ap_indicators('so_a', ARRAY['ap_nosuch(close)']);
 \set VERBOSITY default

@@ -95,6 +95,13 @@ BEGIN
 	IF COALESCE(pg_catalog.cardinality(indicators), 0) = 0 THEN
 		RAISE EXCEPTION 'indicators must name at least one indicator' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF symbol IS NULL THEN
+		RAISE EXCEPTION 'symbol must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT EXISTS (SELECT FROM alphapulse.assets a WHERE a.symbol OPERATOR(pg_catalog.=) ap_indicators.symbol) THEN
+		RAISE EXCEPTION 'unknown symbol "%"', symbol USING ERRCODE = 'undefined_object',
+			  HINT = 'Symbols are registered in alphapulse.assets.';
+	END IF;
 	-- a NULL item would drop out of the values but not of the labels, shifting every later label
 	IF pg_catalog.array_position(indicators, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'indicators must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
