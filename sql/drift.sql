@@ -130,6 +130,12 @@ INSERT INTO alphapulse.drift_policies (symbol, options) VALUES ('nomodel', '{"th
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 UPDATE alphapulse.drift_policies SET options = '{"method": "chisquare", "chisquare_threshold": 0}' WHERE symbol = 'dft';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- retrain_on_drift has one home in a policy, its column: the same key in its
+-- options would contradict it (it stays a per-call option of ap_drift)
+\set VERBOSITY terse
+INSERT INTO alphapulse.drift_policies (symbol, options, retrain_on_drift) VALUES ('nomodel', '{"retrain_on_drift": true}', false);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 SELECT (SELECT count(*) FROM alphapulse.drift_reports) = b.reports AS no_reports,
 	(SELECT count(*) FROM alphapulse.drift_features) = b.features AS no_features,
 	(SELECT count(*) FROM alphapulse.retrain_requests) = b.requests AS no_requests,
