@@ -28,6 +28,7 @@ qf() { local p=$1 db=$2; shift 2; PGOPTIONS="-c client_min_messages=error" psql 
 sqlstate() { psql -X -qAt -p "$1" -d "$2" -v VERBOSITY=sqlstate -c "$3" 2>&1 >/dev/null | sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\).*/\1/p' | head -1; }
 now_ms() { date +%s%3N; }
 T0=$(now_ms)
+. test/bin/cluster.sh	# ap_wait_until, ap_wait_sql
 lap() { local t; t=$(now_ms); diag "$(printf '%-44s %7.2f s' "$1" "$(echo "($t - $T0) / 1000" | bc -l)")"; T0=$t; }
 
 if ! [ -f "$($PGBIN/pg_config --sharedir)/extension/plproxy.control" ]; then
@@ -115,6 +116,48 @@ q "$P" single "$promote" >/dev/null
 q "$P" proxy "SELECT sum(ap_score(s)) FROM unnest(string_to_array(trim('$SYMS'), ' ')) s" >/dev/null
 q "$P" single "SELECT sum(ap_score(s)) FROM unnest(string_to_array(trim('$SYMS'), ' ')) s" >/dev/null
 
+# Evaluation, backtests and drift, through the proxy and on one server in the
+# same order.  Promotion policies and periods_per_year are tables, written on
+# the data servers: a looser policy on half the symbols (30 rows, a 20%
+# interval) lets a challenger win, and sym05 trades 252 bars a year.
+policy="INSERT INTO alphapulse.promotion_policies (symbol, min_rows, confidence)
+	SELECT symbol, 30, 0.2 FROM alphapulse.assets WHERE right(symbol, 1)::int % 4 < 2;
+UPDATE alphapulse.assets SET periods_per_year = 252 WHERE symbol = 'sym05'"
+for p in "${D[@]}"; do qf "$p" alphapulse -c "$policy" >/dev/null; done
+qf "$P" single -c "$policy" >/dev/null
+# ids differ between the runs: compared as model versions
+mlops() {	# mlops <port> <db>
+	qf "$1" "$2" \
+		-c "SELECT count(ap_train(c.symbol, algorithm => CASE WHEN c.algorithm = 'ridge' THEN 'xgboost' ELSE 'logistic' END,
+			feature_set => c.feature_set)) FROM alphapulse.champions c" \
+		-c "SELECT e.symbol, ch.version, cl.version, to_jsonb(e) - '{id,champion_id,challenger_id,by_user,evaluated_at,reason}'::text[]
+			FROM (SELECT symbol, max(id) AS id FROM alphapulse.models GROUP BY symbol) m, ap_evaluate(m.symbol, m.id) e
+			JOIN alphapulse.models ch ON ch.id = e.champion_id JOIN alphapulse.models cl ON cl.id = e.challenger_id ORDER BY 1" \
+		-c "SELECT s, m.version, to_jsonb(b) - 'model_id' FROM unnest(string_to_array(trim('$SYMS'), ' ')) s,
+			ap_backtest(s, fee_bps => 5) b JOIN alphapulse.models m ON m.id = b.model_id ORDER BY 1" \
+		-c "SELECT s, count(*), md5(string_agg(e::text, '|' ORDER BY e.ts)) FROM unnest(string_to_array(trim('$SYMS'), ' ')) s,
+			ap_backtest_equity(s, (SELECT min(id) FROM alphapulse.models WHERE symbol = s), allow_short => true, allow_in_sample => true) e
+			GROUP BY s ORDER BY 1" \
+		-c "SELECT string_agg(s || '=' || ap_periods_per_year(s), ' ' ORDER BY s) FROM unnest(string_to_array(trim('$SYMS'), ' ')) s" \
+		-c "SELECT count(ap_drift(s, '2024-01-14')) FROM unnest(string_to_array(trim('$SYMS'), ' ')) s"
+}
+out=$(mlops "$P" proxy); ok $? "through the proxy: a challenger per symbol, ap_evaluate, ap_backtest, ap_backtest_equity, ap_periods_per_year, ap_drift" || diag "$out"
+lap "evaluate, backtest, drift through the proxy"
+ref=$(mlops "$P" single); ok $? "the same on one server" || diag "$ref"
+is "$(md5sum <<<"$out" | cut -c1-32)" "$(md5sum <<<"$ref" | cut -c1-32)" \
+	"evaluations, backtests (summary and curve), bars per year and drift report counts equal the single server's"
+if [ "$out" != "$ref" ]; then diff <(echo "$out") <(echo "$ref") | head -6 | sed 's/^/# /'; fi
+diag "$(echo "$out" | grep -c '"verdict": "promoted"') promoted, $(echo "$out" | grep -c '"verdict": "refused"') refused; $(echo "$out" | grep -c '"bh_sharpe"') backtests ($(echo "$out" | grep '"bh_sharpe"' | grep -cE '"sharpe": -?[0-9]') with a Sharpe ratio), $(echo "$out" | grep -E '^sym[0-9]+\|[0-9]+\|[0-9a-f]{32}$' | cut -d'|' -f2 | paste -sd+ | bc) equity rows"
+ok $([ "$(echo "$out" | grep -c '"verdict": "promoted"')" -ge 1 ] && [ "$(echo "$out" | grep -c '"verdict": "refused"')" -ge 1 ] \
+	&& [ "$(echo "$out" | grep -c '"bh_sharpe"')" = 20 ] && [ "$(echo "$out" | grep '"bh_sharpe"' | grep -cE '"sharpe": -?[0-9]')" -ge 10 ]; echo $?) \
+	"the comparison covers promoted and refused challengers and twenty backtests, most with a Sharpe ratio"
+ok $(echo "$out" | grep -q 'sym05=252 .*sym06=8760'; echo $?) "ap_periods_per_year reads each symbol's own server (sym05: 252)"
+is "$(echo "$out" | tail -1)" 20 "twenty drift reports"
+is "$(q "$P" proxy "SELECT ap_periods_per_year(NULL) IS NULL")" t "ap_periods_per_year(NULL) is NULL, as on a data server (STRICT)"
+is "$(sqlstate "$P" proxy "SELECT ap_backtest('nosuch')")" "$(sqlstate "$P" single "SELECT ap_backtest('nosuch')")" \
+	"ap_backtest of an unknown symbol fails with the data server's SQLSTATE"
+lap "evaluate, backtest, drift on one server"
+
 # Placement: each symbol's rows are on exactly one server, the hashed one.
 want_place=$(q "$P" proxy "SELECT string_agg(s || ':' || (ARRAY['${D[0]}', '${D[1]}', '${D[2]}'])[(hashtext(s) & 3) % 3 + 1], ' ' ORDER BY s)
 	FROM unnest(string_to_array(trim('$SYMS'), ' ')) s")
@@ -124,7 +167,7 @@ placed() {	# symbol:port for every symbol row on every data server, per table
 		q "$p" alphapulse "SELECT DISTINCT symbol || ':$p' FROM (SELECT symbol FROM alphapulse.$1) t"
 	done | sort | paste -sd' '
 }
-for t in assets bars features runs models signals; do
+for t in assets bars features runs models signals evaluations model_events drift_reports; do
 	is "$(placed $t)" "$want_place" "alphapulse.$t: each symbol on exactly one server, hashtext(symbol) & 3 mod 3"
 done
 spread=$(for p in "${D[@]}"; do q "$p" alphapulse "SELECT count(*) FROM alphapulse.assets"; done | paste -sd' ')
@@ -141,20 +184,34 @@ lap "placement checked"
 # (symbol, version) since each server draws its own ids.
 cmp_sql() {	# the view/table reads that must match, as one ordered text
 	cat <<SQL
-SELECT 'A', symbol, description, bar_interval FROM alphapulse.assets ORDER BY 2;
+SELECT 'A', symbol, description, bar_interval, periods_per_year FROM alphapulse.assets ORDER BY 2;
 SELECT 'C', symbol, version, algorithm, feature_set, holdout_metrics, cv_metrics FROM alphapulse.champions ORDER BY 2;
 SELECT 'M', symbol, version, algorithm, stage, task, feature_names, train_from, train_to, holdout_to, n_rounds, metrics, cv_metrics FROM alphapulse.models ORDER BY 2, 3;
 SELECT 'R', symbol, status, algorithm, feature_set, mode, n_rows, n_train, n_holdout, data_from, data_to, holdout_metrics FROM alphapulse.runs ORDER BY 2, 4, 5, 10;
 SELECT 'S', s.symbol, s.ts, m.version, s.score, s.signal FROM alphapulse.signals s JOIN alphapulse.models m ON m.id = s.model_id ORDER BY 2, 3, 4;
+SELECT 'G', symbol, ts, version, score, signal FROM alphapulse.champion_signals ORDER BY 2, 3;
+SELECT 'E', e.symbol, ch.version, cl.version, e.window_from, e.window_to, e.rows, e.metric, e.champion_metrics, e.challenger_metrics,
+	e.difference, e.ci_low, e.ci_high, e.block_length, e.resamples, e.seed, e.policy, e.verdict, regexp_replace(e.reason, 'ap_evaluate [0-9]+', 'ap_evaluate N')
+FROM alphapulse.evaluations e JOIN alphapulse.models ch ON ch.id = e.champion_id JOIN alphapulse.models cl ON cl.id = e.challenger_id ORDER BY 2, e.id;
+SELECT 'V', e.symbol, e.event, m.version, e.by_user, e.details - '{champion_id,evaluation_id,previous_champion}'::text[]
+FROM alphapulse.model_events e LEFT JOIN alphapulse.models m ON m.id = e.model_id ORDER BY 2, e.id;
+SELECT 'D', r.symbol, m.version, r.reference_from, r.reference_to, r.current_from, r.current_to, r.reference_rows, r.current_rows,
+	r.share_drifted, r.drifted, r.drift_share, r.since, r.options FROM alphapulse.drift_reports r JOIN alphapulse.models m ON m.id = r.model_id ORDER BY 2, r.id;
+SELECT 'F', r.symbol, f.feature, f.method, f.statistic, f.p_value, f.threshold, f.drifted, f.reference_values, f.current_values,
+	f.distinct_values, f.position FROM alphapulse.drift_features f JOIN alphapulse.drift_reports r ON r.id = f.report_id ORDER BY 2, r.id, f.position;
+SELECT 'Q', symbol, regexp_replace(reason, 'report [0-9]+', 'report N'), status FROM alphapulse.retrain_requests ORDER BY 2, id;
 SQL
 }
 for db in proxy single; do cmp_sql | qf "$P" "$db" >"${DIRS[3]}/$db.reads"; done
 is "$(md5sum <"${DIRS[3]}/proxy.reads" | cut -c1-32)" "$(md5sum <"${DIRS[3]}/single.reads" | cut -c1-32)" \
-	"assets, champions, models, runs and signals read through the proxy equal the single server's"
+	"assets, champions, models, runs, signals, champion signals, evaluations, model events, drift reports and features, retrain requests read through the proxy equal the single server's"
 counts=$(cut -c1 "${DIRS[3]}/proxy.reads" | sort | uniq -c | awk '{print $2 "=" $1}' | paste -sd' ')
 diag "rows compared: $counts"
 ok $([ "$(grep -c '^C' "${DIRS[3]}/proxy.reads")" = 20 ] && [ "$(grep -c '^S' "${DIRS[3]}/proxy.reads")" -gt 1000 ]; echo $?) \
 	"the comparison covers twenty champions and the signals"
+ok $([ "$(grep -c '^E' "${DIRS[3]}/proxy.reads")" = 20 ] && [ "$(grep -c '^D' "${DIRS[3]}/proxy.reads")" = 20 ] \
+	&& [ "$(grep -c '^F' "${DIRS[3]}/proxy.reads")" -ge 100 ] && [ "$(grep -c '^V' "${DIRS[3]}/proxy.reads")" -ge 100 ]; echo $?) \
+	"and twenty evaluations, twenty drift reports with their features, and the model events"
 if ! cmp -s "${DIRS[3]}/proxy.reads" "${DIRS[3]}/single.reads"; then diff "${DIRS[3]}/proxy.reads" "${DIRS[3]}/single.reads" | head -10 | sed 's/^/# /'; fi
 
 # Features and predictions: every symbol's last 20 feature rows, predicted
@@ -193,6 +250,63 @@ is "$(sqlstate "$P" proxy "SELECT * FROM ap_indicators('sym00', ARRAY['ap_rsi(cl
 	"an indicator item that is not a call on bar columns and constants is refused (22023)"
 lap "results compared"
 
+# Merged views: each equals the union of the data servers' rows (the view's
+# columns read on every server), with the data servers' columns and types
+# (models and runs leave out the model bytes and the per-fold detail).
+views="assets champions models signals runs champion_signals evaluations model_events drift_reports drift_features retrain_requests"
+left_out="'{model,coefficients,feature_stats,model_hmac,splits,fold_metrics,learning_curves,trials}'"
+collist() {	# collist <port> <db> <relation>: name type, … (minus the left-out columns)
+	q "$1" "$2" "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute
+		WHERE attrelid = 'alphapulse.$3'::regclass AND attnum > 0 AND NOT attisdropped AND attname <> ALL ($left_out)"
+}
+union_rows() {	# union_rows <view> <columns>: every data server's rows, sorted
+	local p
+	for p in "${D[@]}"; do q "$p" alphapulse "SELECT ROW($2)::text FROM alphapulse.$1"; done | LC_ALL=C sort
+}
+bad_cols="" bad_rows="" sizes=""
+for v in $views progress; do
+	[ "$(collist "$P" proxy "$v")" = "$(collist "${D[0]}" alphapulse "$v")" ] || bad_cols="$bad_cols $v"
+done
+for v in $views; do
+	cols=$(q "$P" proxy "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'alphapulse.$v'::regclass AND attnum > 0")
+	q "$P" proxy "SELECT t::text FROM alphapulse.$v t" | LC_ALL=C sort >"${DIRS[3]}/view.proxy"
+	union_rows "$v" "$cols" >"${DIRS[3]}/view.union"
+	cmp -s "${DIRS[3]}/view.proxy" "${DIRS[3]}/view.union" || bad_rows="$bad_rows $v"
+	sizes="$sizes $v=$(wc -l <"${DIRS[3]}/view.proxy")"
+done
+is "$bad_cols" "" "every merged view (and progress) has its data servers' columns and types"
+is "$bad_rows" "" "every merged view equals the union of the data servers' rows"
+diag "rows per merged view:$sizes"
+ok $([[ " $sizes " != *"=0 "* ]] || [[ " $sizes " == *" retrain_requests=0 "* && $(grep -o '=0 ' <<<"$sizes " | wc -l) -eq 1 ]]; echo $?) \
+	"and the views compared hold rows (retrain requests only when a report drifted)"
+
+# alphapulse.progress, merged: an ap_backtest through the proxy waits for a
+# lock held on its server (a session fed through a FIFO), so it is in progress
+# while the proxy's view and the data servers' are read.
+psym=sym01
+pport=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_where('$psym')")
+mkfifo "${DIRS[3]}/lock.fifo"
+psql -X -qAt -p "$pport" -d alphapulse <"${DIRS[3]}/lock.fifo" >"${DIRS[3]}/lock.out" 2>&1 &
+holder=$!
+exec 5>"${DIRS[3]}/lock.fifo"
+echo "BEGIN; LOCK TABLE alphapulse.features IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&5
+ap_wait_until 30 "the lock on alphapulse.features" grep -qx locked "${DIRS[3]}/lock.out"
+q "$P" proxy "SELECT sharpe IS NOT NULL FROM ap_backtest('$psym')" >"${DIRS[3]}/blocked.out" &
+blocked=$!
+ap_wait_sql 30 "SELECT count(*) = 1 FROM alphapulse.progress WHERE symbol = '$psym' AND function = 'ap_backtest'" -h 127.0.0.1 -p "$P" -d proxy
+ok $? "the proxy's alphapulse.progress shows the backtest waiting on its data server"
+pcols="pid, username, symbol, function, phase, step, steps, rows, started"
+is "$(q "$P" proxy "SELECT ROW($pcols)::text FROM alphapulse.progress" | LC_ALL=C sort)" "$(union_rows progress "$pcols")" \
+	"alphapulse.progress through the proxy equals the union of the data servers' (elapsed and remaining aside)"
+is "$(q "$pport" alphapulse "SELECT symbol || ' ' || function FROM alphapulse.progress")" "$psym ap_backtest" "the call runs on the symbol's server"
+echo "ROLLBACK;" >&5
+exec 5>&-
+wait "$blocked" "$holder"
+is "$(cat "${DIRS[3]}/blocked.out")" t "the backtest completes once the lock is released"
+ap_wait_sql 30 "SELECT count(*) = 0 FROM alphapulse.progress" -h 127.0.0.1 -p "$P" -d proxy
+ok $? "and alphapulse.progress is empty again"
+lap "merged views and progress"
+
 # Feeds through the proxy: added where the symbol is, found by name.
 out=$(qf "$P" proxy -c "SELECT ap_add_feed('f_sym03', 'price', 'binance', 'https://example.com/api/v3/klines?symbol=X', 'sym03')" \
 	-c "SELECT ap_ingest('f_sym03') > 0")
@@ -223,6 +337,9 @@ is "$(rq "SELECT count(*) FROM alphapulse.champions")" 20 "a reader reads the me
 ok $(rq "SELECT ap_predict('sym01', x) FROM ap_features('sym01', (SELECT feature_set FROM alphapulse.champions WHERE symbol = 'sym01')) ORDER BY ts DESC LIMIT 1" | grep -qE '^-?[0-9]'; echo $?) \
 	"a reader predicts through the proxy"
 is "$(PGUSER=scale_reader sqlstate "$P" proxy "SELECT ap_train('sym01')")" 42501 "a reader may not train: the data server refuses (42501)"
+is "$(rq "SELECT count(*) FROM ap_backtest_equity('sym01')") $(rq "SELECT count(*) > 0 FROM alphapulse.evaluations")" "$(q "$P" proxy "SELECT count(*) FROM ap_backtest_equity('sym01')") t" \
+	"a reader backtests and reads the evaluations through the proxy"
+is "$(PGUSER=scale_reader sqlstate "$P" proxy "SELECT ap_evaluate('sym01')")" 42501 "a reader may not evaluate (42501)"
 is "$(PGUSER=scale_reader sqlstate "$P" proxy "SELECT ap_proxy_set_servers(ARRAY['host=x'])")" 42501 "a reader may not change the cluster map (42501)"
 is "$(PGUSER=scale_reader sqlstate "$P" proxy "CALL ap_proxy_move_symbol('sym01', 0)")" 42501 "a reader may not move a symbol (42501)"
 
