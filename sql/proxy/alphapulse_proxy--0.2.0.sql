@@ -521,12 +521,24 @@ COMMENT ON FUNCTION alphapulse.proxy_progress() IS 'Internal: alphapulse.progres
 CREATE VIEW alphapulse.progress AS SELECT * FROM alphapulse.proxy_progress();
 COMMENT ON VIEW alphapulse.progress IS 'Proxy: the long AlphaPulse calls in progress on every data server (pid is a backend of the server that holds the row''s symbol: ap_proxy_where(symbol) names it)';
 
+CREATE FUNCTION alphapulse.proxy_realtime()
+RETURNS TABLE (symbol text, enabled boolean, buy double precision, sell double precision, last_error text,
+			   last_error_at timestamptz, created timestamptz, updated timestamptz)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT r.symbol, r.enabled, r.buy, r.sell, r.last_error, r.last_error_at, r.created, r.updated FROM alphapulse.realtime r;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_realtime() IS 'Internal: alphapulse.realtime of every data server';
+CREATE VIEW alphapulse.realtime AS SELECT * FROM alphapulse.proxy_realtime();
+COMMENT ON VIEW alphapulse.realtime IS 'Proxy: the symbols scored on arrival on every data server';
+
 -- Anyone may read them on the proxy: what each row shows is decided by the
 -- caller's grants on the data servers, where the functions run as the caller.
 GRANT SELECT ON alphapulse.assets, alphapulse.champions, alphapulse.models, alphapulse.signals,
 	alphapulse.runs, alphapulse.feed_status, alphapulse.champion_signals, alphapulse.evaluations,
 	alphapulse.model_events, alphapulse.drift_reports, alphapulse.drift_features,
-	alphapulse.retrain_requests, alphapulse.progress TO PUBLIC;
+	alphapulse.retrain_requests, alphapulse.progress, alphapulse.realtime TO PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Evaluation, backtests and annualisation: on the data server of the symbol,
@@ -599,6 +611,16 @@ RETURNS double precision LANGUAGE plproxy STRICT
 AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
 COMMENT ON FUNCTION @extschema@.ap_periods_per_year(text) IS
 'Proxy: ap_periods_per_year (bars per year of the symbol) on the data server of the symbol';
+
+-- Scoring on arrival runs on the data server, in the transaction that lands a
+-- symbol's bars; its NOTIFY alphapulse_signals is sent there (LISTEN on the
+-- server ap_proxy_where names).
+CREATE FUNCTION @extschema@.ap_realtime(symbol text, enabled boolean DEFAULT true,
+										buy double precision DEFAULT NULL, sell double precision DEFAULT NULL)
+RETURNS boolean LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_realtime(text, boolean, double precision, double precision) IS
+'Proxy: ap_realtime (score the symbol''s bars as they land) on the data server of the symbol; its NOTIFY alphapulse_signals is sent on that server';
 
 ------------------------------------------------------------------------------
 -- Administration (superuser): the cluster map, and moving a symbol.

@@ -250,10 +250,21 @@ is "$(sqlstate "$P" proxy "SELECT * FROM ap_indicators('sym00', ARRAY['ap_rsi(cl
 	"an indicator item that is not a call on bar columns and constants is refused (22023)"
 lap "results compared"
 
+# Scoring on arrival, switched on through the proxy: a bar then landed through
+# the proxy is scored by the champion on the symbol's server.
+rsym=sym07
+rport=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_where('$rsym')")
+is "$(q "$P" proxy "SELECT ap_realtime('$rsym')")|$(q "$rport" alphapulse "SELECT enabled FROM alphapulse.realtime WHERE symbol = '$rsym'")" "t|t" \
+	"ap_realtime through the proxy switches scoring on arrival on, on the symbol's server"
+out=$(q "$P" proxy "SELECT ap_load_bars('$rsym', ARRAY[b.ts + interval '1 hour'], ARRAY[b.close], ARRAY[b.close + 1], ARRAY[b.close - 1],
+	ARRAY[b.close], ARRAY[1000::numeric]) FROM (SELECT * FROM ap_bars('$rsym') ORDER BY ts DESC LIMIT 1) b")
+is "$out|$(q "$P" proxy "SELECT count(*) FROM alphapulse.champion_signals WHERE symbol = '$rsym' AND ts = (SELECT max(ts) FROM ap_bars('$rsym'))")" "1|1" \
+	"a bar landed through the proxy is scored on arrival: the champion's signal is in the merged champion_signals"
+
 # Merged views: each equals the union of the data servers' rows (the view's
 # columns read on every server), with the data servers' columns and types
 # (models and runs leave out the model bytes and the per-fold detail).
-views="assets champions models signals runs champion_signals evaluations model_events drift_reports drift_features retrain_requests"
+views="assets champions models signals runs champion_signals evaluations model_events drift_reports drift_features retrain_requests realtime"
 left_out="'{model,coefficients,feature_stats,model_hmac,splits,fold_metrics,learning_curves,trials}'"
 collist() {	# collist <port> <db> <relation>: name type, … (minus the left-out columns)
 	q "$1" "$2" "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute
