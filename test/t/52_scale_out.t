@@ -369,12 +369,14 @@ to_part=$(q "$P" proxy "SELECT min(partition) FROM ap_proxy_partitions() WHERE s
 to=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_partitions() WHERE partition = $to_part")
 before=$(q "$P" proxy "SELECT ap_predict('$sym', x) || '|' || ap_predict((SELECT model_id FROM alphapulse.champions WHERE symbol = '$sym'), x) FROM ap_features('$sym', (SELECT feature_set FROM alphapulse.champions WHERE symbol = '$sym')) ORDER BY ts DESC LIMIT 1")
 rows_before=$(q "$from" alphapulse "SELECT (SELECT count(*) FROM alphapulse.bars WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.features WHERE symbol = '$sym') || ' ' ||
-	(SELECT count(*) FROM alphapulse.models WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.runs WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.signals WHERE symbol = '$sym')")
+	(SELECT count(*) FROM alphapulse.models WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.runs WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.signals WHERE symbol = '$sym') || ' ' ||
+	(SELECT count(*) FROM alphapulse.evaluations WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.model_events WHERE symbol = '$sym')")
 ids_before=$(q "$from" alphapulse "SELECT string_agg(id || stage, ',' ORDER BY id) FROM alphapulse.models WHERE symbol = '$sym'")
 out=$(q "$P" proxy "CALL ap_proxy_move_symbol('$sym', $to_part)"); ok $? "CALL ap_proxy_move_symbol('$sym', $to_part): port $from to $to" || diag "$out"
 is "$(q "$to" alphapulse "SELECT (SELECT count(*) FROM alphapulse.bars WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.features WHERE symbol = '$sym') || ' ' ||
-	(SELECT count(*) FROM alphapulse.models WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.runs WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.signals WHERE symbol = '$sym')")" \
-	"$rows_before" "the new server has all of its bars, features, models, runs and signals ($rows_before)"
+	(SELECT count(*) FROM alphapulse.models WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.runs WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.signals WHERE symbol = '$sym') || ' ' ||
+	(SELECT count(*) FROM alphapulse.evaluations WHERE symbol = '$sym') || ' ' || (SELECT count(*) FROM alphapulse.model_events WHERE symbol = '$sym')")" \
+	"$rows_before" "the new server has all of its bars, features, models, runs, signals, evaluations and model events ($rows_before)"
 is "$(q "$to" alphapulse "SELECT string_agg(id || stage, ',' ORDER BY id) FROM alphapulse.models WHERE symbol = '$sym'")" "$ids_before" \
 	"the models kept their ids and stages"
 is "$(q "$to" alphapulse "$extra_sql")" "$extra_before" "the feed, its secret, the drift report and its feature rows moved with their ids ($extra_before)"
