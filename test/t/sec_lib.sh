@@ -36,7 +36,7 @@ export PGHOST PGPORT
 
 ok() {		# ok <0|1 as exit status> <description>
 	TAPN=$((TAPN + 1))
-	if [ "$1" = 0 ]; then echo "ok $TAPN - $2"; else echo "not ok $TAPN - $2"; TAPFAIL=$((TAPFAIL + 1)); fi
+	if [ "$1" = 0 ]; then echo "ok $TAPN - $2"; else echo "not ok $TAPN - $2"; TAPFAIL=$((TAPFAIL + 1)); return 1; fi
 }
 is() {		# is <got> <want> <description>
 	TAPN=$((TAPN + 1))
