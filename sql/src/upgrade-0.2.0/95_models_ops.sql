@@ -310,7 +310,8 @@ DECLARE
 	sym text := ap_prune.symbol;
 	ages CONSTANT text[] := ARRAY['archived_models', 'runs', 'feed_runs', 'signals', 'llm_log', 'news', 'cron_history'];
 	a text;
-	keep_models bigint[];
+	gone bigint[] := '{}';
+	n_sig bigint := 0;
 BEGIN
 	IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
 		RAISE EXCEPTION 'prune options must be a JSON object' USING ERRCODE = '22023',
@@ -348,25 +349,27 @@ BEGIN
 	END IF;
 
 	-- archived models: never a champion or challenger, never the champion's
-	-- rollback target (the latest archived model that was champion)
+	-- rollback target (the latest archived model that was champion); their
+	-- signals go with them and are counted with the signals below
 	c := (cut ->> 'archived_models')::timestamptz;
 	IF c IS NOT NULL THEN
 		PERFORM FROM alphapulse.models x WHERE sym IS NULL OR x.symbol = sym ORDER BY x.id FOR UPDATE;
-		keep_models := ARRAY(
-			SELECT DISTINCT ON (x.symbol) x.id FROM alphapulse.models x
-			WHERE x.stage = 'archived' AND x.promoted IS NOT NULL AND (sym IS NULL OR x.symbol = sym)
-			ORDER BY x.symbol, x.promoted DESC, x.id DESC);
+		gone := ARRAY(
+			SELECT x.id FROM alphapulse.models x
+			WHERE x.stage = 'archived' AND x.created < c AND (sym IS NULL OR x.symbol = sym)
+			  AND ((o ->> 'unexported_models')::boolean OR x.exported_at IS NOT NULL)
+			  AND x.id NOT IN (SELECT DISTINCT ON (y.symbol) y.id FROM alphapulse.models y
+							   WHERE y.stage = 'archived' AND y.promoted IS NOT NULL AND y.symbol = x.symbol
+							   ORDER BY y.symbol, y.promoted DESC, y.id DESC)
+			ORDER BY x.id);
 		IF dry THEN
-			SELECT count(*) INTO n FROM alphapulse.models x
-			WHERE x.stage = 'archived' AND x.created < c AND (sym IS NULL OR x.symbol = sym)
-			  AND x.id <> ALL (keep_models) AND ((o ->> 'unexported_models')::boolean OR x.exported_at IS NOT NULL);
+			SELECT count(*) INTO n_sig FROM alphapulse.signals g WHERE g.model_id = ANY (gone);
 		ELSE
-			DELETE FROM alphapulse.models x
-			WHERE x.stage = 'archived' AND x.created < c AND (sym IS NULL OR x.symbol = sym)
-			  AND x.id <> ALL (keep_models) AND ((o ->> 'unexported_models')::boolean OR x.exported_at IS NOT NULL);
-			GET DIAGNOSTICS n = ROW_COUNT;
+			DELETE FROM alphapulse.signals g WHERE g.model_id = ANY (gone);
+			GET DIAGNOSTICS n_sig = ROW_COUNT;
+			DELETE FROM alphapulse.models x WHERE x.id = ANY (gone);
 		END IF;
-		relation := 'alphapulse.models'; deleted := n; RETURN NEXT;
+		relation := 'alphapulse.models'; deleted := cardinality(gone); RETURN NEXT;
 	END IF;
 
 	-- runs: failed ones and those of models no longer registered
@@ -374,7 +377,7 @@ BEGIN
 	IF c IS NOT NULL THEN
 		IF dry THEN
 			SELECT count(*) INTO n FROM alphapulse.runs r WHERE r.finished < c AND (sym IS NULL OR r.symbol = sym)
-			  AND NOT EXISTS (SELECT FROM alphapulse.models x WHERE x.id = r.model_id OR x.run_id = r.id);
+			  AND NOT EXISTS (SELECT FROM alphapulse.models x WHERE (x.id = r.model_id OR x.run_id = r.id) AND x.id <> ALL (gone));
 		ELSE
 			DELETE FROM alphapulse.runs r WHERE r.finished < c AND (sym IS NULL OR r.symbol = sym)
 			  AND NOT EXISTS (SELECT FROM alphapulse.models x WHERE x.id = r.model_id OR x.run_id = r.id);
@@ -383,16 +386,18 @@ BEGIN
 		relation := 'alphapulse.runs'; deleted := n; RETURN NEXT;
 	END IF;
 
-	-- signals, by when they were written
+	-- signals, by when they were written (and those of the pruned models)
 	c := (cut ->> 'signals')::timestamptz;
-	IF c IS NOT NULL THEN
-		IF dry THEN
-			SELECT count(*) INTO n FROM alphapulse.signals g WHERE g.created < c AND (sym IS NULL OR g.symbol = sym);
-		ELSE
+	IF c IS NOT NULL OR n_sig > 0 THEN
+		n := 0;
+		IF c IS NOT NULL AND dry THEN
+			SELECT count(*) INTO n FROM alphapulse.signals g WHERE g.created < c AND (sym IS NULL OR g.symbol = sym)
+			  AND g.model_id <> ALL (gone);
+		ELSIF c IS NOT NULL THEN
 			DELETE FROM alphapulse.signals g WHERE g.created < c AND (sym IS NULL OR g.symbol = sym);
 			GET DIAGNOSTICS n = ROW_COUNT;
 		END IF;
-		relation := 'alphapulse.signals'; deleted := n; RETURN NEXT;
+		relation := 'alphapulse.signals'; deleted := n + n_sig; RETURN NEXT;
 	END IF;
 
 	-- feed runs: each feed keeps its last one (feed health reads it)
