@@ -5,7 +5,11 @@
 # "default" feature set was dumped and collided with the one CREATE
 # EXTENSION makes, so the restore failed at feature_sets and lost every user
 # feature set and feature row.  The tables compared are read from pg_depend,
-# so a table another part adds is compared too.
+# so a table another part adds is compared too: every member table must be
+# registered with pg_extension_config_dump (with the sequences of its
+# columns) or be named below as not dumped, and must hold user rows here, so
+# a new table without a dump registration or without a row in this test
+# fails it until both are added.
 . "$(dirname "$0")/sec_lib.sh"
 src=ap_dump_src_$$
 dst=ap_dump_dst_$$
@@ -44,6 +48,16 @@ VALUES ('btc_bn', '2024-01-02 00:00+00', '2024-01-02 00:00:01+00', 'https://api.
 INSERT INTO alphapulse.news (guid, feed, title, link, published, summary, source, symbols)
 VALUES ('g1', 'news1', 'Bitcoin up', 'https://example.com/1', '2024-01-01 12:00+00', 'It rose.', 'Example', '{btc}');
 INSERT INTO alphapulse.feed_queue (feed) VALUES ('btc_bn');
+UPDATE alphapulse.feed_secrets SET query = '{"x_key": "q1"}' WHERE feed = 'btc_bn';
+UPDATE alphapulse.assets SET periods_per_year = 8760 WHERE symbol = 'eth';
+-- a user lexicon row, the LLM key and log, scored news
+INSERT INTO alphapulse.sentiment_lexicon (term, weight, kind) VALUES ('mooning', 3.1, 'finance');
+INSERT INTO alphapulse.llm_secret (api_key) VALUES ('sk-test-123');
+INSERT INTO alphapulse.llm_log (news_guid, started, finished, model, attempt, http_status, ok, label, score, message)
+VALUES ('g1', '2024-01-02 00:00+00', '2024-01-02 00:00:01+00', 'm', 0, 200, true, 'positive', 0.8, NULL),
+	   (NULL, '2024-01-02 00:00+00', '2024-01-02 00:00:01+00', NULL, 0, NULL, false, NULL, NULL, 'no key');
+-- an exported model (exported_at) and an imported one (imported_from)
+SELECT ap_import_model(ap_export_model((SELECT id FROM alphapulse.models WHERE symbol = 'eth')));
 SQL
 )
 ok $? "source database filled" || diag "$out"
@@ -62,10 +76,27 @@ rels() {	# rels <db> <relkinds>
 tables=$(rels "$src" r,p)
 seqs=$(rels "$src" S)
 ok $([ -n "$tables" ] && [ -n "$seqs" ]; echo $?) "extension tables and sequences listed"
+# every member table and sequence is dumped or deliberately not; a dumped
+# table's column sequences are dumped too (restored ids continue)
+config="SELECT x.rel::regclass::text FROM pg_extension e, unnest(e.extconfig) AS x(rel) WHERE e.extname = 'alphapulse'"
+for r in $tables $seqs; do
+	case " $not_dumped " in *" $r "*) continue ;; esac
+	is "$(q "$src" "SELECT '$r' IN ($config)")" t "$r is registered with pg_extension_config_dump"
+done
+is "$(q "$src" "SELECT coalesce(string_agg(d.objid::regclass::text, ' '), 'none') FROM pg_depend d
+	WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+	  AND (SELECT relkind FROM pg_class WHERE oid = d.objid) = 'S'
+	  AND d.refobjid::regclass::text IN ($config) AND d.objid::regclass::text NOT IN ($config)")" none \
+	"every sequence of a dumped table's column is dumped too"
+# a dump condition's rows are the user's: each table must have some here
+cond() {	# cond <relation>: its dump condition ('' for all rows)
+	q "$src" "SELECT x.cond FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(rel, cond)
+		WHERE e.extname = 'alphapulse' AND x.rel = '$1'::regclass"
+}
 for t in $tables; do
 	case " $not_dumped " in *" $t "*) continue ;; esac
-	n=$(q "$src" "SELECT count(*) FROM $t")
-	[ "$n" -gt 0 ] || diag "note: $t is empty in the source"
+	n=$(q "$src" "SELECT count(*) FROM $t $(cond "$t")")
+	ok $([ "$n" -gt 0 ]; echo $?) "$t: $n user rows in the source"
 done
 
 pg_dump -Fc -f "$dump" "$src" 2>"$dump.err"
@@ -78,10 +109,7 @@ ok $? "pg_restore into a new database without an error" || diag "$(head -20 "$du
 # every table's user rows (those its dump condition selects; the others are
 # made by CREATE EXTENSION) as ordered text, md5, and every sequence are equal
 digest() {	# digest <db> <relation>
-	local cond
-	cond=$(q "$src" "SELECT x.cond FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(rel, cond)
-		WHERE e.extname = 'alphapulse' AND x.rel = '$2'::regclass")
-	q "$1" "SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, E'\n' ORDER BY t::text)), '-') FROM $2 t $cond"
+	q "$1" "SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, E'\n' ORDER BY t::text)), '-') FROM $2 t $(cond "$2")"
 }
 for t in $tables; do
 	case " $not_dumped " in
@@ -105,7 +133,17 @@ for sym in btc eth; do
 	got=$(q "$dst" "SELECT ap_predict('$sym', '$x'::float8[])")
 	is "$got" "$want" "$sym: ap_predict of the restored champion equals the original's ($want)"
 done
-# and the restored database keeps working: new ids follow the restored ones
+# and the restored database keeps working: every dumped sequence is past the
+# ids its table holds, and new ids follow the restored ones
+for s in $seqs; do
+	case " $not_dumped " in *" $s "*) continue ;; esac
+	col=$(q "$dst" "SELECT d.refobjid::regclass || '|' || quote_ident(a.attname) FROM pg_depend d
+		JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+		WHERE d.classid = 'pg_class'::regclass AND d.objid = '$s'::regclass AND d.deptype IN ('a', 'i')")
+	[ -n "$col" ] || continue
+	is "$(q "$dst" "SELECT nextval('$s') > coalesce((SELECT max(${col#*|}) FROM ${col%|*}), 0)")" t \
+		"$s: the next id in the restored database is past ${col%|*}'s ids"
+done
 is "$(q "$dst" "SELECT ap_train('eth', algorithm => 'ridge', feature_set => 'mine') > max(id) FROM alphapulse.models WHERE symbol <> 'eth' OR version = 1")" t \
 	"training in the restored database registers a new model"
 done_testing
