@@ -6,6 +6,20 @@
 # created from the bundle.  Every tampered or hostile bundle is a clean error
 # with its SQLSTATE and writes nothing.
 . "$(dirname "$0")/sec_lib.sh"
+# second_cluster <dir> [db]: start a private cluster on a free port (tried
+# again on another port if one is taken meanwhile); sets port2
+second_cluster() {
+	local try
+	for try in 1 2 3 4 5; do
+		for _ in $(seq 50); do
+			port2=$((59000 + RANDOM % 900))
+			(exec 3<>"/dev/tcp/127.0.0.1/$port2") 2>/dev/null || break
+		done
+		PGBIN=$PGBIN test/bin/cluster.sh start "$1" "$port2" ${2:+"$2"} >/dev/null 2>&1 && return 0
+		PGBIN=$PGBIN test/bin/cluster.sh destroy "$1" "$port2" >/dev/null 2>&1	# its conf names the taken port
+	done
+	return 1
+}
 src=ap_exp_src_$$
 dst=ap_exp_dst_$$
 tmp=$(mktemp -d /tmp/ap-export.XXXXXX)
@@ -13,12 +27,8 @@ on_exit "rm -rf $tmp"
 new_db "$src"
 
 # the other server: a cluster of its own (another data directory, another key)
-for _ in $(seq 50); do
-	port2=$((59000 + RANDOM % 900))
-	(exec 3<>"/dev/tcp/127.0.0.1/$port2") 2>/dev/null || break
-done
 dir2=$(mktemp -d /tmp/ap-export-c2.XXXXXX)
-PGBIN=$PGBIN test/bin/cluster.sh start "$dir2" "$port2" >/dev/null || { echo "Bail out! second cluster did not start"; exit 1; }
+second_cluster "$dir2" || { echo "Bail out! second cluster did not start"; exit 1; }
 on_exit "PGBIN=$PGBIN test/bin/cluster.sh destroy $dir2 $port2"
 q2() { PGPORT=$port2 q "$@"; }
 PGPORT=$port2 new_db "$dst"

@@ -6,6 +6,20 @@
 # target) or a younger row.  The counts it must return are worked out by
 # hand from the rows made here.
 . "$(dirname "$0")/sec_lib.sh"
+# second_cluster <dir> [db]: start a private cluster on a free port (tried
+# again on another port if one is taken meanwhile); sets port2
+second_cluster() {
+	local try
+	for try in 1 2 3 4 5; do
+		for _ in $(seq 50); do
+			port2=$((59000 + RANDOM % 900))
+			(exec 3<>"/dev/tcp/127.0.0.1/$port2") 2>/dev/null || break
+		done
+		PGBIN=$PGBIN test/bin/cluster.sh start "$1" "$port2" ${2:+"$2"} >/dev/null 2>&1 && return 0
+		PGBIN=$PGBIN test/bin/cluster.sh destroy "$1" "$port2" >/dev/null 2>&1	# its conf names the taken port
+	done
+	return 1
+}
 db=ap_prune_$$
 new_db "$db"
 out=$(qf "$db" -c "SET alphapulse.xgboost_threads = 1" -f - <<'SQL'
@@ -90,9 +104,16 @@ is "$(q "$db" "$res('btc', '{\"unexported_models\": true}') WHERE deleted > 0")"
 is "$(q "$db" "SELECT string_agg(id::text, ' ' ORDER BY id) FROM alphapulse.models")" "2 3 4 7 8" "eth's models untouched"
 is "$(q "$db" "$res(options => '{\"news\": \"30 days\", \"signals\": null, \"runs\": null, \"archived_models\": null, \"feed_runs\": null, \"llm_log\": null}')")" \
 	"alphapulse.news:1" "news pruned when asked; null ages leave a table alone (and are not reported)"
+# the age boundary: signals written 100 days ago go at 99 days, not at 101
+q "$db" "UPDATE alphapulse.signals SET created = now() - interval '100 days' WHERE ts < '2024-01-19'" >/dev/null
+n100=$(q "$db" "SELECT count(*) FROM alphapulse.signals WHERE created < now() - interval '99 days'")
+ok $([ "$n100" -gt 0 ]; echo $?) "$n100 signals written 100 days ago"
+is "$(q "$db" "$res(options => '{\"signals\": \"101 days\"}') WHERE relation = 'alphapulse.signals'")" \
+	"alphapulse.signals:0" "signals: none older than 101 days"
+is "$(q "$db" "$res(options => '{\"signals\": \"99 days\"}') WHERE relation = 'alphapulse.signals'")" \
+	"alphapulse.signals:$n100" "signals: the $n100 older than 99 days go"
 sig=$(q "$db" "SELECT count(*) FROM alphapulse.signals")
-is "$(q "$db" "$res(options => '{\"signals\": \"1 second\"}') WHERE relation = 'alphapulse.signals'")" \
-	"alphapulse.signals:0" "signals written in this transaction are younger than any age"
+ok $([ "$sig" -gt 0 ]; echo $?) "$sig younger signals stay"
 
 # bad options, unknown symbols and roles
 st() { psql -X -qAt -d "$db" -c '\set VERBOSITY sqlstate' -c "$1" 2>&1 | sed -n 's/^ERROR: *//p'; }
@@ -112,4 +133,25 @@ is "$(PGUSER=ap_prune_a_$$ psql -X -qAt -d "$db" -c "SELECT count(*) FROM ap_pru
 	"an admin may (five tables reported; pg_cron's history only where pg_cron is installed)"
 is "$(q "$db" "SELECT ap_predict('btc', x) IS NOT NULL FROM alphapulse.features WHERE symbol = 'btc' AND array_position(x, NULL) IS NULL ORDER BY ts DESC LIMIT 1")" t \
 	"the champion still predicts"
+
+# pg_cron's history, in a cluster of its own whose cron database runs AlphaPulse
+dir2=$(mktemp -d /tmp/ap-prune-c2.XXXXXX)
+cdb=ap_prune_cron
+second_cluster "$dir2" "$cdb" || { echo "Bail out! second cluster did not start"; exit 1; }
+on_exit "PGBIN=$PGBIN test/bin/cluster.sh destroy $dir2 $port2"
+out=$(PGPORT=$port2 qf "$cdb" -f - <<'SQL'
+CREATE EXTENSION pg_cron;
+CREATE EXTENSION alphapulse;
+INSERT INTO cron.job_run_details (jobid, runid, database, username, command, status, start_time, end_time)
+VALUES (1, 1001, current_database(), 'postgres', 'SELECT 1', 'succeeded', now() - interval '40 days', now() - interval '40 days'),
+	   (1, 1002, current_database(), 'postgres', 'SELECT 1', 'succeeded', now() - interval '31 days', now() - interval '31 days'),
+	   (1, 1003, current_database(), 'postgres', 'SELECT 1', 'succeeded', now() - interval '29 days', now() - interval '29 days'),
+	   (2, 1004, 'elsewhere', 'postgres', 'SELECT 1', 'succeeded', now() - interval '40 days', now() - interval '40 days');
+SQL
+)
+ok $? "a pg_cron database with four job runs (two of this database older than 30 days)" || diag "$out"
+is "$(PGPORT=$port2 q "$cdb" "$res() WHERE relation = 'cron.job_run_details'")" "cron.job_run_details:2" \
+	"cron_history: this database's runs older than 30 days go"
+is "$(PGPORT=$port2 q "$cdb" "SELECT string_agg(runid::text, ' ' ORDER BY runid) FROM cron.job_run_details")" "1003 1004" \
+	"the younger run and another database's runs stay"
 done_testing
