@@ -146,4 +146,28 @@ for s in $seqs; do
 done
 is "$(q "$dst" "SELECT ap_train('eth', algorithm => 'ridge', feature_set => 'mine') > max(id) FROM alphapulse.models WHERE symbol <> 'eth' OR version = 1")" t \
 	"training in the restored database registers a new model"
+
+# Into another cluster (another model key): the models refuse to load until a
+# superuser reseals them, as the README's backup section says; then the same
+# predictions.
+for try in 1 2 3 4 5; do
+	for _ in $(seq 50); do
+		port2=$((59000 + RANDOM % 900))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port2") 2>/dev/null || break
+	done
+	dir2=$(mktemp -d /tmp/ap-dump-c2.XXXXXX)
+	PGBIN=$PGBIN test/bin/cluster.sh start "$dir2" "$port2" >/dev/null 2>&1 && break
+	PGBIN=$PGBIN test/bin/cluster.sh destroy "$dir2" "$port2" >/dev/null 2>&1
+done
+on_exit "PGBIN=$PGBIN test/bin/cluster.sh destroy $dir2 $port2"
+PGPORT=$port2 q postgres "CREATE DATABASE $dst" >/dev/null
+PGPORT=$port2 pg_restore --exit-on-error -d "$dst" "$dump" 2>"$dump.err"
+ok $? "pg_restore into a database of another cluster" || diag "$(head -20 "$dump.err")"
+x=$(q "$src" "SELECT f.x FROM alphapulse.features f WHERE f.symbol = 'btc' AND f.feature_set = 'default' ORDER BY f.ts DESC LIMIT 1")
+is "$(PGPORT=$port2 psql -X -qAt -d "$dst" -c '\set VERBOSITY sqlstate' -c "SELECT ap_predict('btc', '$x'::float8[])" 2>&1 | sed -n 's/^ERROR: *//p')" \
+	XX001 "there, before resealing, the champion refuses to load (XX001: the seal is the other cluster's)"
+is "$(PGPORT=$port2 q "$dst" "SELECT count(*) FILTER (WHERE sealed) || '/' || count(*) FROM ap_reseal_models()")" \
+	"$(q "$src" "SELECT count(*) || '/' || count(*) FROM alphapulse.models")" "ap_reseal_models() seals every restored model"
+is "$(PGPORT=$port2 q "$dst" "SELECT ap_predict('btc', '$x'::float8[])")" "$(q "$src" "SELECT ap_predict('btc', '$x'::float8[])")" \
+	"after resealing, the champion predicts what the original did"
 done_testing

@@ -154,6 +154,13 @@ is "$(q "$old" "SELECT round(ap_predict('eth', x)::numeric, 10) FROM alphapulse.
 is "$(q "$old" "SELECT count(*) FROM alphapulse.signals WHERE model_id = 1") $(q "$old" "SELECT ap_score('btc', '2024-01-20')") $(digest "$old" alphapulse.signals 'symbol, ts, model_id, score, signal')" \
 	"$(q "$donor" "SELECT count(*) FROM alphapulse.signals WHERE model_id = 1") $(q "$donor" "SELECT ap_score('btc', '2024-01-20')") $(digest "$donor" alphapulse.signals 'symbol, ts, model_id, score, signal')" \
 	"ap_score after the update writes the signals the donor's champion writes"
+# a model trained under 0.1.0 moves to another database through a bundle
+b=$(q "$old" "SELECT ap_export_model(1)")
+echo "INSERT INTO alphapulse.assets (symbol) VALUES ('btc'); SELECT ap_import_model(:'b');" |
+	psql -X -qAt -d "$fresh" -v ON_ERROR_STOP=1 -v b="$b" >/dev/null 2>&1
+x=$(q "$old" "SELECT x FROM alphapulse.features WHERE symbol = 'btc' AND feature_set = 'default' ORDER BY ts DESC LIMIT 1")
+is "$(q "$fresh" "SELECT ap_predict('btc', '$x'::float8[])")" "$(q "$old" "SELECT ap_predict(1::bigint, '$x'::float8[])")" \
+	"the 0.1.0 champion, exported after the update and imported into a fresh install, predicts the same"
 id=$(q "$old" "SELECT ap_train('eth', algorithm => 'ridge', feature_set => 'mine')")
 is "$id $(q "$old" "SELECT version || ' ' || stage || ' ' || (model_hmac IS NOT NULL) FROM alphapulse.models WHERE id = '$id'")" \
 	"4 2 challenger true" "training after the update registers model 4, version 2 of eth, sealed"
