@@ -126,6 +126,13 @@ tamper 22023 "a feature name renamed" "jsonb_set(b, '{feature_names,0}', '\"rsi_
 tamper 55006 "the feature set of that name here has another target horizon" "jsonb_set(l, '{feature_set,horizon}', '3')"
 tamper 55006 "the feature set of that name here has other features" \
 	"jsonb_set(jsonb_set(jsonb_set(jsonb_set(l, '{feature_set,features,0}', '\"rsi:15\"'), '{feature_set,feature_names,0}', '\"rsi_15\"'), '{feature_names,0}', '\"rsi_15\"'), '{feature_set,spec,features,0}', '\"rsi:15\"')"
+tamper 22023 "a consistent 39-feature bundle around the 40-feature XGBoost model, sha256 kept" \
+	"jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(jsonb_set(b, '{feature_set,name}', '\"shorter\"'),
+		'{feature_set,spec,features}', (b->'feature_set'->'features') - -1), '{feature_set,features}', (b->'feature_set'->'features') - -1),
+		'{feature_set,feature_names}', (b->'feature_names') - -1), '{feature_names}', (b->'feature_names') - -1),
+		'{n_features}', '39'), '{feature_stats}', (b->'feature_stats') - -1)" "malformed"
+tamper 22023 "feature_stats one short" "jsonb_set(b, '{feature_stats}', (b->'feature_stats') - 0)" "feature_stats"
+tamper 22023 "feature_stats holding a string" "jsonb_set(b, '{feature_stats,0,mean}', '\"x\"')" "feature_stats"
 tamper 22023 "lasso coefficients: a scale of 0, sha256 recomputed" \
 	"jsonb_set(jsonb_set(l, '{coefficients,scale,0}', '0'), '{sha256}', to_jsonb(encode(sha256(convert_to(jsonb_set(l->'coefficients', '{scale,0}', '0')::text, 'UTF8')), 'hex')))" "scale not positive"
 tamper 22023 "lasso coefficients: one coefficient short, sha256 recomputed" \

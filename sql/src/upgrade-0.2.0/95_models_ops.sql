@@ -182,8 +182,14 @@ BEGIN
 	IF bundle ? 'n_rounds' AND jsonb_typeof(bundle -> 'n_rounds') NOT IN ('number', 'null') THEN
 		RAISE EXCEPTION 'model bundle: "n_rounds" must be a number or null' USING ERRCODE = '22023';
 	END IF;
-	IF jsonb_typeof(bundle -> 'feature_stats') = 'null' THEN
-		RAISE EXCEPTION 'model bundle: "feature_stats" must not be null' USING ERRCODE = '22023';
+	-- the training data's statistics, one object of numbers per feature (drift checks read them)
+	IF jsonb_typeof(bundle -> 'feature_stats') IS DISTINCT FROM 'array'
+	   OR jsonb_array_length(bundle -> 'feature_stats') <> p
+	   OR EXISTS (SELECT FROM jsonb_array_elements(bundle -> 'feature_stats') e
+				  WHERE jsonb_typeof(e) <> 'object'
+					 OR EXISTS (SELECT FROM jsonb_each(e) v WHERE jsonb_typeof(v.value) NOT IN ('number', 'null'))) THEN
+		RAISE EXCEPTION 'model bundle: "feature_stats" must be an array of one object of numbers per feature'
+			USING ERRCODE = '22023';
 	END IF;
 
 	-- the payload and its checksum
