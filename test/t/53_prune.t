@@ -99,8 +99,9 @@ is "$(q "$db" "SELECT ap_promote(3)")" 3 "and the champion is promoted back"
 is "$(q "$db" "$res() WHERE deleted > 0")" "" "a second run finds nothing more"
 
 # options: the unexported archived model, per symbol, news; eth untouched when pruning btc
-is "$(q "$db" "$res('btc', '{\"unexported_models\": true}') WHERE deleted > 0")" "alphapulse.models:1 alphapulse.runs:1" \
-	"unexported_models: btc's archived model 5 goes (per symbol), with its run"
+q "$db" "INSERT INTO alphapulse.llm_log (news_guid, started, finished, attempt, ok) VALUES (NULL, now() - interval '50 days', now() - interval '50 days', 0, false)" >/dev/null
+is "$(q "$db" "$res('btc', '{\"unexported_models\": true}') WHERE deleted > 0")" "alphapulse.models:1 alphapulse.runs:1 alphapulse.llm_log:1" \
+	"unexported_models: btc's archived model 5 goes (per symbol), with its run; the LLM log (not per symbol) is pruned by every call"
 is "$(q "$db" "SELECT string_agg(id::text, ' ' ORDER BY id) FROM alphapulse.models")" "2 3 4 7 8" "eth's models untouched"
 is "$(q "$db" "$res(options => '{\"news\": \"30 days\", \"signals\": null, \"runs\": null, \"archived_models\": null, \"feed_runs\": null, \"llm_log\": null}')")" \
 	"alphapulse.news:1" "news pruned when asked; null ages leave a table alone (and are not reported)"

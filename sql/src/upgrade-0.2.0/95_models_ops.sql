@@ -295,10 +295,11 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
 SELECT '{"archived_models": "180 days", "unexported_models": false, "runs": "180 days",
 		 "feed_runs": "30 days", "signals": "365 days", "llm_log": "30 days",
-		 "news": null, "cron_history": "30 days", "dry_run": false}'::jsonb
+		 "news": null, "cron_history": "30 days", "drift_reports": "365 days",
+		 "retrain_requests": "365 days", "dry_run": false}'::jsonb
 $fn$;
 COMMENT ON FUNCTION alphapulse.prune_defaults() IS
-'Retention defaults of ap_prune: archived_models 180 days (after creation; only exported ones unless unexported_models is true), runs 180 days (failed runs and runs of models no longer registered), feed_runs 30 days (each feed''s last run is kept), signals 365 days (after they were written), llm_log 30 days, news never (null; news features need their history), cron_history 30 days (pg_cron''s job_run_details of this database), dry_run false';
+'Retention defaults of ap_prune: archived_models 180 days (after creation; only exported ones unless unexported_models is true), runs 180 days (failed runs and runs of models no longer registered), feed_runs 30 days (each feed''s last run is kept), signals 365 days (after they were written), llm_log 30 days, news never (null; news features need their history), cron_history 30 days (pg_cron''s job_run_details of this database), drift_reports 365 days (with their drift_features), retrain_requests 365 days (finished ones), dry_run false';
 
 CREATE FUNCTION @extschema@.ap_prune(symbol text DEFAULT NULL, options jsonb DEFAULT '{}'::jsonb)
 RETURNS TABLE (relation text, deleted bigint)
@@ -314,10 +315,12 @@ DECLARE
 	dry boolean;
 	n bigint;
 	sym text := ap_prune.symbol;
-	ages CONSTANT text[] := ARRAY['archived_models', 'runs', 'feed_runs', 'signals', 'llm_log', 'news', 'cron_history'];
+	ages CONSTANT text[] := ARRAY['archived_models', 'runs', 'feed_runs', 'signals', 'llm_log', 'news', 'cron_history',
+								  'drift_reports', 'retrain_requests'];
 	a text;
 	gone bigint[] := '{}';
 	n_sig bigint := 0;
+	n_eval bigint;
 BEGIN
 	IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
 		RAISE EXCEPTION 'prune options must be a JSON object' USING ERRCODE = '22023',
@@ -368,6 +371,20 @@ BEGIN
 							   WHERE y.stage = 'archived' AND y.promoted IS NOT NULL AND y.symbol = x.symbol
 							   ORDER BY y.symbol, y.promoted DESC, y.id DESC)
 			ORDER BY x.id);
+		-- an evaluation that pairs a model with a live one (champion or
+		-- challenger) is that model's record: both stay; evaluations among
+		-- pruned models go with them
+		IF pg_catalog.to_regclass('alphapulse.evaluations') IS NOT NULL THEN
+			EXECUTE 'SELECT ARRAY(SELECT g FROM pg_catalog.unnest($1) g WHERE NOT EXISTS (
+						SELECT FROM alphapulse.evaluations e JOIN alphapulse.models m
+						ON m.id = CASE WHEN e.champion_id = g THEN e.challenger_id ELSE e.champion_id END
+						WHERE (e.champion_id = g OR e.challenger_id = g) AND m.stage <> ''archived'') ORDER BY g)'
+			INTO gone USING gone;
+			EXECUTE format('%s FROM alphapulse.evaluations e WHERE e.champion_id = ANY ($1) OR e.challenger_id = ANY ($1) %s',
+						   CASE WHEN dry THEN 'SELECT count(*)' ELSE 'WITH d AS (DELETE' END,
+						   CASE WHEN dry THEN '' ELSE 'RETURNING 1) SELECT count(*) FROM d' END)
+			INTO n_eval USING gone;
+		END IF;
 		IF dry THEN
 			SELECT count(*) INTO n_sig FROM alphapulse.signals g WHERE g.model_id = ANY (gone);
 		ELSE
@@ -376,6 +393,9 @@ BEGIN
 			DELETE FROM alphapulse.models x WHERE x.id = ANY (gone);
 		END IF;
 		relation := 'alphapulse.models'; deleted := cardinality(gone); RETURN NEXT;
+		IF n_eval IS NOT NULL THEN
+			relation := 'alphapulse.evaluations'; deleted := n_eval; RETURN NEXT;
+		END IF;
 	END IF;
 
 	-- runs: failed ones and those of models no longer registered
@@ -422,8 +442,28 @@ BEGIN
 		relation := 'alphapulse.feed_runs'; deleted := n; RETURN NEXT;
 	END IF;
 
-	-- not per symbol: the LLM log, news (off by default), pg_cron's history
-	IF sym IS NULL THEN
+	-- drift reports (with their per-feature rows) and finished retrain requests
+	c := (cut ->> 'drift_reports')::timestamptz;
+	IF c IS NOT NULL AND pg_catalog.to_regclass('alphapulse.drift_reports') IS NOT NULL THEN
+		EXECUTE format('%s FROM alphapulse.drift_reports r WHERE r.created < $1 AND ($2 IS NULL OR r.symbol = $2) %s',
+					   CASE WHEN dry THEN 'SELECT count(*)' ELSE 'WITH d AS (DELETE' END,
+					   CASE WHEN dry THEN '' ELSE 'RETURNING 1) SELECT count(*) FROM d' END)
+		INTO n USING c, sym;
+		relation := 'alphapulse.drift_reports'; deleted := n; RETURN NEXT;
+	END IF;
+	c := (cut ->> 'retrain_requests')::timestamptz;
+	IF c IS NOT NULL AND pg_catalog.to_regclass('alphapulse.retrain_requests') IS NOT NULL THEN
+		EXECUTE format('%s FROM alphapulse.retrain_requests r WHERE r.finished_at < $1 AND ($2 IS NULL OR r.symbol = $2)
+						AND r.status IN (''done'', ''failed'', ''skipped'') %s',
+					   CASE WHEN dry THEN 'SELECT count(*)' ELSE 'WITH d AS (DELETE' END,
+					   CASE WHEN dry THEN '' ELSE 'RETURNING 1) SELECT count(*) FROM d' END)
+		INTO n USING c, sym;
+		relation := 'alphapulse.retrain_requests'; deleted := n; RETURN NEXT;
+	END IF;
+
+	-- not per symbol, so pruned by every call (ap_schedule calls it per
+	-- symbol): the LLM log, news (off by default), pg_cron's history
+	BEGIN
 		c := (cut ->> 'llm_log')::timestamptz;
 		IF c IS NOT NULL THEN
 			IF dry THEN
@@ -455,11 +495,11 @@ BEGIN
 			END IF;
 			relation := 'cron.job_run_details'; deleted := n; RETURN NEXT;
 		END IF;
-	END IF;
+	END;
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.ap_prune(text, jsonb) IS
-'Retention: deletes, for one symbol or all (symbol NULL; the LLM log, news and pg_cron''s history only then), archived models older than archived_models (only exported ones unless unexported_models; never a champion, a challenger or the latest archived former champion, which ap_rollback needs; their signals go with them), failed runs and runs of unregistered models older than runs, signals written before signals, feed runs older than feed_runs (each feed keeps its last), llm_log, news and cron_history rows older than theirs. options override alphapulse.prune_defaults() (ages as intervals such as "90 days", null = never; dry_run counts without deleting). Returns the rows deleted per table. Admins may call it; ap_schedule runs it daily';
+'Retention: deletes, for one symbol or all (symbol NULL), archived models older than archived_models (only exported ones unless unexported_models; never a champion, a challenger, the latest archived former champion, which ap_rollback needs, or a model an evaluation pairs with a live one; their signals and evaluations go with them), failed runs and runs of unregistered models older than runs, signals written before signals, feed runs older than feed_runs (each feed keeps its last), drift reports and finished retrain requests older than theirs; and, in every call (they are not per symbol), llm_log, news and this database''s pg_cron history older than theirs. options override alphapulse.prune_defaults() (ages as intervals such as "90 days", null = never; dry_run counts without deleting). Returns the rows deleted per table. Admins may call it; ap_schedule runs it daily';
 REVOKE ALL ON FUNCTION @extschema@.ap_prune(text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.ap_prune(text, jsonb) TO alphapulse_admin;
 -- END models over time
