@@ -139,6 +139,8 @@ tamper 22023 "lasso coefficients: one coefficient short, sha256 recomputed" \
 	"jsonb_set(jsonb_set(l, '{coefficients,coef}', (l->'coefficients'->'coef') - 0), '{sha256}', to_jsonb(encode(sha256(convert_to(jsonb_set(l->'coefficients', '{coef}', (l->'coefficients'->'coef') - 0)::text, 'UTF8')), 'hex')))" "does not have"
 tamper 22023 "lasso coefficients: a string among the numbers" \
 	"jsonb_set(l, '{coefficients,coef,0}', '\"1e999\"')"
+tamper 22023 "n_rounds out of integer range" "jsonb_set(b, '{n_rounds}', '1e400')" "n_rounds"
+tamper 22023 "n_rounds not an integer" "jsonb_set(b, '{n_rounds}', '2.5')" "n_rounds"
 tamper 22023 "unknown format version" "jsonb_set(b, '{format_version}', '2')"
 tamper 22023 "not a bundle at all" "'{\"format\": \"something-else\"}'::jsonb"
 tamper 22023 "an array" "'[1, 2, 3]'::jsonb"

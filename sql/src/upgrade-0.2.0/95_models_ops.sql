@@ -179,8 +179,11 @@ BEGIN
 	IF bundle ? 'cv_metrics' AND jsonb_typeof(bundle -> 'cv_metrics') NOT IN ('object', 'null') THEN
 		RAISE EXCEPTION 'model bundle: "cv_metrics" must be an object or null' USING ERRCODE = '22023';
 	END IF;
-	IF bundle ? 'n_rounds' AND jsonb_typeof(bundle -> 'n_rounds') NOT IN ('number', 'null') THEN
-		RAISE EXCEPTION 'model bundle: "n_rounds" must be a number or null' USING ERRCODE = '22023';
+	IF bundle ? 'n_rounds' AND jsonb_typeof(bundle -> 'n_rounds') <> 'null'
+	   AND (jsonb_typeof(bundle -> 'n_rounds') <> 'number'
+			OR (bundle ->> 'n_rounds')::numeric NOT BETWEEN 0 AND 100000
+			OR (bundle ->> 'n_rounds')::numeric <> trunc((bundle ->> 'n_rounds')::numeric)) THEN
+		RAISE EXCEPTION 'model bundle: "n_rounds" must be an integer from 0 to 100000, or null' USING ERRCODE = '22023';
 	END IF;
 	-- the training data's statistics, one object of numbers per feature (drift checks read them)
 	IF jsonb_typeof(bundle -> 'feature_stats') IS DISTINCT FROM 'array'
