@@ -65,6 +65,53 @@ ok $? "source database filled" || diag "$out"
 q "$src" "SELECT ap_train('btc', algorithm => 'nope')" >/dev/null
 wait_for 30 "$src" "SELECT count(*) = 1 FROM alphapulse.runs WHERE status = 'failed'"
 ok $? "the failed run is in alphapulse.runs"
+# The tables of the evaluate, drift and schedule parts, where this build has
+# them (rows as their functions write them, inserted directly so that this
+# test does not depend on their logic)
+out=$(qf "$src" -f - <<'SQL'
+DO $fill$
+DECLARE
+	champ bigint := (SELECT id FROM alphapulse.models WHERE symbol = 'btc' AND stage = 'champion');
+	chal bigint := (SELECT min(id) FROM alphapulse.models WHERE symbol = 'btc' AND stage <> 'champion');
+BEGIN
+	IF pg_catalog.to_regclass('alphapulse.promotion_policies') IS NOT NULL THEN
+		EXECUTE $q$INSERT INTO alphapulse.promotion_policies (symbol, metric, min_rows, mode) VALUES ('btc', 'auc', 50, 'manual')$q$;
+	END IF;
+	IF pg_catalog.to_regclass('alphapulse.evaluations') IS NOT NULL THEN
+		EXECUTE $q$INSERT INTO alphapulse.evaluations (symbol, champion_id, challenger_id, window_from, window_to, rows, metric,
+			higher_is_better, champion_metrics, challenger_metrics, difference, ci_low, ci_high, confidence, block_length,
+			resamples, seed, policy, verdict, reason, by_user)
+			VALUES ('btc', $1, $2, '2024-01-20', '2024-01-30', 120, 'auc', true, '{"auc": 0.61}', '{"auc": 0.58}', -0.03,
+				-0.07, 0.01, 0.95, 5, 1000, 42, '{"mode": "manual"}', 'refused', 'not better', 'postgres')$q$ USING champ, chal;
+	END IF;
+	IF pg_catalog.to_regclass('alphapulse.model_events') IS NOT NULL THEN
+		EXECUTE $q$INSERT INTO alphapulse.model_events (symbol, model_id, event, by_user, reason, details)
+			VALUES ('btc', $1, 'refused', 'postgres', 'not better', '{"difference": -0.03}')$q$ USING chal;
+	END IF;
+	IF pg_catalog.to_regclass('alphapulse.drift_reports') IS NOT NULL THEN
+		EXECUTE $q$INSERT INTO alphapulse.drift_policies (symbol, options, retrain_on_drift) VALUES ('eth', '{}', false)$q$;
+		EXECUTE $q$INSERT INTO alphapulse.drift_reports (symbol, model_id, reference_from, reference_to, current_from, current_to,
+			reference_rows, current_rows, share_drifted, drifted, drift_share, since, options, duration_ms)
+			VALUES ('btc', $1, '2024-01-01', '2024-01-20', '2024-01-21', '2024-01-30', 400, 200, 0.5, true, 0.5, '2024-01-21', '{}', 12.5)$q$
+			USING champ;
+		EXECUTE $q$INSERT INTO alphapulse.drift_features (report_id, feature, method, statistic, p_value, threshold, drifted,
+			reference_values, current_values, distinct_values, position)
+			SELECT max(id), 'ret_1', 'ks', 0.31, 0.001, 0.05, true, 400, 200, 600, 1 FROM alphapulse.drift_reports$q$;
+		EXECUTE $q$INSERT INTO alphapulse.retrain_requests (symbol, reason, drift_report_id, status, model_id, finished_at, message)
+			SELECT 'btc', 'drift', max(id), 'done', $1, '2024-02-01', 'retrained' FROM alphapulse.drift_reports$q$ USING champ;
+	END IF;
+	IF pg_catalog.to_regclass('alphapulse.schedules') IS NOT NULL THEN
+		EXECUTE $q$INSERT INTO alphapulse.schedules (symbol, options) VALUES ('btc', '{"prune_schedule": "0 3 * * *"}')$q$;
+		EXECUTE $q$INSERT INTO alphapulse.schedule_jobs (symbol, step, jobname, jobid, schedule, command)
+			VALUES ('btc', 'prune', 'alphapulse_btc_prune', 4242, '0 3 * * *', 'SELECT ap_run_job(''btc'', ''prune'')')$q$;
+		EXECUTE $q$INSERT INTO alphapulse.job_log (symbol, step, started, finished, duration_ms, status, details)
+			VALUES ('btc', 'prune', '2024-02-01', '2024-02-01 00:00:01', 1000, 'succeeded', '{"ap_prune": []}')$q$;
+	END IF;
+END
+$fill$;
+SQL
+)
+ok $? "the tables of the other 0.2.0 parts filled where present" || diag "$out"
 
 # the tables and sequences of the extension, from pg_depend
 rels() {	# rels <db> <relkinds>

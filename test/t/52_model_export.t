@@ -85,6 +85,10 @@ is "$(q2 "$dst" "SELECT spec::text || ' ' || feature_names::text FROM alphapulse
 	"the missing feature set was created with the bundle's spec"
 is "$(q2 "$dst" "SELECT count(*) FROM alphapulse.models d WHERE d.imported_from->'source'->>'model_id' = d.id::text")" 4 \
 	"imported_from records the source model"
+if [ "$(q2 "$dst" "SELECT to_regclass('alphapulse.model_events') IS NOT NULL")" = t ]; then
+	is "$(q2 "$dst" "SELECT string_agg(model_id || ':' || (details->>'model_id'), ' ' ORDER BY model_id) FROM alphapulse.model_events WHERE event = 'imported'")" \
+		"1:1 2:2 3:3 4:4" "each import is an 'imported' event in alphapulse.model_events, with the source model"
+fi
 hm_src=$(q "$src" "SELECT encode(model_hmac, 'hex') FROM alphapulse.models WHERE id = 1")
 hm_dst=$(q2 "$dst" "SELECT encode(model_hmac, 'hex') FROM alphapulse.models WHERE id = 1")
 ok $([ -n "$hm_dst" ] && [ "$hm_src" != "$hm_dst" ]; echo $?) "the seal was made again under the other cluster's key"

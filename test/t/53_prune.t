@@ -72,13 +72,54 @@ q "$db" "UPDATE alphapulse.runs SET finished = now() - interval '400 days'" >/de
 is "$(q "$db" "SELECT string_agg(id || stage, ' ' ORDER BY id) FROM alphapulse.models")" \
 	"1archived 2archived 3champion 4challenger 5archived 6archived 7archived 8champion" "the registry as planned"
 
+# The tables of the evaluate and drift parts, where this build has them:
+# evaluation 1 pairs models 1 and 2 (both archived), evaluation 2 pairs 6 with
+# eth's champion 8, which keeps 6; an old drift report with a feature row, an
+# old finished retrain request and an old pending one.
+has() { [ "$(q "$db" "SELECT to_regclass('$1') IS NOT NULL")" = t ]; }
+if has alphapulse.evaluations; then
+	out=$(q "$db" "INSERT INTO alphapulse.evaluations (symbol, champion_id, challenger_id, window_from, window_to, rows, metric,
+		higher_is_better, champion_metrics, challenger_metrics, difference, ci_low, ci_high, confidence, block_length,
+		resamples, seed, policy, verdict, reason, by_user)
+		SELECT s, c, h, '2024-01-01', '2024-01-10', 100, 'logloss', false, '{}', '{}', 0.01, -0.01, 0.02, 0.95, 5, 100, 42,
+			'{}', 'refused', 'test', 'postgres'
+		FROM (VALUES ('btc', 1, 2), ('eth', 6, 8)) v(s, c, h)")
+	ok $? "two evaluations" || diag "$out"
+fi
+if has alphapulse.drift_reports; then
+	out=$(qf "$db" -f - <<'SQL'
+INSERT INTO alphapulse.drift_reports (id, symbol, model_id, reference_from, reference_to, current_from, current_to,
+	reference_rows, current_rows, share_drifted, drifted, drift_share, since, options, created)
+VALUES (1, 'btc', 3, '2024-01-01', '2024-01-10', '2024-01-11', '2024-01-20', 100, 100, 0.5, true, 0.5, '2024-01-11', '{}',
+		now() - interval '400 days'),
+	   (2, 'btc', 3, '2024-01-01', '2024-01-10', '2024-01-11', '2024-01-20', 100, 100, 0.5, true, 0.5, '2024-01-11', '{}', now());
+INSERT INTO alphapulse.drift_features (report_id, feature, method, statistic, p_value, threshold, drifted,
+	reference_values, current_values, distinct_values, position)
+VALUES (1, 'ret_1', 'ks', 0.3, 0.01, 0.05, true, 100, 100, 100, 1);
+INSERT INTO alphapulse.retrain_requests (symbol, requested_at, reason, drift_report_id, status, finished_at)
+VALUES ('btc', now() - interval '400 days', 'drift', 1, 'done', now() - interval '399 days'),
+	   ('eth', now() - interval '400 days', 'drift', NULL, 'pending', NULL);
+SQL
+)
+	ok $? "drift reports, a feature row and retrain requests" || diag "$out"
+fi
+
 # expected, by hand: models 1 and 6 (exported, archived, not the latest former
-# champion; 2 and 7 are, 5 is unexported); runs: the failed one and those of
-# models 1 and 6; signals: btc's old ones (none is of model 1 or 6, which never
-# scored); feed runs: btc 5 old, eth 2 (its last is kept), news1 1; llm_log 2.
+# champion; 2 and 7 are, 5 is unexported) -- but 6 stays when an evaluation
+# pairs it with eth's champion; runs: the failed one and those of the pruned
+# models; signals: btc's old ones (none is of model 1 or 6, which never
+# scored); feed runs: btc 5 old, eth 2 (its last is kept), news1 1; llm_log 2;
+# the old drift report and the finished request.
 old_sig=$(q "$db" "SELECT count(*) FROM alphapulse.signals WHERE created < now() - interval '1 year'")
 ok $([ "$old_sig" -gt 0 ]; echo $?) "$old_sig old signals"
-want="alphapulse.models:2 alphapulse.runs:3 alphapulse.signals:$old_sig alphapulse.feed_runs:8 alphapulse.llm_log:2"
+if has alphapulse.evaluations; then
+	want="alphapulse.models:1 alphapulse.evaluations:1 alphapulse.runs:2" kept="2 3 4 5 6 7 8"
+else
+	want="alphapulse.models:2 alphapulse.runs:3" kept="2 3 4 5 7 8"
+fi
+want="$want alphapulse.signals:$old_sig alphapulse.feed_runs:8"
+has alphapulse.drift_reports && want="$want alphapulse.drift_reports:1 alphapulse.retrain_requests:1"
+want="$want alphapulse.llm_log:2"
 snapshot="SELECT (SELECT count(*) FROM alphapulse.models) || '/' || (SELECT count(*) FROM alphapulse.runs) || '/' ||
 	(SELECT count(*) FROM alphapulse.signals) || '/' || (SELECT count(*) FROM alphapulse.feed_runs) || '/' ||
 	(SELECT count(*) FROM alphapulse.llm_log) || '/' || (SELECT count(*) FROM alphapulse.news)"
@@ -87,10 +128,14 @@ res="SELECT string_agg(relation || ':' || deleted, ' ') FROM ap_prune"
 is "$(q "$db" "$res(options => '{\"dry_run\": true}') WHERE relation LIKE 'alphapulse.%'")" "$want" "dry run: what would go, per table"
 is "$(q "$db" "$snapshot")" "$before" "dry run deleted nothing"
 is "$(q "$db" "$res() WHERE relation LIKE 'alphapulse.%'")" "$want" "ap_prune() with the defaults deletes what was worked out"
-is "$(q "$db" "SELECT string_agg(id::text, ' ' ORDER BY id) FROM alphapulse.models")" "2 3 4 5 7 8" \
-	"kept: champions, the challenger, the rollback targets, the unexported archived model"
-is "$(q "$db" "SELECT count(*) FROM alphapulse.runs WHERE status = 'failed' OR model_id IN (1, 6)") $(q "$db" "SELECT count(*) FROM alphapulse.runs")" \
-	"0 6" "runs: the failed one and those of pruned models went, the six of kept models stayed"
+is "$(q "$db" "SELECT string_agg(id::text, ' ' ORDER BY id) FROM alphapulse.models")" "$kept" \
+	"kept: champions, the challenger, the rollback targets, the unexported archived model (and one a live model's evaluation names)"
+is "$(q "$db" "SELECT count(*) FROM alphapulse.runs r WHERE status = 'failed' OR NOT EXISTS (SELECT FROM alphapulse.models m WHERE m.id = r.model_id)") $(q "$db" "SELECT count(*) FROM alphapulse.runs")" \
+	"0 $(wc -w <<<"$kept")" "runs: the failed one and those of pruned models went, those of kept models stayed"
+if has alphapulse.drift_reports; then
+	is "$(q "$db" "SELECT string_agg(id::text, ' ') FROM alphapulse.drift_reports") $(q "$db" "SELECT count(*) FROM alphapulse.drift_features") $(q "$db" "SELECT string_agg(status, ' ') FROM alphapulse.retrain_requests")" \
+		"2 0 pending" "drift: the young report and the pending request stay, the old report's feature rows went with it"
+fi
 is "$(q "$db" "SELECT string_agg(feed || ':' || n, ' ' ORDER BY feed) FROM (SELECT feed, count(*) n FROM alphapulse.feed_runs GROUP BY feed) x")" \
 	"btc_bn:1 eth_bn:1 news1:1" "feed runs: btc's recent one and each feed's last stayed"
 is "$(q "$db" "SELECT count(*) FROM alphapulse.news")" 2 "news: kept by default"
@@ -102,8 +147,8 @@ is "$(q "$db" "$res() WHERE deleted > 0")" "" "a second run finds nothing more"
 q "$db" "INSERT INTO alphapulse.llm_log (news_guid, started, finished, attempt, ok) VALUES (NULL, now() - interval '50 days', now() - interval '50 days', 0, false)" >/dev/null
 is "$(q "$db" "$res('btc', '{\"unexported_models\": true}') WHERE deleted > 0")" "alphapulse.models:1 alphapulse.runs:1 alphapulse.llm_log:1" \
 	"unexported_models: btc's archived model 5 goes (per symbol), with its run; the LLM log (not per symbol) is pruned by every call"
-is "$(q "$db" "SELECT string_agg(id::text, ' ' ORDER BY id) FROM alphapulse.models")" "2 3 4 7 8" "eth's models untouched"
-is "$(q "$db" "$res(options => '{\"news\": \"30 days\", \"signals\": null, \"runs\": null, \"archived_models\": null, \"feed_runs\": null, \"llm_log\": null}')")" \
+is "$(q "$db" "SELECT string_agg(id::text, ' ' ORDER BY id) FROM alphapulse.models")" "${kept/5 /}" "eth's models untouched"
+is "$(q "$db" "$res(options => '{\"news\": \"30 days\", \"signals\": null, \"runs\": null, \"archived_models\": null, \"feed_runs\": null, \"llm_log\": null, \"drift_reports\": null, \"retrain_requests\": null}')")" \
 	"alphapulse.news:1" "news pruned when asked; null ages leave a table alone (and are not reported)"
 # the age boundary: signals written 100 days ago go at 99 days, not at 101
 q "$db" "UPDATE alphapulse.signals SET created = now() - interval '100 days' WHERE ts < '2024-01-19'" >/dev/null
@@ -130,8 +175,8 @@ q "$db" "CREATE ROLE ap_prune_w_$$ LOGIN IN ROLE alphapulse_writer; CREATE ROLE 
 on_exit "psql -X -q -d postgres -c 'DROP ROLE IF EXISTS ap_prune_w_$$' -c 'DROP ROLE IF EXISTS ap_prune_a_$$'"
 is "$(PGUSER=ap_prune_w_$$ psql -X -qAt -d "$db" -c '\set VERBOSITY sqlstate' -c "SELECT * FROM ap_prune()" 2>&1 | sed -n 's/^ERROR: *//p')" 42501 \
 	"a writer may not prune"
-is "$(PGUSER=ap_prune_a_$$ psql -X -qAt -d "$db" -c "SELECT count(*) FROM ap_prune(options => '{\"dry_run\": true}')" 2>&1)" 5 \
-	"an admin may (five tables reported; pg_cron's history only where pg_cron is installed)"
+is "$(PGUSER=ap_prune_a_$$ psql -X -qAt -d "$db" -c "SELECT count(*) FROM ap_prune(options => '{\"dry_run\": true}')" 2>&1)" $(wc -w <<<"$want") \
+	"an admin may (the same tables reported; pg_cron's history only where pg_cron is installed)"
 is "$(q "$db" "SELECT ap_predict('btc', x) IS NOT NULL FROM alphapulse.features WHERE symbol = 'btc' AND array_position(x, NULL) IS NULL ORDER BY ts DESC LIMIT 1")" t \
 	"the champion still predicts"
 
