@@ -102,6 +102,7 @@ bench:
 	bench/run.sh
 	bench/feeds.sh
 	bench/models.sh
+	bench/drift.sh
 	bench/models_ops.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
