@@ -100,6 +100,9 @@ BEGIN
 		EXECUTE $q$INSERT INTO alphapulse.retrain_requests (symbol, reason, drift_report_id, status, model_id, finished_at, message)
 			SELECT 'btc', 'drift', max(id), 'done', $1, '2024-02-01', 'retrained' FROM alphapulse.drift_reports$q$ USING champ;
 	END IF;
+	IF pg_catalog.to_regclass('alphapulse.realtime') IS NOT NULL THEN
+		EXECUTE $q$INSERT INTO alphapulse.realtime (symbol, enabled, buy, sell) VALUES ('eth', false, 0.001, -0.001)$q$;
+	END IF;
 	IF pg_catalog.to_regclass('alphapulse.schedules') IS NOT NULL THEN
 		EXECUTE $q$INSERT INTO alphapulse.schedules (symbol, options) VALUES ('btc', '{"prune_schedule": "0 3 * * *"}')$q$;
 		EXECUTE $q$INSERT INTO alphapulse.schedule_jobs (symbol, step, jobname, jobid, schedule, command)

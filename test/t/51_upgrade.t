@@ -36,9 +36,9 @@ cat >"$fill" <<'SQL'
 SELECT pg_temp.make_bars('btc', 700, 'b');
 SELECT pg_temp.make_bars('eth', 400, 'e');
 SELECT ap_feature_set('mine', '{"features": ["rsi:14", "ret:1", "ret:3"], "target": {"horizon": 2, "type": "regression"}}');
-SELECT ap_build_features('btc');
-SELECT ap_build_features('eth', 'mine');
 SQL
+build=$tmp/build.sql
+printf '%s\n' "SELECT ap_build_features('btc');" "SELECT ap_build_features('eth', 'mine');" >"$build"
 out=$(qf "$old" -f "$fill" -f - <<'SQL'
 UPDATE alphapulse.assets SET description = 'bitcoin, "quoted"' WHERE symbol = 'btc';
 INSERT INTO alphapulse.feeds (name, kind, format, url, symbol, options, cursor_ts, rows_landed)
@@ -55,8 +55,8 @@ VALUES ('g1', 'news1', 'Bitcoin surges to a record high', 'https://example.com/1
 INSERT INTO alphapulse.feed_queue (feed) VALUES ('btc_bn');
 SQL
 )
-ok $? "0.1.0 database filled: bars, feeds, a secret, feed runs, news, a queued run, feature sets and features" || diag "$out"
-out=$(qf "$donor" -c "SET alphapulse.xgboost_threads = 1" -c "CREATE EXTENSION alphapulse" -f "$fill" \
+ok $? "0.1.0 database filled: bars, feeds, a secret, feed runs, news, a queued run, feature sets" || diag "$out"
+out=$(qf "$donor" -c "SET alphapulse.xgboost_threads = 1" -c "CREATE EXTENSION alphapulse" -f "$fill" -f "$build" \
 	-c "SELECT ap_train('btc', params => '{\"num_round\": 15}')" \
 	-c "SELECT ap_train('btc', algorithm => 'ridge')" \
 	-c "SELECT ap_train('eth', algorithm => 'lasso', feature_set => 'mine')" \
@@ -71,10 +71,11 @@ copy() {	# copy <table>: the columns the 0.1.0 table has, from donor to old
 	psql -X -q -d "$donor" -c "\\copy (SELECT $cols FROM alphapulse.$1 ORDER BY 1) TO '$tmp/$1.copy'" &&
 	psql -X -q -d "$old" -v ON_ERROR_STOP=1 -c "\\copy alphapulse.$1 ($cols) FROM '$tmp/$1.copy'"
 }
-out=$( { copy runs && copy models && copy signals &&
+# features too: this build's ap_build_features needs 0.2.0's tables
+out=$( { copy features && copy runs && copy models && copy signals &&
 	q "$old" "SELECT setval('alphapulse.models_id_seq', (SELECT max(id) FROM alphapulse.models)),
 		setval('alphapulse.runs_id_seq', (SELECT max(id) FROM alphapulse.runs))"; } 2>&1)
-ok $? "models (unsealed, as 0.1.0 wrote them), runs and signals copied into the 0.1.0 database" || diag "$out"
+ok $? "features, models (unsealed, as 0.1.0 wrote them), runs and signals copied into the 0.1.0 database" || diag "$out"
 is "$(q "$old" "SELECT string_agg(symbol || ':' || algorithm || ':' || stage, ' ' ORDER BY id) FROM alphapulse.models")" \
 	"btc:xgboost:champion btc:ridge:challenger eth:lasso:champion" "the 0.1.0 registry holds the three models"
 
