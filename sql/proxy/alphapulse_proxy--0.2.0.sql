@@ -368,13 +368,13 @@ RETURNS TABLE (id bigint, symbol text, version integer, algorithm text, feature_
 			   feature_names text[], task text, params jsonb, n_rounds integer,
 			   train_from timestamptz, train_to timestamptz, holdout_from timestamptz, holdout_to timestamptz,
 			   cv_metrics jsonb, metrics jsonb, model_sha256 bytea, stage text, run_id bigint,
-			   created timestamptz, promoted timestamptz)
+			   created timestamptz, promoted timestamptz, exported_at timestamptz, imported_from jsonb)
 LANGUAGE plproxy
 AS $fn$
 	CLUSTER 'alphapulse'; RUN ON ALL;
 	SELECT m.id, m.symbol, m.version, m.algorithm, m.feature_set, m.feature_names, m.task, m.params,
 		m.n_rounds, m.train_from, m.train_to, m.holdout_from, m.holdout_to, m.cv_metrics, m.metrics,
-		m.model_sha256, m.stage, m.run_id, m.created, m.promoted FROM alphapulse.models m;
+		m.model_sha256, m.stage, m.run_id, m.created, m.promoted, m.exported_at, m.imported_from FROM alphapulse.models m;
 $fn$;
 COMMENT ON FUNCTION alphapulse.proxy_models() IS 'Internal: the registry of every data server, without model bytes';
 CREATE VIEW alphapulse.models AS SELECT * FROM alphapulse.proxy_models();
@@ -621,6 +621,70 @@ RETURNS boolean LANGUAGE plproxy
 AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
 COMMENT ON FUNCTION @extschema@.ap_realtime(text, boolean, double precision, double precision) IS
 'Proxy: ap_realtime (score the symbol''s bars as they land) on the data server of the symbol; its NOTIFY alphapulse_signals is sent on that server';
+
+------------------------------------------------------------------------------
+-- Models over time: export where the model is, import where the bundle's
+-- symbol is, retention on every server.
+
+CREATE FUNCTION alphapulse.proxy_export_model(part integer, model_id bigint)
+RETURNS jsonb LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON part; SELECT ap_export_model(model_id) AS proxy_export_model; $fn$;
+COMMENT ON FUNCTION alphapulse.proxy_export_model(integer, bigint) IS 'Internal: ap_export_model on a partition';
+CREATE FUNCTION @extschema@.ap_export_model(model_id bigint)
+RETURNS jsonb LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT alphapulse.proxy_export_model(alphapulse.model_partition($1), $1) $fn$;
+COMMENT ON FUNCTION @extschema@.ap_export_model(bigint) IS
+'Proxy: ap_export_model (a model''s self-describing bundle) on the data server that holds the model';
+
+-- The symbol argument, else the bundle's: the model lands with its symbol.
+CREATE FUNCTION alphapulse.bundle_partition(bundle jsonb, symbol text)
+RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT alphapulse.symbol_partition(COALESCE($2, $1 OPERATOR(pg_catalog.->>) 'symbol')) $fn$;
+COMMENT ON FUNCTION alphapulse.bundle_partition(jsonb, text) IS
+'Internal: routing key of ap_import_model: the symbol given, else the bundle''s symbol (an error when neither is there)';
+
+CREATE FUNCTION @extschema@.ap_import_model(bundle jsonb, symbol text DEFAULT NULL)
+RETURNS bigint LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.bundle_partition(bundle, symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_import_model(jsonb, text) IS
+'Proxy: ap_import_model (register a bundle as a challenger) on the data server of the symbol given, else of the bundle''s symbol';
+
+CREATE FUNCTION alphapulse.proxy_prune(part integer, symbol text, options jsonb)
+RETURNS TABLE (relation text, deleted bigint) LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON part;
+	SELECT p.relation, p.deleted FROM ap_prune(symbol, options) p;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_prune(integer, text, jsonb) IS 'Internal: ap_prune on a partition';
+
+CREATE FUNCTION alphapulse.proxy_prune_all(options jsonb)
+RETURNS TABLE (relation text, deleted bigint) LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT p.relation, p.deleted FROM ap_prune(NULL, options) p;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_prune_all(jsonb) IS 'Internal: ap_prune of every symbol on every data server';
+
+CREATE FUNCTION @extschema@.ap_prune(symbol text DEFAULT NULL, options jsonb DEFAULT '{}'::jsonb)
+RETURNS TABLE (relation text, deleted bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	IF symbol IS NULL THEN
+		RETURN QUERY SELECT p.relation, pg_catalog.sum(p.deleted)::bigint
+			FROM alphapulse.proxy_prune_all(options) p GROUP BY p.relation ORDER BY p.relation;
+	ELSE
+		RETURN QUERY SELECT p.relation, p.deleted
+			FROM alphapulse.proxy_prune(alphapulse.symbol_partition(symbol), symbol, options) p;
+	END IF;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.ap_prune(text, jsonb) IS
+'Proxy: ap_prune (retention) on the data server of the symbol, or, for every symbol (NULL), on every data server, the rows deleted summed per relation. Each server prunes in its own transaction: after a failure, run it again';
 
 ------------------------------------------------------------------------------
 -- Administration (superuser): the cluster map, and moving a symbol.

@@ -318,6 +318,36 @@ ap_wait_sql 30 "SELECT count(*) = 0 FROM alphapulse.progress" -h 127.0.0.1 -p "$
 ok $? "and alphapulse.progress is empty again"
 lap "merged views and progress"
 
+# Models over time: export where the model is (by id), import where the
+# bundle's symbol is (or the symbol given), retention on every server.
+xsym=sym04 isym=$(q "$P" proxy "SELECT s FROM unnest(string_to_array(trim('$SYMS'), ' ')) s, ap_proxy_where(s) w
+	WHERE w.server <> (SELECT server FROM ap_proxy_where('sym04')) ORDER BY 1 LIMIT 1")
+xport=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_where('$xsym')")
+iport=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_where('$isym')")
+xid=$(q "$P" proxy "SELECT min(id) FROM alphapulse.models WHERE symbol = '$xsym'")
+q "$P" proxy "SELECT ap_export_model($xid)" >"${DIRS[3]}/bundle.json"
+is "$(q "$xport" alphapulse "SELECT ap_export_model($xid) - 'source' = \$b\$$(cat "${DIRS[3]}/bundle.json")\$b\$::jsonb - 'source'")" t \
+	"ap_export_model through the proxy finds the model's server: the bundle equals the one exported there (its source and time aside)"
+ids=$(q "$P" proxy "SELECT ap_import_model(\$b\$$(cat "${DIRS[3]}/bundle.json")\$b\$::jsonb) || ' ' || ap_import_model(\$b\$$(cat "${DIRS[3]}/bundle.json")\$b\$::jsonb, '$isym')")
+is "$(q "$xport" alphapulse "SELECT symbol || ':' || stage FROM alphapulse.models WHERE id = ${ids% *}")|$(q "$iport" alphapulse "SELECT symbol || ':' || stage FROM alphapulse.models WHERE id = ${ids#* }")" \
+	"$xsym:challenger|$isym:challenger" "ap_import_model through the proxy registers the bundle on its symbol's server, or on the given symbol's ($ids)"
+prune_opts='{"dry_run": true, "signals": "1 microsecond", "archived_models": "1 microsecond", "unexported_models": true, "drift_reports": "1 microsecond"}'
+direct=$(for p in "${D[@]}"; do q "$p" alphapulse "SELECT relation || '|' || deleted FROM ap_prune(NULL, '$prune_opts')"; done | LC_ALL=C sort | awk -F'|' '{ s[$1] += $2 } END { for (r in s) print r "=" s[r] }' | LC_ALL=C sort | paste -sd' ')
+proxied=$(q "$P" proxy "SELECT relation || '=' || deleted FROM ap_prune(NULL, '$prune_opts')" | LC_ALL=C sort | paste -sd' ')
+is "$proxied" "$direct" "ap_prune(NULL) through the proxy runs on every server and sums per relation (dry run)"
+ok $([[ $proxied =~ alphapulse.signals=[1-9][0-9]{3,} ]]; echo $?) "and the dry run counts the servers' signals"
+is "$(q "$P" proxy "SELECT relation || '=' || deleted FROM ap_prune('$xsym', '$prune_opts')" | LC_ALL=C sort | paste -sd' ')" \
+	"$(q "$xport" alphapulse "SELECT relation || '=' || deleted FROM ap_prune('$xsym', '$prune_opts')" | LC_ALL=C sort | paste -sd' ')" \
+	"ap_prune(symbol) through the proxy runs on the symbol's server"
+real_opts='{"signals": "1 microsecond", "archived_models": null, "runs": null, "drift_reports": null}'
+would=$(q "$P" proxy "SELECT deleted FROM ap_prune(NULL, '$real_opts'::jsonb || '{\"dry_run\": true}') WHERE relation = 'alphapulse.signals'")
+signals() { for p in "${D[@]}"; do q "$p" alphapulse "SELECT count(*) FROM alphapulse.signals"; done | paste -sd+ | bc; }
+before=$(signals)
+is "$(q "$P" proxy "SELECT deleted FROM ap_prune(NULL, '$real_opts') WHERE relation = 'alphapulse.signals'") $(signals)" "$would $((before - would))" \
+	"a real prune through the proxy deletes on every server the signals its dry run counted ($would of $before)"
+ok $([ "${would:-0}" -gt 1000 ]; echo $?) "and that is most of them"
+lap "export, import, prune"
+
 # Feeds through the proxy: added where the symbol is, found by name.
 out=$(qf "$P" proxy -c "SELECT ap_add_feed('f_sym03', 'price', 'binance', 'https://example.com/api/v3/klines?symbol=X', 'sym03')" \
 	-c "SELECT ap_ingest('f_sym03') > 0")
