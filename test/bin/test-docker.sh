@@ -11,7 +11,8 @@ cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "test-docker.sh: needs root (podman, apt)" >&2; exit 1; }
 work=${AP_DOCKER_DIR:-/tmp/alphapulse-docker}
 setup=${AP_PODMAN_SETUP:-/work/shared/tools/podman-setup.sh}
-port=55051			# the server service's port (docker/compose.yaml)
+export AP_SERVER_PORT=${AP_SERVER_PORT:-55051}
+port=$AP_SERVER_PORT	# the port the server service publishes (docker/compose.yaml)
 
 if ! command -v podman >/dev/null || ! podman image exists docker.io/library/debian:bookworm; then
 	[ -x "$setup" ] || { echo "test-docker.sh: podman is not set up and $setup is missing" >&2; exit 1; }
