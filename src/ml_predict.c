@@ -24,6 +24,7 @@
 #include "utils/timestamp.h"
 
 #include "ml_model.h"
+#include "ml_predict.h"
 #include "ml_seal.h"
 #include "ml_train.h"
 #include "ml_util.h"
@@ -551,8 +552,10 @@ ap_score(PG_FUNCTION_ARGS)
 	model_id = ChampionOf(symbol);
 	m = GetModel(model_id);
 	strlcpy(feature_set, m->feature_set, sizeof(feature_set));
-	buy = PG_ARGISNULL(2) ? (m->classification ? 0.55 : 0) : PG_GETARG_FLOAT8(2);
-	sell = PG_ARGISNULL(3) ? (m->classification ? 0.45 : 0) : PG_GETARG_FLOAT8(3);
+	buy = PG_ARGISNULL(2) ? (m->classification ? AP_SCORE_BUY_CLASSIFICATION : AP_SCORE_BUY_REGRESSION) :
+		PG_GETARG_FLOAT8(2);
+	sell = PG_ARGISNULL(3) ? (m->classification ? AP_SCORE_SELL_CLASSIFICATION : AP_SCORE_SELL_REGRESSION) :
+		PG_GETARG_FLOAT8(3);
 	if (!(sell <= buy))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -622,4 +625,55 @@ ap_score(PG_FUNCTION_ARGS)
 		 r.n, (t_built - t_start) / 1000.0, (t_loaded - t_built) / 1000.0,
 		 (t_predicted - t_loaded) / 1000.0, (GetCurrentTimestamp() - t_predicted) / 1000.0);
 	PG_RETURN_INT64(r.n);
+}
+
+/* The champion of a symbol, for other files (ml_predict.h). */
+int64
+ApChampionModel(const char *symbol)
+{
+	return ChampionOf(symbol);
+}
+
+/* A model's symbol, feature set, task and width, loading it into the cache. */
+void
+ApGetModelFacts(int64 model_id, ApModelFacts *facts)
+{
+	LoadedModel *m = GetModel(model_id);
+
+	strlcpy(facts->symbol, m->symbol, sizeof(facts->symbol));
+	strlcpy(facts->feature_set, m->feature_set, sizeof(facts->feature_set));
+	facts->classification = m->classification;
+	facts->p = m->p;
+}
+
+/*
+ * Predictions of a registered model for n rows (row-major n x p, NaN a
+ * missing feature), for callers outside this file (ap_drift).  A row a linear
+ * model cannot score (a missing feature) gets NaN instead of an error.
+ */
+void
+ApPredictModelRows(int64 model_id, const double *x, int n, int p, double *out)
+{
+	LoadedModel *m = GetModel(model_id);
+
+	if (m->p != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("model %lld takes %d features, not %d", (long long) model_id, m->p, p)));
+	if (m->xgboost)
+	{
+		PredictRows(m, x, n, out);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		const double *row = x + (size_t) i * p;
+		bool		complete = true;
+
+		for (int j = 0; j < p && complete; j++)
+			complete = !isnan(row[j]);
+		out[i] = complete ? PredictLinear(&m->lin, row) : NAN;
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
 }

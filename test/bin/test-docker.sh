@@ -70,6 +70,7 @@ wait_ready() {
 }
 "${compose[@]}" up -d server >"$work/log/server.log" 2>&1 || { cat "$work/log/server.log"; fail "server up"; }
 wait_ready
+PGPASSWORD=not-the-password psql_s -c 'SELECT 1' >/dev/null 2>&1 && fail "the server let a wrong password in"
 [ "$(psql_s -c "SELECT extversion FROM pg_extension WHERE extname = 'alphapulse'")" = \
   "$(sed -n "s/^default_version = '\(.*\)'/\1/p" alphapulse.control)" ] || fail "wrong alphapulse version in the server"
 # the C code answers: a 3-bar SMA of 1..5 ends at (3+4+5)/3 = 4
@@ -89,5 +90,8 @@ echo "== restart keeps the data"
 podman restart docker_server_1 >/dev/null
 wait_ready
 [ "$(psql_s -c "SELECT description FROM alphapulse.assets WHERE symbol = 'DOCKER'")" = "make test-docker" ] || fail "the data did not survive a restart"
-echo "server: extension answers, pg_cron and the AlphaPulse worker run, data survives a restart"
+# postgres is PID 1: a stop is a clean shutdown, not a kill after the timeout
+podman stop -t 30 docker_server_1 >/dev/null
+podman logs docker_server_1 2>&1 | tail -n 3 | grep -q 'database system is shut down' || fail "the server did not shut down cleanly on stop"
+echo "server: extension answers, wrong password refused, pg_cron and the AlphaPulse worker run, data survives a restart, stop shuts down cleanly"
 echo "test-docker: passed (server image $server_size bytes, test image $test_size bytes; suite: $suite)"
