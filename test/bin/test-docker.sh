@@ -49,7 +49,11 @@ rc=0
 "${compose[@]}" run --rm --no-deps -T test >"$work/log/test.log" 2>&1 || rc=$?
 suite=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/log/test.log" | tail -n 1 || true)
 echo "suite in the container: ${suite:-no result line}"
-[ "$rc" -eq 0 ] && [[ $suite == *", 0 failed" ]] || { tail -n 60 "$work/log/test.log"; fail "test service (exit $rc)"; }
+# podman-compose 1.0.3 does not pass the container's exit status on: the
+# suite's own summary line decides.  A failing suite does not stop the demo
+# and server checks; the script fails at the end.
+suite_ok=1
+[ "$rc" -eq 0 ] && [[ $suite == *", 0 failed" ]] || { suite_ok=; grep -E '\.\.\. FAILED|^not ok|Wstat' "$work/log/test.log" | head -n 40; }
 
 echo "== demo service (log: $work/log/demo.log)"
 "${compose[@]}" run --rm --no-deps -T demo >"$work/log/demo.log" 2>&1 || { tail -n 40 "$work/log/demo.log"; fail "demo service"; }
@@ -94,4 +98,5 @@ wait_ready
 podman stop -t 30 docker_server_1 >/dev/null
 podman logs docker_server_1 2>&1 | tail -n 3 | grep -q 'database system is shut down' || fail "the server did not shut down cleanly on stop"
 echo "server: extension answers, wrong password refused, pg_cron and the AlphaPulse worker run, data survives a restart, stop shuts down cleanly"
+[ -n "$suite_ok" ] || fail "the suite in the container: ${suite:-no result line} (log: $work/log/test.log)"
 echo "test-docker: passed (server image $server_size bytes, test image $test_size bytes; suite: $suite)"
