@@ -104,9 +104,11 @@ bench:
 	bench/run.sh
 	bench/feeds.sh
 	bench/models.sh
+	bench/evaluate.sh
 	bench/drift.sh
 	bench/backtest.sh
 	bench/proxy.sh
+	bench/stream.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
 .PHONY: valgrind load
