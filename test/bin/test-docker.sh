@@ -81,7 +81,7 @@ PGPASSWORD=not-the-password psql_s -c 'SELECT 1' >/dev/null 2>&1 && fail "the se
 # the C code answers: a 3-bar SMA of 1..5 ends at (3+4+5)/3 = 4
 [ "$(psql_s -c "SELECT s = 4 FROM (SELECT v, ap_sma(v::numeric, 3) OVER (ORDER BY v) AS s FROM generate_series(1, 5) v) q ORDER BY v DESC LIMIT 1")" = t ] \
 	|| fail "ap_sma gave a wrong answer in the server"
-psql_s -c "INSERT INTO alphapulse.assets(symbol, description) VALUES ('DOCKER', 'make test-docker')" >/dev/null
+psql_s -c "INSERT INTO alphapulse.assets(symbol, description) VALUES ('docker_check', 'make test-docker')" >/dev/null
 psql_s -c "SELECT count(*) FROM cron.job" >/dev/null || fail "pg_cron is not usable"
 workers() {
 	local deadline=$((SECONDS + 60))
@@ -94,7 +94,7 @@ workers
 echo "== restart keeps the data"
 podman restart docker_server_1 >/dev/null
 wait_ready
-[ "$(psql_s -c "SELECT description FROM alphapulse.assets WHERE symbol = 'DOCKER'")" = "make test-docker" ] || fail "the data did not survive a restart"
+[ "$(psql_s -c "SELECT description FROM alphapulse.assets WHERE symbol = 'docker_check'")" = "make test-docker" ] || fail "the data did not survive a restart"
 # postgres is PID 1: a stop is a clean shutdown, not a kill after the timeout
 podman stop -t 30 docker_server_1 >/dev/null
 podman logs docker_server_1 2>&1 | tail -n 3 | grep -q 'database system is shut down' || fail "the server did not shut down cleanly on stop"
