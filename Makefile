@@ -121,3 +121,18 @@ valgrind:
 # promotions for DURATION seconds (default 300; not in make test).
 load:
 	bench/load.sh
+
+# Debian package postgresql-15-alphapulse (debian/), built from a copy of the
+# tree into AP_DEB_DIR (default /tmp/alphapulse-deb); test-deb installs it into
+# the system PostgreSQL (root) and runs the suite against the installed files;
+# test-docker builds the images (docker/) with podman and runs the suite, the
+# demo and the server in them through podman-compose.  None is in make test.
+.PHONY: deb test-deb test-docker
+deb:
+	test/bin/deb.sh
+
+test-deb:
+	test/bin/test-deb.sh
+
+test-docker:
+	test/bin/test-docker.sh

@@ -19,9 +19,13 @@ export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export PATH=$PGBIN:$PATH PG_CONFIG=$PGBIN/pg_config
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=$db
 
-test/bin/deps.sh
-make
-make install
+# AP_DEMO_INSTALLED=1 demonstrates what is already installed under PGBIN (the
+# Debian package, in the container image): no build and no install.
+if [ -z "${AP_DEMO_INSTALLED:-}" ]; then
+	test/bin/deps.sh
+	make
+	make install
+fi
 . test/bin/cluster.sh	# ap_wait_until, ap_wait_sql
 
 # A fresh cluster each run: it preloads the library just installed and has
