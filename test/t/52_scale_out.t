@@ -1,11 +1,14 @@
 #!/bin/bash
 # Scale-out (issue 12): three data clusters and a proxy cluster.  Twenty
 # symbols go through the proxy (alphapulse_proxy over PL/Proxy): assets,
-# bars, feature sets, features, training, promotion, scoring, prediction,
-# indicators and the cross-symbol views.  Checks that each symbol's rows live
-# on exactly one server, the one hashtext(symbol) & 3 names (partition p on
-# server p mod 3), that every result equals the same pipeline run on one
-# server, and that moving a symbol keeps its models, predictions and signals.
+# bars, feature sets, features, training, promotion, scoring, evaluation,
+# backtests, drift, prediction, indicators, scoring on arrival, model export,
+# import and retention, and the cross-symbol views (progress too).  Checks
+# that each symbol's rows live on exactly one server, the one
+# hashtext(symbol) & 3 names (partition p on server p mod 3), that every
+# result equals the same pipeline run on one server, that every merged view
+# equals the union of the servers', and that moving a symbol keeps its models,
+# predictions and signals.
 # Prints timings (never asserted).
 #   PGBIN   PostgreSQL bin dir (default /usr/lib/postgresql/15/bin)
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
