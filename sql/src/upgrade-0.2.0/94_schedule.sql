@@ -75,7 +75,7 @@ CREATE TABLE alphapulse.job_log (
 	sqlstate	text,
 	message		text,
 	details		jsonb,
-	username	text NOT NULL DEFAULT CURRENT_USER,
+	username	text NOT NULL DEFAULT SESSION_USER,
 	pid			integer NOT NULL DEFAULT pg_catalog.pg_backend_pid()
 );
 CREATE INDEX job_log_symbol_step ON alphapulse.job_log (symbol, step, id);
@@ -324,9 +324,11 @@ END
 $fn$;
 COMMENT ON FUNCTION alphapulse.job_prune(text, jsonb) IS 'Step prune of ap_run_job: ap_prune(symbol, prune_options) (feed_runs, runs, cron.job_run_details and the rest of its retention policy) and the symbol''s alphapulse.job_log rows older than job_log_days';
 
+-- SECURITY DEFINER: a step runs as the cron jobs do (as the extension
+-- owner), whoever starts it by hand, and writes alphapulse.job_log.
 CREATE FUNCTION ap_run_job(symbol text, step text)
 RETURNS text
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -389,7 +391,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION ap_run_job(text, text) IS
-'Runs one step of a symbol''s loop (ingest, drift, retrain, requests, prune; see alphapulse.schedule_defaults()) with the symbol''s schedule options, under a transaction-level advisory lock per symbol and step: when the previous run still holds it, logs "skipped" and returns at once. Every run is a row in alphapulse.job_log; a failing step is rolled back and logged as failed (not raised, so the log row stays). Returns succeeded, failed or skipped. The pg_cron jobs of ap_schedule call it.';
+'Runs one step of a symbol''s loop (ingest, drift, retrain, requests, prune; see alphapulse.schedule_defaults()) with the symbol''s schedule options, under a transaction-level advisory lock per symbol and step: when the previous run still holds it, logs "skipped" and returns at once. Every run is a row in alphapulse.job_log; a failing step is rolled back and logged as failed (not raised, so the log row stays). Returns succeeded, failed or skipped. The pg_cron jobs of ap_schedule call it; it runs as the extension owner, as they do.';
 
 CREATE FUNCTION ap_schedule(symbol text, options jsonb DEFAULT '{}')
 RETURNS TABLE (step text, jobname text, jobid bigint, schedule text)
@@ -504,10 +506,6 @@ REVOKE ALL ON FUNCTION ap_schedule(text, jsonb), ap_unschedule(text), ap_run_job
 	alphapulse.job_prune(text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ap_schedule(text, jsonb), ap_unschedule(text), ap_run_job(text, text) TO alphapulse_admin;
 GRANT EXECUTE ON FUNCTION alphapulse.schedule_options(text) TO alphapulse_reader;
--- ap_run_job runs as its caller: the cron jobs' owner, or an admin by hand
-GRANT EXECUTE ON FUNCTION alphapulse.schedule_check_options(jsonb), alphapulse.job_ingest(text, jsonb),
-	alphapulse.job_drift(text, jsonb), alphapulse.job_retrain_evaluate(text, jsonb),
-	alphapulse.job_requests(text, jsonb), alphapulse.job_prune(text, jsonb) TO alphapulse_admin;
 SELECT pg_catalog.pg_extension_config_dump('alphapulse.schedules', '');
 SELECT pg_catalog.pg_extension_config_dump('alphapulse.schedule_jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('alphapulse.job_log', '');
