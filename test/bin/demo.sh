@@ -172,6 +172,10 @@ ORDER BY m.symbol, m.feature_set;
 SQL
 fi
 
+# The MLOps loop's story on the regime-change series: drift, retrain,
+# evaluation, backtests and the HTML report (test/bin/demo_loop.sh).
+test/bin/demo_loop.sh "$dir" "$(( ${AP_DEMO_HTTP_PORT:-54328} - 2 ))"
+
 cat <<EOF
 Demo cluster: $dir (data, log/postgresql.log), 127.0.0.1:$port, database $db.
 Connect:      psql -h 127.0.0.1 -p $port -U postgres $db
