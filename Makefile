@@ -26,8 +26,10 @@ UPGRADE_PARTS = $(sort $(wildcard sql/src/upgrade-$(AP_VERSION)/*.sql))
 DATA = $(filter-out $(DATA_built),$(wildcard sql/alphapulse--*.sql))
 DATA_built = sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql sql/alphapulse--$(AP_VERSION).sql
 
-# pg_regress: every sql/*.sql that is not an install/upgrade script.
+# pg_regress: every sql/*.sql that is not an install/upgrade script.  Progress
+# NOTICE lines (one a second of a long call) would make outputs depend on speed.
 REGRESS = $(sort $(basename $(notdir $(filter-out sql/alphapulse--%,$(wildcard sql/*.sql)))))
+installcheck: export PGOPTIONS += -c alphapulse.progress_notices=off
 
 # Warnings go in PG_CFLAGS (gcc only), not PG_CPPFLAGS, so the clang bitcode
 # build for JIT does not get -Werror.  PostgreSQL 15 headers trip
@@ -100,6 +102,7 @@ bench:
 	bench/run.sh
 	bench/feeds.sh
 	bench/models.sh
+	bench/drift.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
 .PHONY: valgrind load

@@ -114,6 +114,22 @@ SELECT symbol, count(*) FROM alphapulse.bars GROUP BY symbol ORDER BY symbol;
 DELETE FROM alphapulse.assets WHERE symbol = 'xbt';
 SELECT symbol, count(*) FROM alphapulse.bars GROUP BY symbol ORDER BY symbol;
 
+-- bars per year for annualised figures: 365 days over the bar interval unless set
+INSERT INTO alphapulse.assets (symbol, bar_interval) VALUES ('hourly', '1 hour'), ('daily', '1 day'),
+	('minute', '1 minute'), ('stock', '1 day');
+UPDATE alphapulse.assets SET periods_per_year = 252 WHERE symbol = 'stock';
+SELECT symbol, ap_periods_per_year(symbol) FROM alphapulse.assets
+WHERE symbol IN ('hourly', 'daily', 'minute', 'stock') ORDER BY symbol;
+SELECT ap_periods_per_year('nosuch');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY terse
+UPDATE alphapulse.assets SET periods_per_year = 0 WHERE symbol = 'stock';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE alphapulse.assets SET periods_per_year = 'NaN' WHERE symbol = 'stock';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+DELETE FROM alphapulse.assets WHERE symbol IN ('hourly', 'daily', 'minute', 'stock');
+
 -- dropping the extension removes the schema; the cluster-wide roles stay
 DROP EXTENSION alphapulse;
 SELECT count(*) AS schemas FROM pg_namespace WHERE nspname = 'alphapulse';

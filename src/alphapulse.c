@@ -6,6 +6,7 @@
 
 #include "fmgr.h"
 
+#include "ml_progress.h"
 #include "ml_util.h"
 #include "feed.h"
 
@@ -20,5 +21,6 @@ _PG_init(void)
 {
 	MlDefineSettings();
 	RunLogInit();
+	ProgressInit();
 	FeedInit();
 }

@@ -23,6 +23,7 @@
 #include "utils/timestamp.h"
 
 #include "ml_features.h"
+#include "ml_progress.h"
 #include "ml_util.h"
 #include "win_numeric.h"
 
@@ -888,6 +889,7 @@ ap_build_features(PG_FUNCTION_ARGS)
 	SPI_connect();
 	CheckSymbol(symbol);
 	LoadFeatureSet(setname, &fs);
+	ApProgressBegin("ap_build_features", symbol, 0);
 	/*
 	 * Builders of one symbol and set take turns (two would insert the same new
 	 * rows); the statements after the lock take fresh snapshots (read_only
@@ -912,6 +914,7 @@ ap_build_features(PG_FUNCTION_ARGS)
 							  2, t, a, NULL, false, 1);
 		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull)
 		{
+			ApProgressEnd();
 			SPI_finish();
 			PG_RETURN_INT64(0);
 		}
@@ -931,6 +934,7 @@ ap_build_features(PG_FUNCTION_ARGS)
 	for (int f = 0; f < fs.nfeat; f++)
 	{
 		cols[f] = palloc(sizeof(double) * (b.n + 1));
+		ApProgressPhase("indicators", f + 1, fs.nfeat);
 		ComputeFeature(&fs.items[f], &b, cols[f]);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -1016,12 +1020,15 @@ ap_build_features(PG_FUNCTION_ARGS)
 		if (SPI_execute_plan(ins, a, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "inserting features failed");
 		added += cnt;
+		ApProgressPhase("store", from + cnt - first_new, b.n - first_new);
+		ApProgressRows(added);
 		pfree(flat);
 		pfree(tg);
 		pfree(fw);
 		pfree(ts);
 		CHECK_FOR_INTERRUPTS();
 	}
+	ApProgressEnd();
 	SPI_finish();
 	PG_RETURN_INT64(added);
 }

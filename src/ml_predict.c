@@ -623,3 +623,35 @@ ap_score(PG_FUNCTION_ARGS)
 		 (t_predicted - t_loaded) / 1000.0, (GetCurrentTimestamp() - t_predicted) / 1000.0);
 	PG_RETURN_INT64(r.n);
 }
+
+/*
+ * Predictions of a registered model for n rows (row-major n x p, NaN a
+ * missing feature), for callers outside this file (ap_drift).  A row a linear
+ * model cannot score (a missing feature) gets NaN instead of an error.
+ */
+void
+ApPredictModelRows(int64 model_id, const double *x, int n, int p, double *out)
+{
+	LoadedModel *m = GetModel(model_id);
+
+	if (m->p != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("model %lld takes %d features, not %d", (long long) model_id, m->p, p)));
+	if (m->xgboost)
+	{
+		PredictRows(m, x, n, out);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		const double *row = x + (size_t) i * p;
+		bool		complete = true;
+
+		for (int j = 0; j < p && complete; j++)
+			complete = !isnan(row[j]);
+		out[i] = complete ? PredictLinear(&m->lin, row) : NAN;
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}

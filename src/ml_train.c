@@ -23,6 +23,7 @@
 #include "ml_seal.h"
 #include "ml_train.h"
 #include "ml_trainer.h"
+#include "ml_progress.h"
 #include "ml_util.h"
 #include "ml_validate.h"
 #include "ml_xgb.h"
@@ -838,16 +839,7 @@ TrainModel(FunctionCallInfo fcinfo)
 				 errmsg("logistic regression needs a classification target"),
 				 errdetail("Feature set \"%s\" has a regression target.", feature_set),
 				 errhint("Use ridge, lasso or xgboost, or a feature set with \"type\": \"classification\".")));
-	{
-		Oid			t[1] = {TEXTOID};
-		Datum		a[1] = {CStringGetTextDatum(symbol)};
-		bool		isnull;
-
-		SPI_execute_with_args("SELECT extract(epoch FROM bar_interval)::float8 FROM alphapulse.assets WHERE symbol = $1",
-							  1, t, a, NULL, true, 1);
-		periods_per_year = 365.25 * 86400 /
-			DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
+	periods_per_year = ApPeriodsPerYear(symbol);
 
 	o.holdout = isnan(o.given[ParamIndex("holdout")]) ? 0.2 : o.given[ParamIndex("holdout")];
 	o.folds = isnan(o.given[ParamIndex("folds")]) ? (o.full ? 4 : 1) : (int) o.given[ParamIndex("folds")];
@@ -1285,6 +1277,7 @@ ap_train(PG_FUNCTION_ARGS)
 	MemoryContext cxt = CurrentMemoryContext;
 	Datum		result = (Datum) 0;
 
+	ApProgressBegin("ap_train", ArgText(fcinfo, 0), 0);
 	PG_TRY();
 	{
 		result = TrainModel(fcinfo);
@@ -1306,5 +1299,6 @@ ap_train(PG_FUNCTION_ARGS)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	ApProgressEnd();
 	return result;
 }

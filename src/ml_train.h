@@ -35,4 +35,7 @@ extern int	FeatureSetWidth(const char *feature_set);
 extern Jsonb *LinearToJsonb(const LinearModel *m);
 extern void BuildFeaturesFor(Oid nsp, const char *symbol, const char *feature_set);
 
+/* Predictions of a registered model for n rows (ml_predict.c); NaN: not scorable. */
+extern void ApPredictModelRows(int64 model_id, const double *x, int n, int p, double *out);
+
 #endif							/* AP_ML_TRAIN_H */

@@ -40,6 +40,11 @@ extern FeatureItem *ParseFeatureArray(ArrayType *arr, int *nitems);
 extern int	ap_run_log_rate;
 extern void RunLogInit(void);
 
+/* Annualisation: bars per year are AP_DAYS_PER_YEAR days over the bar interval
+ * unless the asset sets periods_per_year (252 for a stock's daily bars). */
+#define AP_DAYS_PER_YEAR_SQL "365"
+extern double ApPeriodsPerYear(const char *symbol);
+
 /* seconds since 1970-01-01 UTC */
 static inline double
 TimestampTzToEpoch(TimestampTz t)

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Drift benchmark: ap_drift end to end against SciPy (Evidently's default
+# tests written with numpy/SciPy from Debian) on the same rows read with
+# psycopg2: 40 features x ~100k reference x 10k recent rows.
+# Starts its own PostgreSQL from PGBIN (default: the system PostgreSQL 15, or
+# $(PG_CONFIG --bindir)) with the extension installed there, on BENCH_PORT.
+#   PG_CONFIG=/tmp/pg-x/usr/lib/postgresql/15/bin/pg_config bench/drift.sh
+set -eu
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PGBIN=${PGBIN:-$("$PG_CONFIG" --bindir)}
+PORT=${BENCH_PORT:-54391}
+# the champion trains on 80% of the rows (less a gap), so 125k bars give ~100k reference rows
+BARS=${BARS:-125000}
+HERE=$(cd "$(dirname "$0")" && pwd)
+DIR=$(mktemp -d /tmp/ap-bench-drift.XXXXXX)
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd /tmp && runuser -u postgres -- "$@"); else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$DIR"
+cleanup() { as_pg "$PGBIN/pg_ctl" -D "$DIR/data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+as_pg "$PGBIN/initdb" -D "$DIR/data" --auth=trust -U postgres >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 \
+	-c shared_preload_libraries=alphapulse -c shared_buffers=512MB -c max_wal_size=4GB -c synchronous_commit=off" start >/dev/null
+export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=bench PGBIN
+"$PGBIN/createdb" bench
+# setup (not timed): bars (moved 15 x 365 days back so that they end in the past),
+# features, a ridge champion, its logged scores
+"$PGBIN/psql" -qX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION alphapulse" \
+	-f "$HERE/../test/fixtures/models/bars.sql" -c "SELECT pg_temp.make_bars('btc', $BARS, 'drift')" \
+	-c "UPDATE alphapulse.bars SET ts = ts - interval '131400 hours'" \
+	-c "SET alphapulse.progress_notices = off" -c "SELECT ap_train('btc', 'fast', 'ridge')" \
+	-c "SELECT ap_score('btc')" >/dev/null
+/usr/bin/python3 "$HERE/drift_bench.py"
