@@ -115,17 +115,38 @@ is "$(q "SELECT string_agg(step || ':' || coalesce(last_status, '-') || ':' || r
 	FROM unnest(ARRAY['ingest', 'prune', 'requests', 'retrain']) s")" \
 	"alphapulse.jobs: one row per installed step with its cron job, last status and run count"
 
-# --- the retraining requests the drift report queues -----------------------
-if [ "$(q "SELECT to_regclass('alphapulse.retrain_requests') IS NOT NULL AND to_regprocedure('ap_evaluate(text,bigint,timestamptz,timestamptz)') IS NOT NULL")" = t ]; then
-	q "UPDATE alphapulse.schedules SET options = options - 'algorithm' WHERE symbol = 'btc'" >/dev/null
-	q "INSERT INTO alphapulse.retrain_requests (symbol, reason) VALUES ('btc', 'test'), ('btc', 'test 2')" >/dev/null
-	is "$(q "SELECT ap_run_job('btc', 'requests')")" succeeded "requests: the pending requests are taken"
-	is "$(q "SELECT count(DISTINCT model_id) || ' ' || bool_and(status = 'done') || ' ' || bool_and(model_id = (SELECT max(id) FROM alphapulse.models)) || ' ' || bool_and(finished_at IS NOT NULL)
-		FROM alphapulse.retrain_requests")" "1 true true true" "... one retrain serves both, marked done with the new model"
-	is "$(q "SELECT ap_run_job('btc', 'requests') || ' ' || (SELECT details->>'requests' FROM alphapulse.job_log ORDER BY id DESC LIMIT 1)")" "succeeded []" \
+# --- drift, and the retraining requests a drifted report queues -----------
+if [ "$(q "SELECT to_regclass('alphapulse.retrain_requests') IS NOT NULL AND to_regproc('ap_drift') IS NOT NULL")" = t ]; then
+	q "UPDATE alphapulse.schedules SET options = options - 'algorithm' || '{\"drift_window\": \"2000 days\", \"evaluate\": false}' WHERE symbol = 'btc'" >/dev/null
+	is "$(q "SELECT ap_run_job('btc', 'drift')")" succeeded "drift: ap_drift over now() - drift_window"
+	is "$(q "SELECT (l.details->>'report_id')::bigint = r.id AND (l.details->>'drifted')::boolean = r.drifted AND (l.details->>'current_rows')::bigint = r.current_rows
+		FROM alphapulse.job_log l, alphapulse.drift_reports r WHERE l.step = 'drift' AND r.id = (SELECT max(id) FROM alphapulse.drift_reports) ORDER BY l.id DESC LIMIT 1")" t \
+		"... the log names the report it stored, with its verdict and rows"
+	q "DELETE FROM alphapulse.retrain_requests" >/dev/null
+	req=$(q "INSERT INTO alphapulse.retrain_requests (symbol, reason) VALUES ('btc', 'test') RETURNING id")
+	models=$(q "SELECT max(id) FROM alphapulse.models")
+	is "$(q "SELECT ap_run_job('btc', 'requests')")" succeeded "requests: the pending request is taken"
+	is "$(q "SELECT status || ' ' || (model_id > $models) || ' ' || (model_id = (SELECT max(id) FROM alphapulse.models)) || ' ' || (finished_at IS NOT NULL) || ' ' || message
+		FROM alphapulse.retrain_requests WHERE id = $req")" "done true true true retrained" "... marked done with the new model it trained"
+	is "$(q "SELECT ap_run_job('btc', 'requests')") $(q "SELECT details->>'requests' FROM alphapulse.job_log ORDER BY id DESC LIMIT 1")" "succeeded []" \
 		"... and a run with none pending does nothing"
+	req=$(q "INSERT INTO alphapulse.retrain_requests (symbol, reason) VALUES ('btc', 'test bad') RETURNING id")
+	q "UPDATE alphapulse.schedules SET options = options || '{\"algorithm\": \"nosuch\"}' WHERE symbol = 'btc'" >/dev/null
+	is "$(q "SELECT ap_run_job('btc', 'requests')")" failed "a request whose retrain fails"
+	like "$(q "SELECT status || ' ' || (finished_at IS NOT NULL) || ' ' || message FROM alphapulse.retrain_requests WHERE id = $req")" "^failed true 22023: " \
+		"... is marked failed with the SQLSTATE and message"
+	q "UPDATE alphapulse.schedules SET options = options - 'algorithm' WHERE symbol = 'btc'" >/dev/null
+	if [ "$(q "SELECT to_regclass('alphapulse.evaluations') IS NOT NULL")" = t ]; then
+		q "UPDATE alphapulse.schedules SET options = options || '{\"evaluate\": true}' WHERE symbol = 'btc'" >/dev/null
+		req=$(q "INSERT INTO alphapulse.retrain_requests (symbol, reason) VALUES ('btc', 'test evaluate') RETURNING id")
+		is "$(q "SELECT ap_run_job('btc', 'requests')")" succeeded "requests with evaluate: retrain then ap_evaluate"
+		is "$(q "SELECT r.status || ' ' || (r.evaluation_id = (SELECT max(e.id) FROM alphapulse.evaluations e WHERE e.symbol = 'btc'))
+			FROM alphapulse.retrain_requests r WHERE r.id = $req")" "done true" "... the request records the evaluation that decided"
+	else
+		echo "# alphapulse.evaluations not merged yet: evaluation after a request not checked"
+	fi
 else
-	echo "# alphapulse.retrain_requests / ap_evaluate not merged yet: request tests skipped"
+	echo "# ap_drift / alphapulse.retrain_requests not merged yet: drift and request tests skipped"
 fi
 
 # --- exact removal -----------------------------------------------------------

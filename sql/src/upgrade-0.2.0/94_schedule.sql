@@ -252,6 +252,11 @@ BEGIN
 		-- nothing to compare: the first model of a symbol becomes its champion
 		RETURN jsonb_build_object('model_id', model, 'champion', champion, 'evaluated', false);
 	END IF;
+	IF pg_catalog.to_regproc('@extschema@.ap_evaluate') IS NULL THEN
+		-- a build without the evaluation part: the new model stays a challenger
+		RETURN jsonb_build_object('model_id', model, 'champion', champion, 'evaluated', false,
+								  'note', 'ap_evaluate is not installed');
+	END IF;
 	SELECT max(e.id) INTO before FROM alphapulse.evaluations e;
 	SELECT jsonb_agg(to_jsonb(e)) INTO result FROM @extschema@.ap_evaluate(symbol, model) e;
 	SELECT max(e.id) INTO evaluation FROM alphapulse.evaluations e
