@@ -320,10 +320,11 @@ BEGIN
 				array_agg(CASE WHEN f.drifted THEN ''drifted'' ELSE ''stable'' END ORDER BY f.drifted DESC, f.feature))
 			 FROM alphapulse.drift_features f WHERE f.report_id = $1'
 	INTO chart
-	USING rep.id, format('Drift report %s (model %s): %s of %s features drifted; current window %s to %s, %s rows against %s reference rows; statistic per feature (red: drifted)',
+	USING rep.id, format('Drift report %s (model %s): %s of the features drifted (%s); current window %s to %s UTC, %s rows, against %s reference rows; statistic per feature, drifted ones first and red',
 						 rep.id, rep.model_id, round(rep.share_drifted::numeric * 100, 1) || '%',
-						 CASE WHEN rep.drifted THEN 'dataset DRIFTED,' ELSE 'no dataset drift,' END,
-						 rep.current_from, rep.current_to, rep.current_rows, rep.reference_rows);
+						 CASE WHEN rep.drifted THEN 'the dataset drifted' ELSE 'no dataset drift' END,
+						 to_char(rep.current_from AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),
+						 to_char(rep.current_to AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), rep.current_rows, rep.reference_rows);
 	RETURN chart;
 END
 $fn$;
