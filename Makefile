@@ -103,6 +103,7 @@ bench:
 	bench/feeds.sh
 	bench/models.sh
 	bench/drift.sh
+	bench/schedule.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
 .PHONY: valgrind load
