@@ -473,13 +473,16 @@ BEGIN
 		RAISE EXCEPTION 'symbol "%" is not scheduled', left(symbol, 64) USING ERRCODE = '42704';
 	END IF;
 	PERFORM pg_catalog.pg_advisory_xact_lock(1095780930, alphapulse.job_lock_key(symbol, 'schedule'));
-	FOR j IN SELECT sj.jobname FROM alphapulse.schedule_jobs sj WHERE sj.symbol = ap_unschedule.symbol ORDER BY sj.step LOOP
-		-- a job already removed with cron.unschedule by hand is not an error
-		IF EXISTS (SELECT FROM cron.job c WHERE c.jobname = j.jobname AND c.username = CURRENT_USER) THEN
-			PERFORM cron.unschedule(j.jobname);
-			n := n + 1;
-		END IF;
-	END LOOP;
+	-- without pg_cron (dropped since) the jobs went with it: only the rows remain
+	IF pg_catalog.to_regclass('cron.job') IS NOT NULL THEN
+		FOR j IN SELECT sj.jobname FROM alphapulse.schedule_jobs sj WHERE sj.symbol = ap_unschedule.symbol ORDER BY sj.step LOOP
+			-- a job already removed with cron.unschedule by hand is not an error
+			IF EXISTS (SELECT FROM cron.job c WHERE c.jobname = j.jobname AND c.username = CURRENT_USER) THEN
+				PERFORM cron.unschedule(j.jobname);
+				n := n + 1;
+			END IF;
+		END LOOP;
+	END IF;
 	DELETE FROM alphapulse.schedules s WHERE s.symbol = ap_unschedule.symbol;
 	RETURN n;
 END
