@@ -2,7 +2,7 @@
 # Schedule and report benchmark: what the job runner adds around a step
 # (advisory lock, options, the job_log row) against calling the step's SQL
 # directly, what a skipped run costs, and how long ap_report takes, on the
-# regime-change sample (test/data/regime_bars.csv, 10,176 hourly bars).
+# regime-change sample (test/data/regime_bars.csv, 12,384 hourly bars).
 # Starts its own PostgreSQL from PGBIN (default: $(PG_CONFIG --bindir)) with
 # the extension installed there, on BENCH_PORT.
 #   PG_CONFIG=/tmp/pg-x/usr/lib/postgresql/15/bin/pg_config bench/schedule.sh
@@ -43,7 +43,7 @@ def show(name, xs):
 c = psycopg2.connect(""); c.autocommit = True; cur = c.cursor()
 holder = psycopg2.connect(""); hc = holder.cursor()
 N = 30
-print("Schedule and report benchmark, syn: 10,176 hourly bars, 40 features, XGBoost fast champion")
+print("Schedule and report benchmark, syn: 12,384 hourly bars, 40 features, XGBoost fast champion")
 # the ingest step with no feed and no new bar rescores the last scored bar: the same
 # work as this direct ap_score call, so the difference is the runner's
 direct = timed(cur, "SELECT ap_score('syn', (SELECT max(ts) FROM alphapulse.signals WHERE symbol = 'syn'))", N)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The MLOps loop, told on the SYNTHETIC series "syn" (test/data/gen_sample.py:
-# a regime change on 2022-09-01, a modest predictable component before it and
+# a regime change on 2022-06-01, a modest predictable component before it and
 # the opposite one after).  Called by test/bin/demo.sh with the demo cluster's
 # PG* variables set:  demo_loop.sh DEMO_DIR HTTP_PORT
 #   1. bars up to the change arrive through the feed worker; a champion is
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 dir=$1 port=$2
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 has() { [ "$(psql -X -qAt -c "SELECT to_regproc('$1') IS NOT NULL")" = t ]; }
-change=2022-09-01
+change=2022-06-01
 
 echo
 echo "=== The MLOps loop on syn: SYNTHETIC hourly bars with a regime change on $change (test/data/gen_sample.py) ==="

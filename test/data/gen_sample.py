@@ -13,8 +13,9 @@ Writes test/data/sample_bars.csv and test/data/sample_assets.csv: three years
 and, in a separate file for the MLOps demo (make demo), test/data/regime_bars.csv
 and test/data/regime_assets.csv with one more made-up series:
 
-  syn  a regime change with a known date, REGIME_CHANGE = 2022-09-01 00:00 UTC.
-       Hourly bars from 2022-01-01 to 2023-03-01 (10,176 bars), starting at 100.
+  syn  a regime change with a known date, REGIME_CHANGE = 2022-06-01 00:00 UTC.
+       Hourly bars from 2022-01-01 to 2023-06-01 (12,384 bars: 3,624 before the
+       change, 8,760 after), starting at 100.
        Before the change ("calm"): annualised volatility 0.45 and a modest
        predictable component -- each bar's log return is -0.12 x the previous
        bar's (mean reversion: AR(1) coefficient PHI_CALM = -0.12) plus noise, so
@@ -58,8 +59,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The regime-change series "syn" (regime_bars.csv): see the docstring.
 REGIME_SEED = 20220901
 REGIME_START = dt.datetime(2022, 1, 1, tzinfo=dt.timezone.utc)
-REGIME_CHANGE = dt.datetime(2022, 9, 1, tzinfo=dt.timezone.utc)
-REGIME_END = dt.datetime(2023, 3, 1, tzinfo=dt.timezone.utc)
+REGIME_CHANGE = dt.datetime(2022, 6, 1, tzinfo=dt.timezone.utc)
+REGIME_END = dt.datetime(2023, 6, 1, tzinfo=dt.timezone.utc)
 VOL_CALM, VOL_STORM = 0.45, 0.90
 PHI_CALM, PHI_STORM = -0.12, 0.12
 

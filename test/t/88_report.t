@@ -63,7 +63,7 @@ q "CREATE EXTENSION alphapulse" >/dev/null
 qf -c "\\copy alphapulse.assets (symbol, description, bar_interval) FROM '$TOP/test/data/regime_assets.csv' WITH (FORMAT csv, HEADER true)" >/dev/null
 q "CREATE TABLE rb (symbol text, ts timestamptz, open numeric, high numeric, low numeric, close numeric, volume numeric)" >/dev/null
 qf -c "\\copy rb FROM '$TOP/test/data/regime_bars.csv' WITH (FORMAT csv, HEADER true)" >/dev/null
-q "INSERT INTO alphapulse.bars SELECT * FROM rb WHERE ts < '2022-09-01'" >/dev/null
+q "INSERT INTO alphapulse.bars SELECT * FROM rb WHERE ts < '2022-06-01'" >/dev/null
 
 is "$(qs "SELECT ap_report('nosuch')")" "ERROR:  42704" "unknown symbol: 42704"
 is "$(qs "SELECT ap_report('syn', 1)")" "ERROR:  22023" "bars out of range: 22023"
@@ -117,7 +117,7 @@ else
 	echo "# ap_backtest_equity not merged yet: equity chart not checked"
 fi
 if [ "$(q "SELECT to_regproc('ap_drift') IS NOT NULL")" = t ]; then
-	rep=$(q "SELECT ap_drift('syn', '2022-08-01')")
+	rep=$(q "SELECT ap_drift('syn', '2022-05-01')")
 	q "SELECT ap_report('syn')" >"$WORK/drift.html"
 	render "$WORK/drift.html"
 	is "$(cat "$WORK/drift.html.console")" "" "with a drift report: no console message"
