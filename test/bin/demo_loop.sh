@@ -35,7 +35,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-"${PSQL[@]}" <<SQL
+"${PSQL[@]}" >/dev/null <<SQL
 \copy alphapulse.assets (symbol, description, bar_interval) FROM 'test/data/regime_assets.csv' WITH (FORMAT csv, HEADER true)
 -- the feed stops at the change for now ("end"): the later bars arrive in step 3
 SELECT ap_add_feed('syn_binance', 'price', 'binance', 'http://127.0.0.1:$port/ok/binance/api/v3/klines?symbol=SYN&interval=1h',
@@ -115,6 +115,19 @@ else
 	echo "   (ap_evaluate is not installed in this build: the challenger stays a challenger)"
 fi
 challenger=$(psql -X -qAt -c "SELECT max(id) FROM alphapulse.models WHERE symbol = 'syn'")
+echo "Both models' AUC on that window (the challenger's holdout; Mann-Whitney with average ranks for ties):"
+"${PSQL[@]}" <<SQL
+WITH w AS (SELECT holdout_from, holdout_to FROM alphapulse.models WHERE id = $challenger),
+s AS (SELECT m.label, m.id, ap_predict(m.id, f.x) AS p, f.target AS y
+      FROM (VALUES ('champion, trained before the change', $champion::bigint), ('challenger, trained after it', $challenger::bigint)) AS m(label, id),
+           alphapulse.features f, w
+      WHERE f.symbol = 'syn' AND f.feature_set = 'default' AND f.ts BETWEEN w.holdout_from AND w.holdout_to AND f.target IS NOT NULL),
+r AS (SELECT label, id, y, rank() OVER (PARTITION BY id ORDER BY p) + (count(*) OVER (PARTITION BY id, p) - 1) / 2.0 AS ar FROM s)
+SELECT label, id AS model_id, count(*) AS rows,
+       round(((sum(ar) FILTER (WHERE y = 1) - count(*) FILTER (WHERE y = 1) * (count(*) FILTER (WHERE y = 1) + 1) / 2.0)
+              / (count(*) FILTER (WHERE y = 1) * count(*) FILTER (WHERE y = 0)))::numeric, 4) AS auc
+FROM r GROUP BY label, id ORDER BY id;
+SQL
 
 echo
 echo "6. Backtests of both models on the same bars (the challenger's holdout, after both training windows),"
