@@ -104,6 +104,7 @@ bench:
 	bench/models.sh
 	bench/drift.sh
 	bench/schedule.sh
+	bench/backtest.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
 .PHONY: valgrind load

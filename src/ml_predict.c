@@ -24,6 +24,7 @@
 #include "utils/timestamp.h"
 
 #include "ml_model.h"
+#include "ml_predict.h"
 #include "ml_seal.h"
 #include "ml_train.h"
 #include "ml_util.h"
@@ -551,8 +552,10 @@ ap_score(PG_FUNCTION_ARGS)
 	model_id = ChampionOf(symbol);
 	m = GetModel(model_id);
 	strlcpy(feature_set, m->feature_set, sizeof(feature_set));
-	buy = PG_ARGISNULL(2) ? (m->classification ? 0.55 : 0) : PG_GETARG_FLOAT8(2);
-	sell = PG_ARGISNULL(3) ? (m->classification ? 0.45 : 0) : PG_GETARG_FLOAT8(3);
+	buy = PG_ARGISNULL(2) ? (m->classification ? AP_SCORE_BUY_CLASSIFICATION : AP_SCORE_BUY_REGRESSION) :
+		PG_GETARG_FLOAT8(2);
+	sell = PG_ARGISNULL(3) ? (m->classification ? AP_SCORE_SELL_CLASSIFICATION : AP_SCORE_SELL_REGRESSION) :
+		PG_GETARG_FLOAT8(3);
 	if (!(sell <= buy))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -622,6 +625,25 @@ ap_score(PG_FUNCTION_ARGS)
 		 r.n, (t_built - t_start) / 1000.0, (t_loaded - t_built) / 1000.0,
 		 (t_predicted - t_loaded) / 1000.0, (GetCurrentTimestamp() - t_predicted) / 1000.0);
 	PG_RETURN_INT64(r.n);
+}
+
+/* The champion of a symbol, for other files (ml_predict.h). */
+int64
+ApChampionModel(const char *symbol)
+{
+	return ChampionOf(symbol);
+}
+
+/* A model's symbol, feature set, task and width, loading it into the cache. */
+void
+ApGetModelFacts(int64 model_id, ApModelFacts *facts)
+{
+	LoadedModel *m = GetModel(model_id);
+
+	strlcpy(facts->symbol, m->symbol, sizeof(facts->symbol));
+	strlcpy(facts->feature_set, m->feature_set, sizeof(facts->feature_set));
+	facts->classification = m->classification;
+	facts->p = m->p;
 }
 
 /*

@@ -276,6 +276,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
 	curve jsonb;
+	msg text;
 BEGIN
 	IF champion IS NULL THEN
 		RETURN '<p class="empty">No champion: no backtest.</p>';
@@ -283,10 +284,16 @@ BEGIN
 	IF to_regproc('@extschema@.ap_backtest_equity') IS NULL THEN
 		RETURN '<p class="empty">ap_backtest_equity is not installed.</p>';
 	END IF;
-	EXECUTE format('SELECT jsonb_build_object(''x'', coalesce(jsonb_agg(extract(epoch FROM e.ts) ORDER BY e.ts), ''[]''),
-		''equity'', coalesce(jsonb_agg(e.equity ORDER BY e.ts), ''[]''), ''bh'', coalesce(jsonb_agg(e.bh_equity ORDER BY e.ts), ''[]''))
-		FROM %I.ap_backtest_equity($1, $2) e', '@extschema@')
-	INTO curve USING symbol, champion;
+	BEGIN
+		EXECUTE format('SELECT jsonb_build_object(''x'', coalesce(jsonb_agg(extract(epoch FROM e.ts) ORDER BY e.ts), ''[]''),
+			''equity'', coalesce(jsonb_agg(e.equity ORDER BY e.ts), ''[]''), ''bh'', coalesce(jsonb_agg(e.bh_equity ORDER BY e.ts), ''[]''))
+			FROM %I.ap_backtest_equity($1, $2) e', '@extschema@')
+		INTO curve USING symbol, champion;
+	EXCEPTION WHEN data_exception OR invalid_parameter_value OR object_not_in_prerequisite_state OR undefined_object THEN
+		-- e.g. no bar after the champion's training window yet: say so, render the rest
+		GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+		RETURN '<p class="empty">No backtest: ' || alphapulse.html_escape(msg) || '</p>';
+	END;
 	RETURN alphapulse.report_line_chart('equity',
 		'Equity of the champion''s signals (ap_backtest_equity: out-of-sample bars, default fees) against buy-and-hold',
 		jsonb_build_array(jsonb_build_object('name', 'strategy', 'class', 'equity', 'x', curve -> 'x', 'y', curve -> 'equity'),
