@@ -48,7 +48,8 @@ print("Schedule and report benchmark, syn: 12,384 hourly bars, 40 features, XGBo
 # work as this direct ap_score call, so the difference is the runner's
 direct = timed(cur, "SELECT ap_score('syn', (SELECT max(ts) FROM alphapulse.signals WHERE symbol = 'syn'))", N)
 runner = timed(cur, "SELECT ap_run_job('syn', 'ingest')", N)
-hc.execute("SELECT pg_advisory_xact_lock(1095780930, alphapulse.job_lock_key('syn', 'ingest'))")
+# hold the step's lock as a run in progress would
+hc.execute("SELECT FROM alphapulse.job_locks WHERE symbol = 'syn' AND step = 'ingest' FOR UPDATE")
 skipped = timed(cur, "SELECT ap_run_job('syn', 'ingest')", N)
 holder.rollback()
 cur.execute("SELECT count(*) FILTER (WHERE status = 'skipped'), count(*) FROM alphapulse.job_log")

@@ -62,9 +62,12 @@ is "$(q "SELECT schedule FROM cron.job WHERE jobname = 'alphapulse_btc_ingest'")
 wait_for 100 "SELECT EXISTS (SELECT FROM alphapulse.job_log WHERE symbol = 'btc' AND step = 'ingest' AND status = 'succeeded')"
 ok $? "the ingest job fired and ap_run_job logged a successful run"
 is "$(q "SELECT count(*) FROM alphapulse.bars WHERE symbol = 'btc'")" 8760 "it landed the feed's bars (ap_ingest_now)"
-is "$(q "SELECT (details->>'rows_landed')::bigint = 8760 AND (details->>'features_built')::bigint = (SELECT count(*) FROM alphapulse.features WHERE symbol = 'btc') AND (details->>'features_built')::bigint > 8000
-	FROM alphapulse.job_log WHERE step = 'ingest' AND status = 'succeeded' ORDER BY id LIMIT 1")" t \
+# (the every-minute job may have run more than once by now: the runs add up)
+wait_for 60 "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE '%ap_run_job(''btc'', ''ingest'')%' AND pid <> pg_backend_pid())"
+is "$(q "SELECT sum((details->>'rows_landed')::bigint) = 8760 AND sum((details->>'features_built')::bigint) = (SELECT count(*) FROM alphapulse.features WHERE symbol = 'btc') AND sum((details->>'features_built')::bigint) > 8000
+	FROM alphapulse.job_log WHERE step = 'ingest' AND symbol = 'btc'")" t \
 	"... and, without a champion, built the features of the new bars"
+q "SELECT id, status, message, details FROM alphapulse.job_log ORDER BY id" | sed 's/^/# /' 
 wait_for 30 "SELECT EXISTS (SELECT FROM cron.job_run_details d JOIN cron.job j USING (jobid) WHERE j.jobname = 'alphapulse_btc_ingest' AND d.status = 'succeeded')"
 ok $? "pg_cron recorded the run"
 q "SELECT * FROM ap_schedule('btc', '{\"ingest_schedule\": \"0 0 1 1 *\", \"drift_schedule\": null}')" >/dev/null
@@ -100,6 +103,20 @@ q "SELECT pg_cancel_backend($holder)" >/dev/null
 wait_for 30 "SELECT NOT running FROM alphapulse.jobs WHERE symbol = 'btc' AND step = 'ingest'"
 ok $? "the lock goes with the run"
 is "$(q "SELECT ap_run_job('btc', 'ingest')")" succeeded "the next run runs"
+# any role may take an advisory lock: one taken by hand on the step's key does not stop a run
+q "CREATE ROLE r_squatter LOGIN" >/dev/null
+key=$(q "SELECT alphapulse.job_lock_key('btc', 'ingest')")
+( PGAPPNAME=ap_squatter "$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$FEEDS_PG_PORT" -U r_squatter -d postgres \
+	-c "BEGIN" -c "SELECT pg_advisory_xact_lock(1095780930, $key)" -c "SELECT pg_sleep(600)" -c "COMMIT" >"$WORK/squatter.out" 2>&1 & )
+wait_for 60 "SELECT running FROM alphapulse.jobs WHERE symbol = 'btc' AND step = 'ingest'"
+ok $? "a role with no grants holds the step's advisory key"
+is "$(q "SELECT ap_run_job('btc', 'ingest')")" succeeded "... and cannot make a run skip (the row lock decides)"
+is "$(qs "SELECT FROM alphapulse.job_locks FOR UPDATE" | head -1)" "" "the superuser may lock job_locks"
+is "$(PGOPTIONS="-c client_min_messages=error" "$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$FEEDS_PG_PORT" -U r_squatter -d postgres -c '\set VERBOSITY sqlstate' -c "SELECT FROM alphapulse.job_locks FOR UPDATE" 2>&1)" "ERROR:  42501" \
+	"... a role with no grants may not"
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'ap_squatter'" >/dev/null
+wait_for 30 "SELECT NOT running FROM alphapulse.jobs WHERE symbol = 'btc' AND step = 'ingest'"
+ok $? "the squatter is gone"
 
 # --- a failing step: logged with its SQLSTATE, its work rolled back --------
 models=$(q "SELECT count(*) FROM alphapulse.models")

@@ -1,8 +1,8 @@
 -- BEGIN schedule 0.2.0
 -- The loop runs itself (issue 8): ap_schedule(symbol) installs the pg_cron
--- jobs of a symbol, each calling ap_run_job(symbol, step); ap_run_job holds
--- the per-step advisory lock (a run that finds the previous one still
--- running skips and says so), runs the step and logs it in
+-- jobs of a symbol, each calling ap_run_job(symbol, step); ap_run_job locks
+-- the step's row of alphapulse.job_locks (a run that finds the previous one
+-- still holding it skips and says so), runs the step and logs it in
 -- alphapulse.job_log.  pg_cron stays optional: it is looked up when
 -- ap_schedule is called, not when the extension is created.
 
@@ -36,14 +36,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ARRAY['ingest', 'drift', 'retrain', 'requests', 'prune'];
 COMMENT ON FUNCTION alphapulse.schedule_steps() IS 'The job steps ap_schedule installs and ap_run_job runs: ingest, drift, retrain, requests, prune';
 
--- Lock key of one symbol's step: pg_try_advisory_xact_lock(1095780930, key);
--- 1095780930 is 0x41504A42, "APJB", the class of every AlphaPulse job lock.
+-- Advisory key of one symbol's step: a run also takes
+-- pg_try_advisory_xact_lock(1095780930, key) (0x41504A42, "APJB") so that
+-- pg_locks shows it, with its pid; the row of alphapulse.job_locks decides.
 CREATE FUNCTION alphapulse.job_lock_key(symbol text, step text)
 RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN pg_catalog.hashtext(symbol || '/' || step);
 COMMENT ON FUNCTION alphapulse.job_lock_key(text, text) IS
-'Second key of the advisory lock a run of ap_run_job(symbol, step) holds for its transaction; the first is 1095780930 ("APJB"). pg_locks shows it as classid 1095780930, objid = this key as unsigned, objsubid 2.';
+'Second key of the advisory lock a run of ap_run_job(symbol, step) takes for its transaction, so that pg_locks and alphapulse.jobs show it running (classid 1095780930, "APJB"; objid = this key as unsigned; objsubid 2). It only informs: whether a run may start is decided by the row lock on alphapulse.job_locks, which no role but the extension''s owner can take.';
 
 CREATE TABLE alphapulse.schedules (
 	symbol		text PRIMARY KEY REFERENCES alphapulse.assets (symbol),
@@ -63,6 +64,16 @@ CREATE TABLE alphapulse.schedule_jobs (
 	PRIMARY KEY (symbol, step)
 );
 COMMENT ON TABLE alphapulse.schedule_jobs IS 'The pg_cron jobs ap_schedule installed (cron.job ids and names alphapulse_<symbol>_<step>); ap_unschedule removes exactly these';
+
+-- The lock that decides: one row per symbol and step, locked FOR UPDATE by a
+-- run for its transaction.  No role is granted anything on it, so no session
+-- but ap_run_job's can hold it (an advisory lock any role could take).
+CREATE TABLE alphapulse.job_locks (
+	symbol		text NOT NULL REFERENCES alphapulse.assets (symbol) ON UPDATE CASCADE ON DELETE CASCADE,
+	step		text NOT NULL CHECK (step = ANY (alphapulse.schedule_steps())),
+	PRIMARY KEY (symbol, step)
+);
+COMMENT ON TABLE alphapulse.job_locks IS 'One row per symbol and job step, locked by the run of ap_run_job in progress (FOR UPDATE SKIP LOCKED: a second run skips); only the extension''s owner can lock it. ap_schedule creates the rows of its steps.';
 
 CREATE TABLE alphapulse.job_log (
 	id			bigserial PRIMARY KEY,
@@ -359,7 +370,12 @@ BEGIN
 			HINT = 'Add it to alphapulse.assets.';
 	END IF;
 	key := alphapulse.job_lock_key(symbol, step);
-	IF NOT pg_catalog.pg_try_advisory_xact_lock(lock_class, key) THEN
+	-- a scheduled step's row exists already (ap_schedule): the insert never waits for it
+	INSERT INTO alphapulse.job_locks AS j (symbol, step) VALUES (symbol, step) ON CONFLICT DO NOTHING;
+	PERFORM pg_catalog.pg_try_advisory_xact_lock(lock_class, key);
+	PERFORM FROM alphapulse.job_locks j WHERE j.symbol = ap_run_job.symbol AND j.step = ap_run_job.step
+	FOR UPDATE SKIP LOCKED;
+	IF NOT FOUND THEN
 		SELECT l.pid INTO holder FROM pg_catalog.pg_locks l
 		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
 		  AND l.classid = lock_class::oid AND l.objid = ((key::bigint + 4294967296) % 4294967296)::oid
@@ -396,7 +412,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION ap_run_job(text, text) IS
-'Runs one step of a symbol''s loop (ingest, drift, retrain, requests, prune; see alphapulse.schedule_defaults()) with the symbol''s schedule options, under a transaction-level advisory lock per symbol and step: when the previous run still holds it, logs "skipped" and returns at once. Every run is a row in alphapulse.job_log; a failing step is rolled back and logged as failed (not raised, so the log row stays). Returns succeeded, failed or skipped. The pg_cron jobs of ap_schedule call it; it runs as the extension owner, as they do.';
+'Runs one step of a symbol''s loop (ingest, drift, retrain, requests, prune; see alphapulse.schedule_defaults()) with the symbol''s schedule options, under a lock per symbol and step held for its transaction (its row of alphapulse.job_locks): when the previous run still holds it, logs "skipped" and returns at once. Every run is a row in alphapulse.job_log; a failing step is rolled back and logged as failed (not raised, so the log row stays). Returns succeeded, failed or skipped. The pg_cron jobs of ap_schedule call it; it runs as the extension owner, as they do.';
 
 CREATE FUNCTION ap_schedule(symbol text, options jsonb DEFAULT '{}')
 RETURNS TABLE (step text, jobname text, jobid bigint, schedule text)
@@ -425,10 +441,12 @@ BEGIN
 			MESSAGE = 'pg_cron is not installed in this database',
 			HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
 	END IF;
-	-- one ap_schedule of a symbol at a time, so the jobs and the table agree
-	PERFORM pg_catalog.pg_advisory_xact_lock(1095780930, alphapulse.job_lock_key(symbol, 'schedule'));
+	-- the upsert locks the symbol's row: one ap_schedule of a symbol at a time, so the jobs and the table agree
 	INSERT INTO alphapulse.schedules AS t (symbol, options) VALUES (symbol, options)
 	ON CONFLICT ON CONSTRAINT schedules_pkey DO UPDATE SET options = excluded.options, updated = pg_catalog.now();
+	INSERT INTO alphapulse.job_locks AS l (symbol, step)
+	SELECT ap_schedule.symbol, u.s FROM unnest(alphapulse.schedule_steps()) AS u(s)
+	ON CONFLICT DO NOTHING;
 	FOREACH s IN ARRAY alphapulse.schedule_steps() LOOP
 		-- the symbol is a checked identifier (assets_symbol_format), quoted as a literal anyway
 		name := 'alphapulse_' || symbol || '_' || s;
@@ -469,10 +487,11 @@ DECLARE
 	j record;
 	n integer := 0;
 BEGIN
-	IF NOT EXISTS (SELECT FROM alphapulse.schedules s WHERE s.symbol = ap_unschedule.symbol) THEN
+	-- locks the symbol's row against a concurrent ap_schedule
+	PERFORM FROM alphapulse.schedules s WHERE s.symbol = ap_unschedule.symbol FOR UPDATE;
+	IF NOT FOUND THEN
 		RAISE EXCEPTION 'symbol "%" is not scheduled', left(symbol, 64) USING ERRCODE = '42704';
 	END IF;
-	PERFORM pg_catalog.pg_advisory_xact_lock(1095780930, alphapulse.job_lock_key(symbol, 'schedule'));
 	-- without pg_cron (dropped since) the jobs went with it: only the rows remain
 	IF pg_catalog.to_regclass('cron.job') IS NOT NULL THEN
 		FOR j IN SELECT sj.jobname FROM alphapulse.schedule_jobs sj WHERE sj.symbol = ap_unschedule.symbol ORDER BY sj.step LOOP
@@ -503,7 +522,7 @@ SELECT j.symbol, j.step, j.jobname, j.jobid, j.schedule, j.command,
 FROM alphapulse.schedule_jobs j
 LEFT JOIN LATERAL (SELECT * FROM alphapulse.job_log o WHERE o.symbol = j.symbol AND o.step = j.step
 				   ORDER BY o.id DESC LIMIT 1) l ON true;
-COMMENT ON VIEW alphapulse.jobs IS 'Each scheduled job of each symbol: its pg_cron job and schedule, whether a run holds its lock now, and its last run from alphapulse.job_log (start, end, succeeded/failed/skipped, duration, message), last success and number of runs';
+COMMENT ON VIEW alphapulse.jobs IS 'Each scheduled job of each symbol: its pg_cron job and schedule, whether a run is in progress (its advisory lock in pg_locks), and its last run from alphapulse.job_log (start, end, succeeded/failed/skipped, duration, message), last success and number of runs';
 
 GRANT SELECT ON alphapulse.schedules, alphapulse.schedule_jobs, alphapulse.job_log, alphapulse.jobs TO alphapulse_reader;
 GRANT DELETE ON alphapulse.job_log TO alphapulse_admin;
