@@ -12,6 +12,10 @@ RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.repla
 	t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
 COMMENT ON FUNCTION alphapulse.html_escape(text) IS 'Text made safe for HTML element content and quoted attribute values: & < > " and '' as character references';
 
+-- The report's functions run with jit = off: jsonb_array_elements' default
+-- row estimates make small queries look big enough to JIT-compile, which costs
+-- more than the queries.
+
 -- Chart geometry, in one place (viewBox units).
 CREATE FUNCTION alphapulse.report_geometry()
 RETURNS jsonb
@@ -19,19 +23,33 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN '{"width": 960, "height": 280, "left": 70, "right": 20, "top": 20, "bottom": 40, "bar_height": 16}'::jsonb;
 COMMENT ON FUNCTION alphapulse.report_geometry() IS 'Sizes of the report''s SVG charts in viewBox units: width, height and margins of line charts, height of a bar chart''s row';
 
--- The points of a chart's series and markers, in one place for extent and drawing.
+-- The points of a chart's series and markers, in one place for extent and
+-- drawing: narrow rows (the series objects are not carried to the sort).
 CREATE FUNCTION alphapulse.report_points(series jsonb, markers jsonb)
-RETURNS TABLE (k text, i bigint, name text, cls text, x float8, y float8)
+RETURNS TABLE (k text, i bigint, x float8, y float8)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT src.k, s.i, s.v ->> 'name', coalesce(s.v ->> 'class', 'series' || s.i),
-		   (xv.x #>> '{}')::float8, (s.v -> 'y' ->> (xv.n - 1)::integer)::float8
+	-- x and y are zipped in one pass (indexing y per point would copy it per point)
+	SELECT src.k, s.i, (xy.x #>> '{}')::float8, (xy.y #>> '{}')::float8
 	FROM (VALUES ('line', coalesce(series, '[]'::jsonb)), ('marker', coalesce(markers, '[]'::jsonb))) AS src(k, arr)
 	CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(src.arr) = 'array' THEN src.arr ELSE '[]' END) WITH ORDINALITY AS s(v, i)
-	CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(s.v -> 'x') = 'array' THEN s.v -> 'x' ELSE '[]' END) WITH ORDINALITY AS xv(x, n)
-	WHERE jsonb_typeof(xv.x) = 'number' AND jsonb_typeof(s.v -> 'y' -> (xv.n - 1)::integer) = 'number';
+	CROSS JOIN LATERAL ROWS FROM (
+		jsonb_array_elements(CASE WHEN jsonb_typeof(s.v -> 'x') = 'array' THEN s.v -> 'x' ELSE '[]' END),
+		jsonb_array_elements(CASE WHEN jsonb_typeof(s.v -> 'y') = 'array' THEN s.v -> 'y' ELSE '[]' END)) AS xy(x, y)
+	WHERE jsonb_typeof(xy.x) = 'number' AND jsonb_typeof(xy.y) = 'number';
 END;
-COMMENT ON FUNCTION alphapulse.report_points(jsonb, jsonb) IS 'The drawable points of report_line_chart''s series and markers: kind (line, marker), series number, name, CSS class, x, y; points with a missing or non-numeric x or y are left out';
+COMMENT ON FUNCTION alphapulse.report_points(jsonb, jsonb) IS 'The drawable points of report_line_chart''s series and markers: kind (line, marker), series number, x, y; points with a missing or non-numeric x or y are left out';
+
+-- Name and CSS class of each series and marker set of a chart.
+CREATE FUNCTION alphapulse.report_series(series jsonb, markers jsonb)
+RETURNS TABLE (k text, i bigint, name text, cls text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT src.k, s.i, coalesce(s.v ->> 'name', ''), coalesce(s.v ->> 'class', 'series' || s.i)
+	FROM (VALUES ('line', coalesce(series, '[]'::jsonb)), ('marker', coalesce(markers, '[]'::jsonb))) AS src(k, arr)
+	CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(src.arr) = 'array' THEN src.arr ELSE '[]' END) WITH ORDINALITY AS s(v, i);
+END;
+COMMENT ON FUNCTION alphapulse.report_series(jsonb, jsonb) IS 'Kind (line, marker), number, name and CSS class of report_line_chart''s series and markers';
 
 -- A line chart: series and markers are [{"name": ..., "class": ..., "x": [...], "y": [...]}]
 -- (x: numbers, epoch seconds when x_is_time); points with a null x or y are left out.
@@ -41,6 +59,7 @@ CREATE FUNCTION alphapulse.report_line_chart(id text, title text, series jsonb,
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $fn$
 DECLARE
 	g CONSTANT jsonb := alphapulse.report_geometry();
@@ -64,22 +83,27 @@ BEGIN
 	END IF;
 	IF x1 = x0 THEN x0 := x0 - 1; x1 := x1 + 1; END IF;
 	IF y1 = y0 THEN y0 := y0 - 1; y1 := y1 + 1; END IF;
-	SELECT string_agg(part, '' ORDER BY q.k DESC, q.i), string_agg(key, ' ' ORDER BY q.k DESC, q.i) INTO body, legend FROM (
-		SELECT p.k, p.i,
-			format('<span class="key %s">%s</span>', alphapulse.html_escape(min(p.cls)), alphapulse.html_escape(min(p.name))) AS key,
-			CASE p.k WHEN 'line' THEN
+	SELECT string_agg(CASE m.k WHEN 'line' THEN
 				format('<polyline class="%s" data-series="%s" data-points="%s" points="%s"/>',
-					   alphapulse.html_escape(min(p.cls)), alphapulse.html_escape(min(p.name)), count(*),
-					   string_agg(round((l + (p.x - x0) / (x1 - x0) * (w - l - r))::numeric, 1) || ','
-								  || round((h - b - (p.y - y0) / (y1 - y0) * (h - t - b))::numeric, 1), ' ' ORDER BY p.x))
+					   alphapulse.html_escape(m.cls), alphapulse.html_escape(m.name), g.n, g.drawn)
 			ELSE
 				format('<g class="%s" data-series="%s" data-points="%s">%s</g>',
-					   alphapulse.html_escape(min(p.cls)), alphapulse.html_escape(min(p.name)), count(*),
-					   string_agg(format('<circle cx="%s" cy="%s" r="3"/>',
-										 round((l + (p.x - x0) / (x1 - x0) * (w - l - r))::numeric, 1),
-										 round((h - b - (p.y - y0) / (y1 - y0) * (h - t - b))::numeric, 1)), '' ORDER BY p.x))
-			END AS part
-		FROM alphapulse.report_points(series, markers) p GROUP BY p.k, p.i) q;
+					   alphapulse.html_escape(m.cls), alphapulse.html_escape(m.name), g.n, g.drawn)
+			END, '' ORDER BY m.k DESC, m.i),
+		   string_agg(format('<span class="key %s">%s</span>', alphapulse.html_escape(m.cls), alphapulse.html_escape(m.name)),
+					  ' ' ORDER BY m.k DESC, m.i)
+	INTO body, legend
+	FROM alphapulse.report_series(series, markers) m
+	JOIN (SELECT p.k, p.i, count(*) AS n,
+				 string_agg(CASE p.k WHEN 'line' THEN
+								round((l + (p.x - x0) / (x1 - x0) * (w - l - r))::numeric, 1) || ','
+								|| round((h - b - (p.y - y0) / (y1 - y0) * (h - t - b))::numeric, 1)
+							ELSE
+								format('<circle cx="%s" cy="%s" r="3"/>',
+									   round((l + (p.x - x0) / (x1 - x0) * (w - l - r))::numeric, 1),
+									   round((h - b - (p.y - y0) / (y1 - y0) * (h - t - b))::numeric, 1))
+							END, CASE p.k WHEN 'line' THEN ' ' ELSE '' END ORDER BY p.x) AS drawn
+		  FROM alphapulse.report_points(series, markers) p GROUP BY p.k, p.i) g ON g.k = m.k AND g.i = m.i;
 	RETURN format('<figure id="%s"><figcaption>%s</figcaption><div class="legend">%s</div>'
 				  '<svg class="chart" data-chart="%s" data-points="%s" viewBox="0 0 %s %s" role="img">'
 				  '<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s"/><line class="axis" x1="%s" y1="%s" x2="%s" y2="%s"/>'
@@ -105,6 +129,7 @@ CREATE FUNCTION alphapulse.report_bar_chart(id text, title text, labels text[], 
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $fn$
 DECLARE
 	g CONSTANT jsonb := alphapulse.report_geometry();
@@ -192,12 +217,17 @@ CREATE FUNCTION alphapulse.report_price(symbol text, bars integer, champion bigi
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 BEGIN ATOMIC
 	WITH w AS (
 		SELECT b.ts, b.close FROM alphapulse.bars b WHERE b.symbol = report_price.symbol ORDER BY b.ts DESC LIMIT bars
 	), sig AS (
-		SELECT s.ts, s.signal, w.close FROM alphapulse.signals s JOIN w ON w.ts = s.ts
+		-- a range of the signals' key and the bars' key: index scans whatever the statistics say
+		SELECT s.ts, s.signal, b.close
+		FROM alphapulse.signals s
+		JOIN alphapulse.bars b ON b.symbol = s.symbol AND b.ts = s.ts
 		WHERE s.symbol = report_price.symbol AND s.model_id = champion AND s.signal IN ('BUY', 'SELL')
+		  AND s.ts >= (SELECT min(w.ts) FROM w)
 	)
 	SELECT alphapulse.report_line_chart('price', 'Price (close) of the last ' || (SELECT count(*) FROM w) || ' bars with the champion''s signals',
 		jsonb_build_array(jsonb_build_object('name', 'close', 'class', 'close',
@@ -219,6 +249,7 @@ CREATE FUNCTION alphapulse.report_learning(champion bigint)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 BEGIN ATOMIC
 	SELECT alphapulse.report_line_chart('learning', 'Learning curves of the champion (log loss per boosting round, each walk-forward fold)',
 		coalesce((SELECT jsonb_agg(jsonb_build_object('name', 'fold ' || (c.v ->> 'fold') || ' ' || k.kind,
@@ -238,6 +269,7 @@ CREATE FUNCTION alphapulse.report_explain(symbol text, champion bigint, rows int
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 BEGIN ATOMIC
 	WITH fs AS (
 		SELECT m.feature_set FROM alphapulse.models m WHERE m.id = champion
@@ -273,6 +305,7 @@ CREATE FUNCTION alphapulse.report_equity(symbol text, champion bigint)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $fn$
 DECLARE
 	curve jsonb;
@@ -308,6 +341,7 @@ CREATE FUNCTION alphapulse.report_drift(symbol text)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $fn$
 DECLARE
 	rep record;
@@ -342,6 +376,7 @@ CREATE FUNCTION alphapulse.report_models(symbol text)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $fn$
 DECLARE
 	board jsonb;
@@ -380,6 +415,7 @@ CREATE FUNCTION alphapulse.report_feeds(symbol text)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 BEGIN ATOMIC
 	SELECT alphapulse.report_table('feeds', ARRAY['feed', 'format', 'cursor (UTC)', 'last success (UTC)', 'last error (UTC)', 'last error',
 			'consecutive failures', 'rows landed', 'queued'],
@@ -406,6 +442,7 @@ CREATE FUNCTION ap_report(symbol text, bars integer DEFAULT 720, explain_rows in
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $fn$
 DECLARE
 	max_rows CONSTANT integer := 100000;
