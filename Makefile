@@ -25,6 +25,8 @@ AP_PREV_VERSION = 0.1.0
 UPGRADE_PARTS = $(sort $(wildcard sql/src/upgrade-$(AP_VERSION)/*.sql))
 DATA = $(filter-out $(DATA_built),$(wildcard sql/alphapulse--*.sql))
 DATA_built = sql/alphapulse--$(AP_PREV_VERSION)--$(AP_VERSION).sql sql/alphapulse--$(AP_VERSION).sql
+# The scale-out layer: extension alphapulse_proxy for the PL/Proxy proxy database.
+DATA += sql/proxy/alphapulse_proxy.control $(wildcard sql/proxy/alphapulse_proxy--*.sql)
 
 # pg_regress: every sql/*.sql that is not an install/upgrade script.  Progress
 # NOTICE lines (one a second of a long call) would make outputs depend on speed.
@@ -105,6 +107,7 @@ bench:
 	bench/drift.sh
 	bench/schedule.sh
 	bench/backtest.sh
+	bench/proxy.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
 .PHONY: valgrind load

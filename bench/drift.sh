@@ -8,20 +8,23 @@
 set -eu
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 PGBIN=${PGBIN:-$("$PG_CONFIG" --bindir)}
-PORT=${BENCH_PORT:-54391}
+HERE=$(cd "$(dirname "$0")" && pwd)
+CLUSTER=$HERE/../test/bin/cluster.sh	# the one cluster helper
+PORT=${BENCH_PORT:-$("$CLUSTER" free-port)}
 # the champion trains on 80% of the rows (less a gap), so 125k bars give ~100k reference rows
 BARS=${BARS:-125000}
-HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=$(mktemp -d /tmp/ap-bench-drift.XXXXXX)
-as_pg() { if [ "$(id -u)" = 0 ]; then (cd /tmp && runuser -u postgres -- "$@"); else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$DIR"
-cleanup() { as_pg "$PGBIN/pg_ctl" -D "$DIR/data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$DIR"; }
+export PGBIN
+cleanup() { "$CLUSTER" destroy "$DIR" "$PORT" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-as_pg "$PGBIN/initdb" -D "$DIR/data" --auth=trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 \
-	-c shared_preload_libraries=alphapulse -c shared_buffers=512MB -c max_wal_size=4GB -c synchronous_commit=off" start >/dev/null
-export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=bench PGBIN
-"$PGBIN/createdb" bench
+"$CLUSTER" init "$DIR" "$PORT" bench
+cat >>"$DIR/data/postgresql.conf" <<CONF
+shared_buffers = '512MB'
+max_wal_size = '4GB'
+synchronous_commit = off
+CONF
+"$CLUSTER" start "$DIR" "$PORT" bench >/dev/null
+export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=bench
 # setup (not timed): bars (moved 15 x 365 days back so that they end in the past),
 # features, a ridge champion, its logged scores
 "$PGBIN/psql" -qX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION alphapulse" \

@@ -10,9 +10,10 @@ set -e
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 ROWS=${ROWS:-1000000}
 RUNS=${RUNS:-3}
-PGP=${FEEDS_PG_PORT:-54373}
-HTP=${FEEDS_HTTP_PORT:-54374}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/test/bin/cluster.sh"	# ap_cluster, ap_free_port, ap_wait_until
+PGP=${FEEDS_PG_PORT:-$(ap_free_port)}
+HTP=${FEEDS_HTTP_PORT:-$(ap_free_port)}
 if [ "$(id -u)" = 0 ]; then
 	# initdb refuses root; run as postgres from a copy it can read (the clone
 	# may be private to root).
@@ -26,27 +27,23 @@ fi
 W=$(mktemp -d /tmp/feeds-bench.XXXXXX)
 FIX=
 cleanup() {
-	[ -f "$W/data/postmaster.pid" ] && "$PGBIN/pg_ctl" -D "$W/data" -m immediate stop >/dev/null 2>&1
+	[ -f "$W/data/postmaster.pid" ] && ap_cluster stop "$W" "$PGP" postgres immediate >/dev/null 2>&1
 	[ -n "$FIX" ] && kill "$FIX" 2>/dev/null
 	rm -rf "$W"
 	[ -n "${BENCH_STAGE:-}" ] && rm -rf "$BENCH_STAGE"
 }
 trap cleanup EXIT
-"$PGBIN/initdb" -D "$W/data" -U postgres -A trust >/dev/null
+ap_cluster init "$W" "$PGP" postgres
 cat >>"$W/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PGP
-unix_socket_directories = '$W'
-shared_preload_libraries = 'alphapulse'
 alphapulse.allowed_hosts = '127.0.0.1:$HTP'
 shared_buffers = '512MB'
 max_wal_size = '4GB'
 CONF
-"$PGBIN/pg_ctl" -D "$W/data" -l "$W/server.log" -w start >/dev/null
+ap_cluster start "$W" "$PGP" postgres >/dev/null
 q() { "$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$PGP" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"; }
 /usr/bin/python3 "$TOP/test/fixture_server.py" "$HTP" >"$W/fixture.log" 2>&1 &
 FIX=$!
-for _ in $(seq 50); do grep -q "fixture server on" "$W/fixture.log" && break; sleep 0.1; done
+ap_wait_until 30 "the fixture server" grep -q "fixture server on" "$W/fixture.log"
 q "CREATE EXTENSION alphapulse"
 q "INSERT INTO alphapulse.assets (symbol, bar_interval) VALUES ('gen', '1 minute')"
 END_TS=$(q "SELECT '2000-01-01 00:00Z'::timestamptz + $ROWS * interval '1 minute'")

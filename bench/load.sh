@@ -38,13 +38,8 @@ if [[ $dir != /tmp/?* || $dir == *..* ]]; then
 fi
 log() { echo "[load] $(date -u +%H:%M:%S) $*" >&2; }
 
-if [ -z "${PORT:-}" ]; then
-	for _ in $(seq 50); do
-		PORT=$((55500 + RANDOM % 400))
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || break
-	done
-fi
-port=$PORT
+. test/bin/cluster.sh	# ap_free_port, ap_wait_until
+port=${PORT:-$(ap_free_port)}
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=$db
 q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 
@@ -108,15 +103,10 @@ pgbench -n -c "$clients" -j "$threads" -T "$duration" -P 30 -l --log-prefix="$ou
 log "pgbench exit $rc"
 
 # after a crash the server recovers first: wait for it to accept queries
-for _ in $(seq 600); do
-	q -c 'SELECT 1' >/dev/null 2>&1 && break
-	sleep 0.1
-done
+ap_wait_until 60 "the server to accept queries" q -c 'SELECT 1'
 # backends report their statistics when they exit: wait for them to go
-for _ in $(seq 300); do
-	[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()" 2>/dev/null)" = 0 ] && break
-	sleep 0.1
-done
+no_clients() { [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()" 2>/dev/null)" = 0 ]; }
+ap_wait_until 30 "pgbench's backends to exit" no_clients || true
 IFS='|' read -r start_time1 deadlocks1 < <(q -F '|' -c "SELECT pg_postmaster_start_time(), deadlocks FROM pg_stat_database WHERE datname = current_database()")
 
 # catch up the features of every symbol, then the data assertions

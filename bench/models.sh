@@ -7,19 +7,22 @@
 set -eu
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 PGBIN=${PGBIN:-$("$PG_CONFIG" --bindir)}
-PORT=${BENCH_PORT:-54389}
-ROWS=${ROWS:-200000}
 HERE=$(cd "$(dirname "$0")" && pwd)
+CLUSTER=$HERE/../test/bin/cluster.sh	# the one cluster helper
+PORT=${BENCH_PORT:-$("$CLUSTER" free-port)}
+ROWS=${ROWS:-200000}
 DIR=$(mktemp -d /tmp/ap-bench-models.XXXXXX)
-as_pg() { if [ "$(id -u)" = 0 ]; then (cd /tmp && runuser -u postgres -- "$@"); else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$DIR"
-cleanup() { as_pg "$PGBIN/pg_ctl" -D "$DIR/data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$DIR"; }
+export PGBIN
+cleanup() { "$CLUSTER" destroy "$DIR" "$PORT" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-as_pg "$PGBIN/initdb" -D "$DIR/data" --auth=trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 \
-	-c shared_preload_libraries=alphapulse -c shared_buffers=512MB -c max_wal_size=4GB -c synchronous_commit=off" start >/dev/null
-export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=bench PGBIN
-"$PGBIN/createdb" bench
+"$CLUSTER" init "$DIR" "$PORT" bench
+cat >>"$DIR/data/postgresql.conf" <<CONF
+shared_buffers = '512MB'
+max_wal_size = '4GB'
+synchronous_commit = off
+CONF
+"$CLUSTER" start "$DIR" "$PORT" bench >/dev/null
+export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=bench
 "$PGBIN/psql" -qX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION alphapulse" \
 	-f "$HERE/../test/fixtures/models/bars.sql" -c "SELECT pg_temp.make_bars('btc', $ROWS, 'bench')" >/dev/null
 /usr/bin/python3 "$HERE/models_bench.py"

@@ -3,7 +3,7 @@
 # loops and a pandas round trip, on 1,000,000 bars in a private cluster.
 #   bench/run.sh            (or: make bench)
 # Env: AP_BENCH_RUNS (5), AP_BENCH_NO_EXT=1 (skip build and ap_* rows),
-#      AP_BENCH_DIR (/tmp/alphapulse-bench), AP_BENCH_PORT (54331),
+#      AP_BENCH_DIR (/tmp/alphapulse-bench), AP_BENCH_PORT (a free one),
 #      AP_BENCH_CLUSTER (test/bin/cluster.sh; same start|stop|destroy interface).
 # Takes about 5 minutes on 2 cores; the naive numeric PL/pgSQL EMA runs over
 # fewer symbols and is scaled up (bench.py --plpgsql-budget), as the table says.
@@ -13,7 +13,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=$root/bench
 dir=${AP_BENCH_DIR:-/tmp/alphapulse-bench}
-port=${AP_BENCH_PORT:-54331}
+port=${AP_BENCH_PORT:-$("$root/test/bin/cluster.sh" free-port)}
 db=alphapulse_bench
 runs=${AP_BENCH_RUNS:-5}
 no_ext=${AP_BENCH_NO_EXT:-0}

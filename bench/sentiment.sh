@@ -8,14 +8,14 @@
 # statement per row like the feed worker).  Medians of RUNS runs.
 #   PGBIN (default /usr/lib/postgresql/15/bin), RUNS (5), NEWS (20000),
 #   COPIES (300: the 324 labelled headlines repeated, ~97k rows),
-#   SENT_PG_PORT (54391)
+#   SENT_PG_PORT (a free port, test/bin/cluster.sh free-port)
 set -e
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 RUNS=${RUNS:-5}
 NEWS=${NEWS:-20000}
 COPIES=${COPIES:-300}
-PORT=${SENT_PG_PORT:-54391}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+PORT=${SENT_PG_PORT:-$("$TOP/test/bin/cluster.sh" free-port)}
 HEAD=$TOP/test/fixtures/sentiment/headlines.tsv
 W=$(mktemp -d /tmp/sentiment-bench.XXXXXX)
 chmod 755 "$W"

@@ -905,6 +905,14 @@ FeedTryLockLanding(const char *name)
 							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock the feed row");
 	got = SPI_processed > 0;
+	/* no row: locked, or removed while its response was in flight (then the job ends) */
+	if (!got &&
+		SPI_execute_with_args("SELECT 1 FROM alphapulse.feeds WHERE name OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("feed \"%s\" was removed during its run", name)));
 	SPI_finish();
 	return got;
 }

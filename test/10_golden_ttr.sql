@@ -26,7 +26,10 @@ CREATE TEMP TABLE ttrc_f8 AS
 CREATE TEMP TABLE golden (
 	indicator text, field text, row int, value numeric,
 	PRIMARY KEY (indicator, field, row));
-\copy golden FROM 'test/fixtures/ttr_golden.csv' WITH (FORMAT csv, HEADER true)
+-- Generated at test time from test/fixtures/gen_ttr.R with the pinned TTR and
+-- checked against test/fixtures/ttr_golden.sha256 (missing if that failed).
+\! test/bin/ttr_golden.sh >/dev/null
+\copy golden FROM 'build/cache/ttr_golden.csv' WITH (FORMAT csv, HEADER true)
 
 -- What is checked.  expr is evaluated over ttrc (numeric) and ttrc_f8 (float8)
 -- with WINDOW w AS (ORDER BY row).

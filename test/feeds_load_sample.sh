@@ -11,15 +11,18 @@ CSV=$1 PORT=$2
 shift 2
 PSQL=(psql -X -qAt -v ON_ERROR_STOP=1 "$@")
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/bin/cluster.sh"	# ap_wait_until
 /usr/bin/python3 "$HERE/fixture_server.py" "$PORT" "$CSV" >/tmp/feeds-load-fixture.$$ 2>&1 &
 FIX=$!
 trap 'kill $FIX 2>/dev/null; rm -f /tmp/feeds-load-fixture.$$' EXIT
-for _ in $(seq 50); do grep -q "fixture server on" /tmp/feeds-load-fixture.$$ && break; sleep 0.1; done
+ap_wait_until 30 "the fixture server" grep -q "fixture server on" /tmp/feeds-load-fixture.$$
 hosts=$("${PSQL[@]}" -c "SHOW alphapulse.allowed_hosts")
 case ",$hosts," in
 	*,127.0.0.1:$PORT,*|*", 127.0.0.1:$PORT,"*) ;;
 	*) "${PSQL[@]}" -c "ALTER SYSTEM SET alphapulse.allowed_hosts = '${hosts:+$hosts,}127.0.0.1:$PORT'" -c "SELECT pg_reload_conf()" >/dev/null
-	   sleep 1 ;;
+	   # reloaded once a new session sees it: the worker was signalled before
+	   reloaded() { [ "$("${PSQL[@]}" -c "SELECT current_setting('alphapulse.allowed_hosts') = '${hosts:+$hosts,}127.0.0.1:$PORT'")" = t ]; }
+	   ap_wait_until 30 "the new alphapulse.allowed_hosts" reloaded ;;
 esac
 read -r first last < <(awk -F, 'NR > 1 { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2 } END { print min, max }' "$CSV")
 for sym in $(awk -F, 'NR > 1 { print $1 }' "$CSV" | sort -u); do
@@ -28,10 +31,8 @@ for sym in $(awk -F, 'NR > 1 { print $1 }' "$CSV" | sort -u); do
 		jsonb_build_object('start', '$first', 'end', '$last'::timestamptz + interval '1 hour', 'page_size', 1000))" >/dev/null
 	"${PSQL[@]}" -c "SELECT ap_ingest('sample_$sym')" >/dev/null
 done
-for _ in $(seq 600); do
-	[ "$("${PSQL[@]}" -c "SELECT count(*) FROM alphapulse.feed_queue WHERE feed LIKE 'sample\_%'")" = 0 ] && break
-	sleep 0.5
-done
+queue_empty() { [ "$("${PSQL[@]}" -c "SELECT count(*) FROM alphapulse.feed_queue WHERE feed LIKE 'sample\_%'")" = 0 ]; }
+ap_wait_until 300 "the worker to land the sample bars" queue_empty || true	# the status check below says what is missing
 "${PSQL[@]}" -c "SELECT name || ': ' || rows_landed || ' bars, cursor ' || cursor_ts || coalesce(', last error: ' || last_error, '')
 	FROM alphapulse.feed_status WHERE name LIKE 'sample\_%' ORDER BY name"
 failed=$("${PSQL[@]}" -c "SELECT count(*) FROM alphapulse.feed_status WHERE name LIKE 'sample\_%' AND (queued > 0 OR consecutive_failures > 0)")

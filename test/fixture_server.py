@@ -34,10 +34,14 @@ path only, then normal).  Faults:
              200-byte preview ends inside one
   querykey   401 unless the query has x_api_key=fixture-key
   echo       500 whose body repeats the request path and query
+  gateN      requests after the N-th on this faults segment wait (up to 120 s)
+             until GET /_open/<faults segment>: a test holds a backfill at a
+             known point instead of racing it
 GET /ok/gennews/rss.xml: an RSS feed of SYNTHETIC headlines about the loaded
 bars (test/data/gen_news.py; the demo's sample news).
 Any other name is a tag with no effect (to count a test's requests apart).
 GET /_count/<faults segment> answers how many requests that segment received.
+GET /_open/<faults segment> lets that segment's held (gateN) requests go on.
 Binance symbol GEN (bench): 1,000,000 generated one-minute bars from 2000-01-01.
 Standard library only; 127.0.0.1 only.
 """
@@ -62,6 +66,7 @@ INDEX = {}           # symbol -> {unix_s: position}
 COUNTS = {}
 SEEN = {}           # faults segment -> requests received
 LOCK = threading.Lock()
+GATES = {}          # faults segment -> threading.Event, set by /_open/
 BARS_PATH = [None]   # the bars file loaded, for the generated news feed
 GENNEWS = {}         # bars path -> generated RSS bytes
 
@@ -271,8 +276,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 n = SEEN.get(segs[2], 0)
             return self.send(200, str(n), "text/plain")
+        if faultseg == "_open":
+            with LOCK:
+                gate = GATES.setdefault(segs[2], threading.Event())
+            gate.set()
+            return self.send(200, "open", "text/plain")
         with LOCK:
             SEEN[faultseg] = SEEN.get(faultseg, 0) + 1
+            seen = SEEN[faultseg]
+            gate = GATES.setdefault(faultseg, threading.Event())
+        for f in faultseg.split("+"):
+            if f.startswith("gate") and f[4:].isdigit() and seen > int(f[4:]):
+                gate.wait(120)
         faults = parse_faults(faultseg)
         active = set()
         with LOCK:

@@ -22,6 +22,7 @@ export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=$db
 test/bin/deps.sh
 make
 make install
+. test/bin/cluster.sh	# ap_wait_until, ap_wait_sql
 
 # A fresh cluster each run: it preloads the library just installed and has
 # the current settings (the feed worker's database among them).
@@ -105,23 +106,19 @@ echo "Pulling the sample news (SYNTHETIC headlines, test/data/gen_news.py) throu
 /usr/bin/python3 test/fixture_server.py "$newsport" test/data/sample_bars.csv >"$dir/log/news-fixture.log" 2>&1 &
 newsfix=$!
 trap 'kill $newsfix 2>/dev/null || true' EXIT
-for _ in $(seq 50); do grep -q "fixture server on" "$dir/log/news-fixture.log" && break; sleep 0.1; done
+ap_wait_until 30 "the news fixture server" grep -q "fixture server on" "$dir/log/news-fixture.log"
 hosts=$(psql -X -qAt -c "SHOW alphapulse.allowed_hosts")
 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET alphapulse.allowed_hosts = '${hosts:+$hosts,}127.0.0.1:$newsport'" -c "SELECT pg_reload_conf()" >/dev/null
-for _ in $(seq 50); do
-	case ",$(psql -X -qAt -c "SHOW alphapulse.allowed_hosts")," in *",127.0.0.1:$newsport,"*) break ;; esac
-	sleep 0.1
-done
-sleep 1		# the worker reloads its settings between runs
+# A new session sees the new list once the postmaster has reloaded, and it
+# signals the feed worker before it forks that session's backend: from then
+# on the worker reloads before it takes more work.
+ap_wait_sql 30 "SELECT current_setting('alphapulse.allowed_hosts') = '${hosts:+$hosts,}127.0.0.1:$newsport'"
 psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
 SELECT ap_add_feed('sample_news', 'news', 'rss', 'http://127.0.0.1:$newsport/ok/gennews/rss.xml', NULL,
                    '{"keywords": {"bitcoin": "btc", "ethereum": "eth"}}');
 SELECT ap_ingest('sample_news');
 SQL
-for _ in $(seq 600); do
-	[ "$(psql -X -qAt -c "SELECT count(*) FROM alphapulse.feed_queue WHERE feed = 'sample_news'")" = 0 ] && break
-	sleep 0.5
-done
+ap_wait_sql 300 "SELECT count(*) = 0 FROM alphapulse.feed_queue WHERE feed = 'sample_news'"
 kill $newsfix 2>/dev/null || true
 psql -X -qAt -v ON_ERROR_STOP=1 -c "SELECT name || ': ' || rows_landed || ' items' || coalesce(', last error: ' || last_error, '')
 	FROM alphapulse.feed_status WHERE name = 'sample_news'"

@@ -12,4 +12,8 @@ if [ ! -x "$dir/usr/lib/postgresql/15/bin/postgres" ]; then
 	ln -s /usr/include "$dir/usr/include"	# pg_config --includedir-server is relative too
 	chmod -R a+rX "$dir"
 fi
+# Packages installed after the copy was made (test/bin/deps.sh adds plproxy):
+# copy their files in, never overwriting what `make install` put there.
+cp -an /usr/lib/postgresql/15/lib/. "$dir/usr/lib/postgresql/15/lib/"
+cp -an /usr/share/postgresql/15/extension/. "$dir/usr/share/postgresql/15/extension/"
 echo "$dir/usr/lib/postgresql/15/bin"

@@ -14,11 +14,8 @@ test/bin/deps.sh
 make
 make install
 
-# A free port: nothing may answer on it (bash's /dev/tcp connect fails).
-for _ in $(seq 50); do
-	port=$((54400 + RANDOM % 500))
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
+# A free port (cluster.sh: no TCP socket uses it, below the ephemeral range).
+port=$(test/bin/cluster.sh free-port)
 dir=$(mktemp -d /tmp/alphapulse-test.XXXXXX)
 db=alphapulse
 trap 'test/bin/cluster.sh destroy "$dir" "$port" >/dev/null 2>&1 || true' EXIT
@@ -53,6 +50,9 @@ fi
 # pgTAP: every test/*.sql in one database, run from the repo root so that
 # \copy of test/fixtures/... works.
 shopt -s nullglob
+# test/10_golden_ttr.sql's reference values, generated and checksummed first
+# (cached in build/cache) so that a failure says why here.
+test/bin/ttr_golden.sh >/dev/null || failed=$((failed + 1))
 tap=(test/*.sql)
 if [ ${#tap[@]} -gt 0 ]; then
 	rc=0

@@ -51,13 +51,8 @@ as_pg() {
 	fi
 }
 
-if [ -z "${PORT:-}" ]; then
-	for _ in $(seq 50); do
-		PORT=$((54900 + RANDOM % 500))
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || break
-	done
-fi
-port=$PORT
+. test/bin/cluster.sh	# ap_cluster, ap_free_port, ap_wait_until
+port=${PORT:-$(ap_free_port)}
 
 command -v valgrind >/dev/null || test/bin/deps.sh
 test/bin/deps.sh
@@ -102,11 +97,10 @@ as_pg valgrind --tool=memcheck --leak-check=no --error-limit=no \
 	--log-file="$dir/vg/%p.log" $extra \
 	"$PGBIN/postgres" -D "$data" >"$dir/cluster/log/postgresql.log" 2>&1 &
 vgpid=$!
-for _ in $(seq 600); do
-	"$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" -d postgres && break
-	kill -0 "$vgpid" 2>/dev/null || { log "server died on start"; tail -n 20 "$dir/cluster/log/postgresql.log" >&2; exit 1; }
-	sleep 1
-done
+# ready, or dead (then there is nothing to wait for)
+ready_or_dead() { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" -d postgres || ! kill -0 "$vgpid" 2>/dev/null; }
+ap_wait_until 600 "postgres under valgrind to accept connections" ready_or_dead || true
+kill -0 "$vgpid" 2>/dev/null || { log "server died on start"; tail -n 20 "$dir/cluster/log/postgresql.log" >&2; exit 1; }
 "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" -d postgres || { log "server not ready after 600 s"; exit 1; }
 log "server ready after $(( $(date +%s) - start )) s; running the pg_regress suite (timeout ${timeout_s}s)"
 

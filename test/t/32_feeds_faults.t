@@ -9,7 +9,7 @@ q "CREATE EXTENSION alphapulse" >/dev/null
 q "INSERT INTO alphapulse.assets (symbol) VALUES ('btc')" >/dev/null
 q "ALTER SYSTEM SET alphapulse.max_retries = 2" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
+wait_setting alphapulse.max_retries 2
 opts='{"start": "2021-01-01", "end": "2021-01-03", "page_size": 24}'
 # feed <name> <fault segment>: a 48-bar binance feed behind that fault
 feed() { q "SELECT ap_add_feed('$1', 'price', 'binance', '$HTTP/$2/binance/api/v3/klines?symbol=BTCUSDT', 'btc', '$opts')" >/dev/null; }

@@ -6,9 +6,22 @@
 pg_init; pg_start || { echo "Bail out! cluster did not start"; exit 1; }
 fixture_start
 worker_pid() { q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker'"; }
+# served <feed>: ap_ingest it and wait until the worker made a new attempt and emptied the queue
+served() {
+	local last
+	last=$(q "SELECT coalesce(max(id), 0) FROM alphapulse.feed_runs WHERE feed = '$1'")
+	q "SELECT ap_ingest('$1')" >/dev/null
+	wait_for 30 "SELECT (SELECT count(*) FROM alphapulse.feed_queue) = 0 AND (SELECT count(*) FROM alphapulse.feed_runs WHERE feed = '$1' AND id > $last) > 0"
+}
+# the worker sleeps in its loop's wait (after a pass over the queue)
+worker_waiting() { wait_for 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker' AND wait_event_type = 'Extension'"; }
 
-sleep 1
+wait_for 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker'"
 like "$(worker_pid)" "^[0-9]+$" "worker running before the extension exists"
+# started, then its first pass (looking for the queue) is over: it waits
+ap_wait_until 30 "the worker's start in the log" grep -q "alphapulse feed worker started" "$WORK/server.log"
+worker_waiting
+ok $? "the worker got past its first pass and waits"
 is "$(grep -c -E 'ERROR|FATAL' "$WORK/server.log")" 0 "and waiting quietly (no errors in the log)"
 
 q "CREATE EXTENSION alphapulse" >/dev/null
@@ -18,10 +31,16 @@ q "SELECT ap_add_feed('w_bn', 'price', 'binance', '$HTTP/ok/binance/api/v3/kline
 q "SELECT ap_add_feed('w_cb', 'price', 'coinbase', '$HTTP/ok/coinbase/products/ETH-USD/candles', 'eth', '{\"start\": \"2021-01-01\", \"end\": \"2022-01-01\"}')" >/dev/null
 q "SELECT ap_add_feed('w_rss', 'news', 'rss', '$HTTP/ok/news/rss.xml', NULL, '{\"keywords\": {\"bitcoin\": \"btc\"}}')" >/dev/null
 
-# rolled back: nothing queued, nothing fetched
+# rolled back: nothing queued, nothing fetched.  A committed ap_ingest of
+# another feed after it is served: the worker has passed the point where it
+# would have fetched w_bn, had the rolled-back call left anything behind.
 q "BEGIN; SELECT ap_ingest('w_bn'); ROLLBACK;" >/dev/null
-sleep 1
-is "$(q "SELECT count(*) FROM alphapulse.feed_runs") $(q "SELECT count(*) FROM alphapulse.feed_queue")" "0 0" "ap_ingest in a rolled-back transaction does nothing"
+is "$(q "SELECT count(*) FROM alphapulse.feed_queue")" 0 "ap_ingest in a rolled-back transaction queues nothing"
+q "SELECT ap_ingest('w_rss')" >/dev/null
+wait_for 20 "SELECT (SELECT count(*) FROM alphapulse.feed_queue) = 0 AND (SELECT count(*) FROM alphapulse.feed_runs WHERE feed = 'w_rss') > 0"
+ok $? "a later committed ap_ingest is served"
+is "$(q "SELECT count(*) FROM alphapulse.feed_runs WHERE feed <> 'w_rss'")" 0 "and the rolled-back one fetched nothing"
+q "DELETE FROM alphapulse.news; DELETE FROM alphapulse.feed_runs; UPDATE alphapulse.feeds SET cursor_ts = NULL, rows_landed = 0" >/dev/null
 
 # committed: the worker wakes at once (its fallback poll is 60 s)
 q "SELECT ap_ingest('w_bn'), ap_ingest('w_cb'), ap_ingest('w_rss')" >/dev/null
@@ -34,10 +53,12 @@ is "$(q "SELECT count(*) FROM alphapulse.feed_runs WHERE message IS NOT NULL")" 
 # ran concurrently: the feeds' attempt windows overlap
 is "$(q "SELECT (SELECT min(started) FROM alphapulse.feed_runs WHERE feed = 'w_cb') < (SELECT max(finished) FROM alphapulse.feed_runs WHERE feed = 'w_bn')")" t "feeds are fetched concurrently"
 
-# a second run from the cursor lands nothing
+# a second run from the cursor lands nothing (and is one new attempt: the
+# backfill's own last page may have landed nothing too)
+last=$(q "SELECT max(id) FROM alphapulse.feed_runs WHERE feed = 'w_bn'")
 q "SELECT ap_ingest('w_bn')" >/dev/null
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
-is "$(q "SELECT rows_landed FROM alphapulse.feed_runs WHERE feed = 'w_bn' ORDER BY id DESC LIMIT 1")" 0 "re-run from the cursor: one request, nothing new"
+wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+is "$(q "SELECT count(*) || ' ' || coalesce(sum(rows_landed), -1) FROM alphapulse.feed_runs WHERE feed = 'w_bn' AND id > $last")" "1 0" "re-run from the cursor: one request, nothing new"
 
 # retry with Retry-After through the worker
 q "SELECT ap_add_feed('w_429', 'price', 'binance', '$HTTP/429x1/binance/api/v3/klines?symbol=BTCUSDT', 'btc', '{\"start\": \"2021-01-01\"}')" >/dev/null
@@ -48,12 +69,12 @@ is "$(q "SELECT string_agg(http_status::text, ',' ORDER BY id) FROM alphapulse.f
 # SIGHUP reloads settings: take the host off the list
 q "ALTER SYSTEM SET alphapulse.allowed_hosts = 'elsewhere.example'" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
-sleep 1
-q "SELECT ap_ingest('w_rss')" >/dev/null
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+wait_setting alphapulse.allowed_hosts elsewhere.example
+served w_rss
 is "$(q "SELECT message FROM alphapulse.feed_runs WHERE feed = 'w_rss' ORDER BY id DESC LIMIT 1")" 'host "127.0.0.1" is not in alphapulse.allowed_hosts' "SIGHUP: the worker sees the new allow list"
 q "ALTER SYSTEM RESET alphapulse.allowed_hosts" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
+wait_setting alphapulse.allowed_hosts "127.0.0.1:$FEEDS_HTTP_PORT"
 
 # a feed removed while the worker is running it: the run ends, the worker goes on
 q "SELECT ap_add_feed('w_gone', 'price', 'binance', '$HTTP/delay/binance/api/v3/klines?symbol=ETHUSDT', 'eth', '{\"start\": \"2021-01-01\", \"page_size\": 100}')" >/dev/null
@@ -61,21 +82,21 @@ pid=$(worker_pid)
 q "SELECT ap_ingest('w_gone')" >/dev/null
 wait_for 20 "SELECT count(*) > 0 FROM alphapulse.feed_runs WHERE feed = 'w_gone'"
 q "SELECT ap_remove_feed('w_gone')" >/dev/null
-sleep 1
+# the worker's next landing finds the feed gone and ends that run (logged)
+ap_wait_until 30 "the worker to drop w_gone" grep -q 'feed "w_gone" was removed during its run' "$WORK/server.log"
+ok $? "the worker ends the removed feed's run"
 is "$(worker_pid)" "$pid" "removing a feed mid-run does not kill the worker"
-q "SELECT ap_ingest('w_rss')" >/dev/null
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+served w_rss
 ok $? "and it takes new work"
 
 # SIGTERM: clean exit, then restarted
 old=$(worker_pid)
 kill -TERM "$old"
-wait_for 10 "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker' AND pid <> $old"
+wait_for 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'alphapulse feed worker' AND pid <> $old"
 ok $? "after SIGTERM the worker is back (new pid)"
 grep -q "alphapulse feed worker shutting down" "$WORK/server.log"
 ok $? "SIGTERM: clean shutdown logged"
-q "SELECT ap_ingest('w_rss')" >/dev/null
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue"
+served w_rss
 ok $? "the restarted worker takes new work"
 
 # DROP DATABASE of another database does not hang

@@ -50,17 +50,17 @@ q "SELECT ap_ingest('fa'), ap_ingest('fb')" >/dev/null
 wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'eth'"
 ok $? "feed fb lands all its bars while fa is held"
 echo "# fb landed $(( $(ms) - t0 )) ms after both were queued"
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue WHERE feed = 'fb'"
+wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue WHERE feed = 'fb'"
 ok $? "and fb's run is over"
 is "$(nbars btc) $(queued fa)" "0 1" "fa has landed nothing and is still queued"
-grep -q 'feed "fa" is locked by another session' "$WORK/server.log"
+ap_wait_until 30 "the worker's log line on fa" grep -q 'feed "fa" is locked by another session' "$WORK/server.log"
 ok $? "the worker logged that fa is busy"
 t1=$(ms)
 hold_end
 wait_for 30 "SELECT count(*) = 48 FROM alphapulse.bars WHERE symbol = 'btc'"
 ok $? "fa lands after the lock is released"
 echo "# fa landed $(( $(ms) - t1 )) ms after release"
-wait_for 10 "SELECT count(*) = 0 FROM alphapulse.feed_queue WHERE feed = 'fa'"
+wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue WHERE feed = 'fa'"
 ok $? "and fa's run is over"
 is "$(q "SELECT count(*) FROM alphapulse.feed_runs WHERE feed = 'fa' AND message IS NOT NULL")" 0 "no failed attempt was logged for the held feed"
 
@@ -164,7 +164,7 @@ is "$(count endless+te)" 5 "the fixture received 5 requests"
 is "$(nbars sec)" 50 "and the 5 pages landed"
 q "ALTER SYSTEM SET alphapulse.max_requests_per_run = 7" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
-sleep 0.5
+wait_setting alphapulse.max_requests_per_run 7
 q "SELECT ap_add_feed('fe2', 'price', 'binance', '$HTTP/endless+tf/binance/api/v3/klines?symbol=X', 'sec', '{\"start\": \"2020-01-01\", \"page_size\": 10}')" >/dev/null
 q "SELECT ap_ingest('fe2')" >/dev/null
 wait_for 30 "SELECT count(*) = 0 FROM alphapulse.feed_queue WHERE feed = 'fe2'"

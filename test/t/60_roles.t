@@ -213,7 +213,7 @@ q postgres "ALTER SYSTEM SET log_min_messages = debug1" >/dev/null
 q postgres "ALTER SYSTEM SET alphapulse.run_log_rate = 2" >/dev/null
 on_exit "psql -X -q -d postgres -c 'ALTER SYSTEM RESET log_min_messages' -c 'ALTER SYSTEM RESET alphapulse.run_log_rate' -c 'SELECT pg_reload_conf()'"
 q postgres "SELECT pg_reload_conf()" >/dev/null
-wait_for 10 postgres "SELECT current_setting('alphapulse.run_log_rate') = '2'"
+wait_for 30 postgres "SELECT current_setting('alphapulse.run_log_rate') = '2'"
 launches() { if [ -n "$log" ]; then tail -c +"$(($1 + 1))" "$log" | grep -c 'DEBUG:  registering background worker "alphapulse run log"'; else echo 0; fi; }
 logsize() { if [ -n "$log" ]; then stat -c %s "$log"; else echo 0; fi; }
 

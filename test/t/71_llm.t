@@ -23,7 +23,7 @@ fixture_start
 /usr/bin/python3 "$TOP/test/fixture_llm.py" "$LLM_PORT" >"$WORK/llm.log" 2>&1 &
 LLMPID=$!
 trap 'kill $LLMPID 2>/dev/null; feeds_cleanup' EXIT
-for _ in $(seq 1 50); do grep -q "llm fixture on" "$WORK/llm.log" 2>/dev/null && break; sleep 0.1; done
+ap_wait_until 30 "the llm fixture" grep -q "llm fixture on" "$WORK/llm.log"
 
 stat() { curl -s "$LLM/_stats" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 fmode() { curl -s "$LLM/_mode/$1" >/dev/null; }
@@ -112,7 +112,8 @@ is "$(q "SELECT count(*) FROM alphapulse.llm_log WHERE NOT ok AND octet_length(m
 # ---- slow: no user transaction waits, feeds go on ----
 fmode slow
 news f_slow 'Slow endpoint surge'
-for _ in $(seq 1 200); do [ "$(stat 'd["slow_active"]')" = 1 ] && break; sleep 0.1; done
+slow_active() { [ "$(stat 'd["slow_active"]')" = 1 ]; }
+ap_wait_until 30 "a request hanging on the slow endpoint" slow_active
 is "$(stat 'd["slow_active"]')" 1 "slow: the worker has a request hanging on the endpoint"
 t0=$(date +%s%3N)
 r=$(q "SET statement_timeout = '5s'; BEGIN; SELECT guid FROM alphapulse.news WHERE guid = 'f_slow' FOR UPDATE NOWAIT; ROLLBACK;")

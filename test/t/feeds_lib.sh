@@ -5,18 +5,13 @@
 # Run as root, a test re-runs itself as postgres (initdb refuses root).
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# The one cluster helper: ap_cluster, ap_free_port, ap_wait_until, ap_wait_sql.
+. "$TOP/test/bin/cluster.sh"
 # free_port: a port nothing answers on (so parallel runs do not collide)
-free_port() {
-	local p
-	for _ in $(seq 100); do
-		p=$((56000 + RANDOM % 3000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-	echo 54371
-}
+free_port() { ap_free_port; }
 FEEDS_PG_PORT=${FEEDS_PG_PORT:-$(free_port)}
 FEEDS_HTTP_PORT=${FEEDS_HTTP_PORT:-$(free_port)}
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "$(id -u)" = 0 ]; then
 	# CI runs as root in a clone the postgres user may not be able to read:
 	# re-run from a copy of test/ that postgres owns (removed on exit).
@@ -35,7 +30,7 @@ TAPN=0
 HTTP="http://127.0.0.1:$FEEDS_HTTP_PORT"
 
 feeds_cleanup() {
-	[ -f "$DATA/postmaster.pid" ] && "$PGBIN/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1
+	[ -f "$DATA/postmaster.pid" ] && ap_cluster stop "$WORK" "$FEEDS_PG_PORT" postgres immediate >/dev/null 2>&1
 	[ -n "$FIXPID" ] && kill "$FIXPID" 2>/dev/null
 	rm -rf "$WORK"
 	[ -n "${FEEDS_STAGE:-}" ] && rm -rf "$FEEDS_STAGE"
@@ -45,6 +40,7 @@ trap feeds_cleanup EXIT
 ok() {		# ok <0|1 as exit status> <description>
 	TAPN=$((TAPN + 1))
 	if [ "$1" = 0 ]; then echo "ok $TAPN - $2"; else echo "not ok $TAPN - $2"; fi
+	[ "$1" = 0 ]	# so that "ok … || …" can say why
 }
 is() {		# is <got> <want> <description>
 	TAPN=$((TAPN + 1))
@@ -66,25 +62,22 @@ like() {	# like <got> <regex> <description>
 }
 done_testing() { echo "1..$TAPN"; }
 
-# pg_init [extra postgresql.conf lines]: initdb and configure, not started
+# pg_init [extra postgresql.conf lines]: a cluster.sh cluster in $WORK
+# (database postgres for the worker and pg_cron), configured, not started;
+# its log is also $WORK/server.log.
 pg_init() {
-	"$PGBIN/initdb" -D "$DATA" -U postgres -A trust >/dev/null || exit 1
+	ap_cluster init "$WORK" "$FEEDS_PG_PORT" postgres || exit 1
+	ln -sf log/postgresql.log "$WORK/server.log"
 	cat >>"$DATA/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $FEEDS_PG_PORT
-unix_socket_directories = '$WORK'
-shared_preload_libraries = 'pg_cron,alphapulse'
-cron.database_name = 'postgres'
-alphapulse.database = 'postgres'
 alphapulse.allowed_hosts = '127.0.0.1:$FEEDS_HTTP_PORT'
 alphapulse.request_timeout = '20s'
-max_worker_processes = 16
 CONF
 	[ -n "$1" ] && printf '%s\n' "$1" >>"$DATA/postgresql.conf"
 	return 0
 }
-pg_start() { "$PGBIN/pg_ctl" -D "$DATA" -l "$WORK/server.log" -w -t 60 start >/dev/null; }
-pg_stop() { "$PGBIN/pg_ctl" -D "$DATA" -m "${1:-fast}" -w -t 60 stop >/dev/null; }
+pg_start() { ap_cluster start "$WORK" "$FEEDS_PG_PORT" postgres >/dev/null; }
+# pg_stop [fast|immediate|smart]
+pg_stop() { ap_cluster stop "$WORK" "$FEEDS_PG_PORT" postgres "${1:-fast}"; }
 # q <sql>: one statement, unaligned tuples only
 q() { PGOPTIONS="-c client_min_messages=error" "$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$FEEDS_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
 qf() { "$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$FEEDS_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@" 2>&1; }
@@ -92,23 +85,22 @@ qf() { "$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$FEEDS_PG_PORT" -U postgres -d pos
 fixture_start() {
 	/usr/bin/python3 "$TOP/test/fixture_server.py" "$FEEDS_HTTP_PORT" >"$WORK/fixture.log" 2>&1 &
 	FIXPID=$!
-	for _ in $(seq 1 50); do
-		grep -q "fixture server on" "$WORK/fixture.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "Bail out! fixture server did not start: $(cat "$WORK/fixture.log")"
+	ap_wait_until 30 "the fixture server" _fixture_up
+	grep -q "fixture server on" "$WORK/fixture.log" && return 0
+	echo "Bail out! fixture server did not start: $(tr "\n" " " <"$WORK/fixture.log")"
 	exit 1
 }
 
+# up, or dead (then there is nothing to wait for)
+_fixture_up() { grep -q "fixture server on" "$WORK/fixture.log" || ! kill -0 "$FIXPID" 2>/dev/null; }
+
 # wait_for <seconds> <sql returning t when done>
-wait_for() {
-	local end=$((SECONDS + $1))
-	while [ $SECONDS -lt $end ]; do
-		[ "$(q "$2" 2>/dev/null)" = t ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
+wait_for() { ap_wait_until "$1" "$2" _sql_true "$2"; }
+_sql_true() { [ "$(q "$1")" = t ]; }
+# wait_setting <name> <value>: until a new session shows the reloaded value.
+# The postmaster signals its children before it forks a new backend, so from
+# then on the feed worker handles the reload before it takes more work.
+wait_setting() { wait_for 30 "SELECT current_setting('$1') = '$2'"; }
 
 # The fixture's bars for a symbol as a table fx(symbol, ts, open, high, low, close, volume).
 load_fixture_table() {

@@ -7,6 +7,7 @@
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
+. "$TOP/test/bin/cluster.sh"	# the one cluster helper: ap_cluster, ap_free_port, ap_wait_until
 export PATH=$PGBIN:$PATH PGUSER=${PGUSER:-postgres}
 SEC_CLUSTER=
 SEC_CLEANUP=()
@@ -16,20 +17,17 @@ TAPFAIL=0
 sec_cleanup() {
 	local c
 	for c in "${SEC_CLEANUP[@]}"; do eval "$c" >/dev/null 2>&1; done
-	[ -n "$SEC_CLUSTER" ] && PGBIN=$PGBIN "$TOP/test/bin/cluster.sh" destroy "$SEC_CLUSTER" "$PGPORT" >/dev/null 2>&1
+	[ -n "$SEC_CLUSTER" ] && ap_cluster destroy "$SEC_CLUSTER" "$PGPORT" >/dev/null 2>&1
 	return 0
 }
 trap sec_cleanup EXIT
 on_exit() { SEC_CLEANUP=("$*" "${SEC_CLEANUP[@]}"); }	# run at exit, last added first
 
 if [ -z "${PGHOST:-}" ] || [ -z "${PGPORT:-}" ]; then
-	for _ in $(seq 50); do
-		PGPORT=$((59000 + RANDOM % 900))
-		(exec 3<>"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null || break
-	done
+	PGPORT=$(ap_free_port)
 	SEC_CLUSTER=$(mktemp -d /tmp/ap-sec-t.XXXXXX)
 	PGHOST=127.0.0.1
-	PGBIN=$PGBIN "$TOP/test/bin/cluster.sh" start "$SEC_CLUSTER" "$PGPORT" >/dev/null ||
+	ap_cluster start "$SEC_CLUSTER" "$PGPORT" >/dev/null ||
 		{ echo "Bail out! cluster did not start"; exit 1; }
 fi
 export PGHOST PGPORT
@@ -37,6 +35,7 @@ export PGHOST PGPORT
 ok() {		# ok <0|1 as exit status> <description>
 	TAPN=$((TAPN + 1))
 	if [ "$1" = 0 ]; then echo "ok $TAPN - $2"; else echo "not ok $TAPN - $2"; TAPFAIL=$((TAPFAIL + 1)); fi
+	[ "$1" = 0 ]	# so that "ok … || diag …" shows why
 }
 is() {		# is <got> <want> <description>
 	TAPN=$((TAPN + 1))
@@ -57,14 +56,8 @@ q() { PGOPTIONS="-c client_min_messages=error" psql -X -qAt -d "$1" -v ON_ERROR_
 qf() { local db=$1; shift; PGOPTIONS="-c client_min_messages=error" psql -X -qAt -d "$db" -v ON_ERROR_STOP=1 "$@" 2>&1; }
 
 # wait_for <seconds> <db> <sql returning t when done>
-wait_for() {
-	local end=$((SECONDS + $1))
-	while [ $SECONDS -lt $end ]; do
-		[ "$(q "$2" "$3" 2>/dev/null)" = t ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
+wait_for() { ap_wait_until "$1" "$3" _sql_true "$2" "$3"; }
+_sql_true() { [ "$(q "$1" "$2")" = t ]; }
 
 # new_db <name>: an empty database, dropped at exit
 new_db() {
