@@ -14,6 +14,7 @@
 # Steps whose functions are not installed say so and the story goes on.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. test/bin/cluster.sh	# ap_wait_until, ap_wait_sql
 dir=$1 port=$2
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 has() { [ "$(psql -X -qAt -c "SELECT to_regproc('$1') IS NOT NULL")" = t ]; }
@@ -24,16 +25,14 @@ echo "=== The MLOps loop on syn: SYNTHETIC hourly bars with a regime change on $
 /usr/bin/python3 test/fixture_server.py "$port" test/data/regime_bars.csv >"$dir/log/regime-fixture.log" 2>&1 &
 fix=$!
 trap 'kill $fix 2>/dev/null || true' EXIT
-for _ in $(seq 50); do grep -q "fixture server on" "$dir/log/regime-fixture.log" && break; sleep 0.1; done
+ap_wait_until 30 "the regime fixture server" grep -q "fixture server on" "$dir/log/regime-fixture.log"
 hosts=$(psql -X -qAt -c "SHOW alphapulse.allowed_hosts")
 case ",$hosts," in
 	*",127.0.0.1:$port,"*) ;;
 	*) psql -X -q -c "ALTER SYSTEM SET alphapulse.allowed_hosts = '${hosts:+$hosts,}127.0.0.1:$port'" -c "SELECT pg_reload_conf()" >/dev/null ;;
 esac
-for _ in $(seq 50); do
-	case ",$(psql -X -qAt -c "SHOW alphapulse.allowed_hosts")," in *",127.0.0.1:$port,"*) break ;; esac
-	sleep 0.1
-done
+# ap_ingest_now runs in the session: a new session sees the reloaded list
+ap_wait_sql 30 "SELECT ',' || current_setting('alphapulse.allowed_hosts') || ',' LIKE '%,127.0.0.1:$port,%'"
 
 "${PSQL[@]}" >/dev/null <<SQL
 \copy alphapulse.assets (symbol, description, bar_interval) FROM 'test/data/regime_assets.csv' WITH (FORMAT csv, HEADER true)
