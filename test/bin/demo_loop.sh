@@ -16,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/bin/cluster.sh	# ap_wait_until, ap_wait_sql
 dir=$1 port=$2
+# the story, not the progress lines of every long call (alphapulse.progress has them)
+export PGOPTIONS="${PGOPTIONS:-} -c alphapulse.progress_notices=off"
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 has() { [ "$(psql -X -qAt -c "SELECT to_regproc('$1') IS NOT NULL")" = t ]; }
 change=2022-06-01
