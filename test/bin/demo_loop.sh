@@ -108,6 +108,8 @@ SET TIME ZONE 'UTC';
 SELECT ap_run_job('syn', '$step') AS $step;
 SELECT step, status, message, details->'model_id' AS challenger, details->'promoted' AS promoted
 FROM alphapulse.job_log WHERE symbol = 'syn' ORDER BY id DESC LIMIT 1;
+SELECT r.id, r.status, r.model_id, r.evaluation_id, r.message
+FROM alphapulse.retrain_requests r WHERE r.symbol = 'syn' ORDER BY r.id;
 SQL
 if [ "$(psql -X -qAt -c "SELECT to_regclass('alphapulse.evaluations') IS NOT NULL")" = t ]; then
 	echo "ap_evaluate's decision and why:"
