@@ -359,3 +359,29 @@ TradingMetrics(const double *fwd, const double *score, int n, int horizon, doubl
 		m->buy_hold_sharpe = bsd > 0 ? bmu / bsd * sqrt(per) : 0;
 	}
 }
+
+/*
+ * The per-period log returns TradingMetrics sums: one per rebalancing point
+ * (every horizon rows), the fee included where the position changes.
+ * Returns their number; out holds at least (n + horizon - 1) / horizon.
+ */
+int
+TradingUnitReturns(const double *fwd, const double *score, int n, int horizon, double cut,
+				   double fee, double *out)
+{
+	int			pos = 0,
+				k = 0;
+
+	for (int i = 0; i < n; i += horizon)
+	{
+		int			want = score[i] > cut;
+		double		r = 0;
+
+		if (want != pos)
+			r += log(1 - fee);
+		pos = want;
+		r += pos ? fwd[i] : 0;
+		out[k++] = r;
+	}
+	return k;
+}

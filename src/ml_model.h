@@ -64,5 +64,7 @@ extern void ClassificationMetrics(const double *y, const double *p, int n, Class
 extern void RegressionMetrics(const double *y, const double *p, int n, RegMetrics *m);
 extern void TradingMetrics(const double *fwd, const double *score, int n, int horizon,
 						   double cut, double fee, double periods_per_year, TradeMetrics *m);
+extern int	TradingUnitReturns(const double *fwd, const double *score, int n, int horizon,
+							   double cut, double fee, double *out);
 
 #endif							/* AP_ML_MODEL_H */

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "ml_json.h"
 #include "ml_model.h"
 #include "ml_seal.h"
 #include "ml_train.h"
@@ -97,7 +98,14 @@ static const ParamDef param_defs[] = {
 	{"l1_ratio", 1 << ALGO_LOGISTIC, 0, 1, false},
 	{"max_iter", A_LIN, 1, AP_MAX_LINEAR_ITER, true},
 	{"tol", A_LIN, 1e-15, 1, false},
+	{"rate_drop", A_XGB, 0, 1, false},	/* dart only */
+	{"skip_drop", A_XGB, 0, 1, false},	/* dart only */
 };
+
+/* XGBoost's booster families (the string parameter "booster"); -1: XGBoost's default, gbtree */
+static const char *const booster_names[] = {"gbtree", "dart", "gblinear"};
+
+#define BOOSTER_DART 1
 
 #define NPARAMS ((int) lengthof(param_defs))
 
@@ -117,12 +125,14 @@ typedef struct TrainOpts
 	int			min_train;
 	/* values given by the caller (fixed in a search); NaN: not given */
 	double		given[NPARAMS];
+	int			booster;		/* index in booster_names, -1: not given */
 } TrainOpts;
 
 /* One candidate configuration of the model. */
 typedef struct Config
 {
 	double		v[NPARAMS];		/* NaN: library default */
+	int			booster;		/* -1: not given */
 } Config;
 
 static int
@@ -151,7 +161,32 @@ ValidParams(Algo algo)
 	for (int i = 0; i < NPARAMS; i++)
 		if (param_defs[i].algos & (1 << algo))
 			appendStringInfo(&s, "%s%s", s.len ? ", " : "", param_defs[i].name);
+	if (algo == ALGO_XGBOOST)
+		appendStringInfoString(&s, ", booster");
 	return s.data;
+}
+
+/* "booster": one of booster_names, for xgboost only. */
+static void
+ParseBooster(const JsonbValue *v, TrainOpts *o)
+{
+	if (o->algo != ALGO_XGBOOST)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown parameter \"booster\" for algorithm %s", algo_names[o->algo]),
+				 errhint("Valid parameters: %s.", ValidParams(o->algo))));
+	if (v->type == jbvString)
+		for (int i = 0; i < (int) lengthof(booster_names); i++)
+			if (strlen(booster_names[i]) == (size_t) v->val.string.len &&
+				memcmp(booster_names[i], v->val.string.val, v->val.string.len) == 0)
+			{
+				o->booster = i;
+				return;
+			}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("parameter \"booster\" must be \"gbtree\", \"dart\" or \"gblinear\""),
+			 errhint("LightGBM and CatBoost are not available (not packaged in Debian); the linear models are algorithms ridge, lasso and logistic.")));
 }
 
 /* Reads the caller's params object: known keys, numbers, in range. */
@@ -165,6 +200,7 @@ ParseParams(Jsonb *jb, TrainOpts *o)
 
 	for (int i = 0; i < NPARAMS; i++)
 		o->given[i] = NAN;
+	o->booster = -1;
 	if (jb == NULL)
 		return;
 	if (!JB_ROOT_IS_OBJECT(jb))
@@ -176,6 +212,8 @@ ParseParams(Jsonb *jb, TrainOpts *o)
 	{
 		if (tok == WJB_KEY)
 			key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE && strcmp(key, "booster") == 0)
+			ParseBooster(&v, o);
 		else if (tok == WJB_VALUE)
 		{
 			int			k = ParamIndex(key);
@@ -202,21 +240,12 @@ ParseParams(Jsonb *jb, TrainOpts *o)
 			o->given[k] = d;
 		}
 	}
-}
-
-static void
-JsonNum(StringInfo s, double v)
-{
-	if (isfinite(v))
-		appendStringInfo(s, "%.17g", v);
-	else
-		appendStringInfoString(s, "null");
-}
-
-static Datum
-JsonbFromString(StringInfo s)
-{
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(s->data));
+	if (o->booster != BOOSTER_DART &&
+		(!isnan(o->given[ParamIndex("rate_drop")]) || !isnan(o->given[ParamIndex("skip_drop")])))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rate_drop and skip_drop apply to the dart booster only"),
+				 errhint("Add \"booster\": \"dart\" to params.")));
 }
 
 int
@@ -226,8 +255,9 @@ FeatureSetWidth(const char *feature_set)
 	Datum		a[1] = {CStringGetTextDatum(feature_set)};
 	bool		isnull;
 
-	SPI_execute_with_args("SELECT array_length(feature_names, 1) FROM alphapulse.feature_sets WHERE name = $1",
-						  1, t, a, NULL, true, 1);
+	if (SPI_execute_with_args("SELECT array_length(feature_names, 1) FROM alphapulse.feature_sets WHERE name = $1",
+							  1, t, a, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading feature set \"%s\" failed", feature_set);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -245,7 +275,7 @@ BuildFeaturesFor(Oid nsp, const char *symbol, const char *feature_set)
 	char	   *sql = psprintf("SELECT %s.ap_build_features($1, $2)",
 							   quote_identifier(get_namespace_name(nsp)));
 
-	if (SPI_execute_with_args(sql, 2, t, a, NULL, false, 0) < 0)
+	if (SPI_execute_with_args(sql, 2, t, a, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "building features failed");
 }
 
@@ -307,6 +337,8 @@ LoadFeatureRows(const char *symbol, const char *feature_set, bool with_target,
 									psprintf("SELECT ts, x, target, fwd_return %s ORDER BY ts",
 											 AP_FEATURE_QUERY(with_target)),
 									3, t, a, NULL, false, CURSOR_OPT_NO_SCROLL);
+	if (cur == NULL)
+		elog(ERROR, "opening the feature cursor failed: %s", SPI_result_code_string(SPI_result));
 	r->n = 0;
 	r->p = expect_p;
 	r->x = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * ((size_t) max_rows * r->p + 1));
@@ -373,27 +405,23 @@ LoadFeatureRows(const char *symbol, const char *feature_set, bool with_target,
 Jsonb *
 LinearToJsonb(const LinearModel *m)
 {
-	StringInfoData s;
+	JsonbParseState *st = NULL;
 	const double *arrs[3] = {m->coef, m->mean, m->scale};
 	const char *names[3] = {"coef", "mean", "scale"};
 
-	initStringInfo(&s);
-	appendStringInfo(&s, "{\"link\": \"%s\", \"intercept\": ",
-					 m->logistic ? "logistic" : m->clip01 ? "clip01" : "identity");
-	JsonNum(&s, m->intercept);
+	ApJsonBegin(&st, false);
+	ApJsonKey(&st, "link");
+	ApJsonString(&st, m->logistic ? "logistic" : m->clip01 ? "clip01" : "identity");
+	ApJsonKeyNumber(&st, "intercept", AP_JSON_EXACT, m->intercept);
 	for (int k = 0; k < 3; k++)
 	{
-		appendStringInfo(&s, ", \"%s\": [", names[k]);
+		ApJsonKey(&st, names[k]);
+		ApJsonBegin(&st, true);
 		for (int j = 0; j < m->p; j++)
-		{
-			if (j)
-				appendStringInfoString(&s, ", ");
-			JsonNum(&s, arrs[k][j]);
-		}
-		appendStringInfoChar(&s, ']');
+			ApJsonNumber(&st, AP_JSON_EXACT, arrs[k][j]);
+		ApJsonEnd(&st, true);
 	}
-	appendStringInfoChar(&s, '}');
-	return DatumGetJsonbP(JsonbFromString(&s));
+	return ApJsonFinish(&st, false);
 }
 
 /* A row range [from, to) of the feature rows. */
@@ -445,6 +473,18 @@ SetXgbParams(const TrainOpts *o, const Config *c, XgbParams *ps)
 	{
 		snprintf(buf, sizeof(buf), "%.17g", Opt(c, keys[k], dflt[k]));
 		XgbSetParam(ps, keys[k], buf);
+	}
+	if (c->booster >= 0)
+		XgbSetParam(ps, "booster", booster_names[c->booster]);
+	for (int k = 0; k < 2; k++)
+	{
+		const char *dart_key = k == 0 ? "rate_drop" : "skip_drop";
+
+		if (!isnan(c->v[ParamIndex(dart_key)]))
+		{
+			snprintf(buf, sizeof(buf), "%.17g", c->v[ParamIndex(dart_key)]);
+			XgbSetParam(ps, dart_key, buf);
+		}
 	}
 }
 
@@ -521,44 +561,58 @@ Fit(const TrainOpts *o, const Config *c, const FeatureRows *r, Range train, Rang
 	}
 }
 
+/* The metrics of models.metrics for n rows, as members of the open object. */
 static void
-AppendMetrics(StringInfo s, const TrainOpts *o, const double *y, const double *pred, int n)
+PushMetrics(JsonbParseState **st, bool classification, const double *y, const double *pred, int n)
 {
-	if (o->classification)
+	if (classification)
 	{
 		ClassMetrics m;
 
 		ClassificationMetrics(y, pred, n, &m);
-		appendStringInfoString(s, "{\"auc\": ");
-		JsonNum(s, m.auc);
-		appendStringInfoString(s, ", \"logloss\": ");
-		JsonNum(s, m.logloss);
-		appendStringInfoString(s, ", \"accuracy\": ");
-		JsonNum(s, m.accuracy);
-		appendStringInfoString(s, ", \"precision\": ");
-		JsonNum(s, m.precision);
-		appendStringInfoString(s, ", \"recall\": ");
-		JsonNum(s, m.recall);
-		appendStringInfoString(s, ", \"f1\": ");
-		JsonNum(s, m.f1);
-		appendStringInfoString(s, ", \"brier\": ");
-		JsonNum(s, m.brier);
+		ApJsonKeyNumber(st, "auc", AP_JSON_EXACT, m.auc);
+		ApJsonKeyNumber(st, "logloss", AP_JSON_EXACT, m.logloss);
+		ApJsonKeyNumber(st, "accuracy", AP_JSON_EXACT, m.accuracy);
+		ApJsonKeyNumber(st, "precision", AP_JSON_EXACT, m.precision);
+		ApJsonKeyNumber(st, "recall", AP_JSON_EXACT, m.recall);
+		ApJsonKeyNumber(st, "f1", AP_JSON_EXACT, m.f1);
+		ApJsonKeyNumber(st, "brier", AP_JSON_EXACT, m.brier);
 	}
 	else
 	{
 		RegMetrics	m;
 
 		RegressionMetrics(y, pred, n, &m);
-		appendStringInfoString(s, "{\"rmse\": ");
-		JsonNum(s, m.rmse);
-		appendStringInfoString(s, ", \"mae\": ");
-		JsonNum(s, m.mae);
-		appendStringInfoString(s, ", \"r2\": ");
-		JsonNum(s, m.r2);
-		appendStringInfoString(s, ", \"directional_accuracy\": ");
-		JsonNum(s, m.directional);
+		ApJsonKeyNumber(st, "rmse", AP_JSON_EXACT, m.rmse);
+		ApJsonKeyNumber(st, "mae", AP_JSON_EXACT, m.mae);
+		ApJsonKeyNumber(st, "r2", AP_JSON_EXACT, m.r2);
+		ApJsonKeyNumber(st, "directional_accuracy", AP_JSON_EXACT, m.directional);
 	}
-	appendStringInfo(s, ", \"rows\": %d", n);
+	ApJsonKeyInt(st, "rows", n);
+}
+
+/*
+ * The metrics document of models.metrics (and of ap_evaluate's windows):
+ * the task's metrics and the long/flat strategy's (TradingMetrics) on n rows.
+ */
+Jsonb *
+ApHoldoutMetrics(bool classification, const double *y, const double *pred, const double *fwd,
+				 int n, int horizon, double fee, double periods_per_year)
+{
+	JsonbParseState *st = NULL;
+	TradeMetrics tm;
+
+	ApJsonBegin(&st, false);
+	PushMetrics(&st, classification, y, pred, n);
+	TradingMetrics(fwd, pred, n, horizon, classification ? 0.5 : 0, fee, periods_per_year, &tm);
+	ApJsonKeyNumber(&st, "strategy_return", AP_JSON_EXACT, tm.strategy_return);
+	ApJsonKeyNumber(&st, "buy_hold_return", AP_JSON_EXACT, tm.buy_hold_return);
+	ApJsonKeyNumber(&st, "sharpe", AP_JSON_EXACT, tm.sharpe);
+	ApJsonKeyNumber(&st, "buy_hold_sharpe", AP_JSON_EXACT, tm.buy_hold_sharpe);
+	ApJsonKeyNumber(&st, "max_drawdown", AP_JSON_EXACT, tm.max_drawdown);
+	ApJsonKeyNumber(&st, "trades", "%g", tm.trades);
+	ApJsonKeyNumber(&st, "fee", "%g", fee);
+	return ApJsonFinish(&st, false);
 }
 
 /* splitmix64, for a seeded search that is the same on every machine */
@@ -612,28 +666,30 @@ DrawConfig(const TrainOpts *o, int t, uint64 *rng, Config *c)
 	for (int i = 0; i < NPARAMS; i++)
 		if (!isnan(o->given[i]))
 			c->v[i] = o->given[i];
+	c->booster = o->booster;
 }
 
+/* A configuration as an object of the parameters it sets. */
 static void
-AppendConfig(StringInfo s, const Config *c)
+PushConfig(JsonbParseState **st, const Config *c)
 {
-	bool		first = true;
-
-	appendStringInfoChar(s, '{');
+	ApJsonBegin(st, false);
 	for (int i = 0; i < NPARAMS; i++)
 		if (!isnan(c->v[i]))
-		{
-			appendStringInfo(s, "%s\"%s\": ", first ? "" : ", ", param_defs[i].name);
-			JsonNum(s, c->v[i]);
-			first = false;
-		}
-	appendStringInfoChar(s, '}');
+			ApJsonKeyNumber(st, param_defs[i].name, AP_JSON_EXACT, c->v[i]);
+	if (c->booster >= 0)
+	{
+		ApJsonKey(st, "booster");
+		ApJsonString(st, booster_names[c->booster]);
+	}
+	ApJsonEnd(st, false);
 }
 
 static void
-AppendTs(StringInfo s, TimestampTz t)
+PushTs(JsonbParseState **st, const char *key, TimestampTz t)
 {
-	appendStringInfo(s, "\"%s\"", timestamptz_to_str(t));
+	ApJsonKey(st, key);
+	ApJsonString(st, timestamptz_to_str(t));
 }
 
 /*
@@ -742,328 +798,379 @@ CheckBackendMemory(const TrainOpts *o, int64 n, int p)
 				 errhint("Use a feature set with fewer features or fewer rows (bars), or ask a superuser to raise alphapulse.max_training_memory.")));
 }
 
-/* Trains, validates and registers a model of a symbol; returns the model id. */
-static Datum
-TrainModel(FunctionCallInfo fcinfo)
+/* One ap_train call: what each phase decides and hands to the next. */
+typedef struct TrainJob
 {
 	char	   *symbol,
 			   *mode,
-			   *algo_name,
 			   *feature_set;
-	Jsonb	   *params = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
 	TrainOpts	o;
+	int			p;
+	char		task_kind[16];
+	double		periods_per_year;
 	FeatureRows r;
-	int			p,
-				nhold,
-				pre_end,
-				needed,
-				block;
 	Split	   *splits;
-	MemoryContext handles;
-	TimestampTz started = GetCurrentTimestamp();
-	uint64		rng;
-	Config		best_cfg;
-	double		best_score = INFINITY;
-	int			best_rounds = 0;
-	StringInfoData js_splits,
-				js_folds,
-				js_curves,
-				js_trials,
-				js_hold,
-				js_params,
-				js_stats;
-	FitResult	final;
 	Range		refit,
 				hold;
+	/* the search's choice */
+	Config		best_cfg;
+	double		best_score;
+	int			best_rounds;
+	FitResult	final;
+	/* the documents of the run and the model */
+	Jsonb	   *js_run_opts,	/* run options (params without the model's) */
+			   *js_splits,
+			   *js_folds,		/* the chosen trial's fold metrics */
+			   *js_curves,		/* and its learning curves */
+			   *js_trials,
+			   *js_hold,
+			   *js_stats;
 	int64		model_id;
-	int			ntrials;
-	double		periods_per_year;
-	char		task_kind[16];
-	int64		n_rows;
-	TimestampTz t_features,
+	TimestampTz started,
+				t_features,
 				t_load,
 				t_cv,
 				t_refit;
+} TrainJob;
+
+/* Phase "options": arguments, parameters, the feature set's target and the run options. */
+static void
+TrainOptions(FunctionCallInfo fcinfo, TrainJob *job)
+{
+	TrainOpts  *o = &job->o;
+	char	   *algo_name;
+	Jsonb	   *params = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	JsonbParseState *st = NULL;
 
 	for (int i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i) && i != 3)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("ap_train arguments other than params must not be null")));
-	symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	mode = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	job->symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	job->mode = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	algo_name = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	feature_set = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	job->feature_set = text_to_cstring(PG_GETARG_TEXT_PP(4));
 
-	memset(&o, 0, sizeof(o));
-	if (strcmp(mode, "fast") == 0)
-		o.full = false;
-	else if (strcmp(mode, "full") == 0)
-		o.full = true;
+	if (strcmp(job->mode, "fast") == 0)
+		o->full = false;
+	else if (strcmp(job->mode, "full") == 0)
+		o->full = true;
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown training mode \"%s\"", mode),
+				 errmsg("unknown training mode \"%s\"", job->mode),
 				 errhint("Valid modes: fast, full.")));
-	o.algo = -1;
+	o->algo = -1;
 	for (int i = 0; i < (int) lengthof(algo_names); i++)
 		if (strcmp(algo_names[i], algo_name) == 0)
-			o.algo = i;
-	if ((int) o.algo < 0)
+			o->algo = i;
+	if ((int) o->algo < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\"", algo_name),
 				 errhint("Valid algorithms: xgboost, ridge, lasso, logistic.")));
-	ParseParams(params, &o);
+	ParseParams(params, o);
 
-	SPI_connect();
-	CheckSymbol(symbol);
-	p = FeatureSetWidth(feature_set);
+	CheckSymbol(job->symbol);
+	job->p = FeatureSetWidth(job->feature_set);
 	{
 		Oid			t[1] = {TEXTOID};
-		Datum		a[1] = {CStringGetTextDatum(feature_set)};
+		Datum		a[1] = {CStringGetTextDatum(job->feature_set)};
 		bool		isnull;
 		HeapTuple	tup;
 
-		SPI_execute_with_args("SELECT horizon, target_kind FROM alphapulse.feature_sets WHERE name = $1",
-							  1, t, a, NULL, true, 1);
+		if (SPI_execute_with_args("SELECT horizon, target_kind FROM alphapulse.feature_sets WHERE name = $1",
+								  1, t, a, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "reading the target of feature set \"%s\" failed", job->feature_set);
 		tup = SPI_tuptable->vals[0];
-		o.horizon = DatumGetInt32(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		strlcpy(task_kind, TextDatumGetCString(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull)),
-				sizeof(task_kind));
-		o.classification = strcmp(task_kind, "classification") == 0;
+		o->horizon = DatumGetInt32(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		strlcpy(job->task_kind, TextDatumGetCString(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull)),
+				sizeof(job->task_kind));
+		o->classification = strcmp(job->task_kind, "classification") == 0;
 	}
-	if (o.algo == ALGO_LOGISTIC && !o.classification)
+	if (o->algo == ALGO_LOGISTIC && !o->classification)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("logistic regression needs a classification target"),
-				 errdetail("Feature set \"%s\" has a regression target.", feature_set),
+				 errdetail("Feature set \"%s\" has a regression target.", job->feature_set),
 				 errhint("Use ridge, lasso or xgboost, or a feature set with \"type\": \"classification\".")));
-	periods_per_year = ApPeriodsPerYear(symbol);
+	job->periods_per_year = ApPeriodsPerYear(job->symbol);
 
-	o.holdout = isnan(o.given[ParamIndex("holdout")]) ? 0.2 : o.given[ParamIndex("holdout")];
-	o.folds = isnan(o.given[ParamIndex("folds")]) ? (o.full ? 4 : 1) : (int) o.given[ParamIndex("folds")];
-	o.gap = isnan(o.given[ParamIndex("gap")]) ? o.horizon : (int) o.given[ParamIndex("gap")];
-	if (o.gap < o.horizon)
+	o->holdout = isnan(o->given[ParamIndex("holdout")]) ? 0.2 : o->given[ParamIndex("holdout")];
+	o->folds = isnan(o->given[ParamIndex("folds")]) ? (o->full ? 4 : 1) : (int) o->given[ParamIndex("folds")];
+	o->gap = isnan(o->given[ParamIndex("gap")]) ? o->horizon : (int) o->given[ParamIndex("gap")];
+	if (o->gap < o->horizon)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("gap must be at least the target horizon"),
-				 errdetail("The gap was %d bars; the horizon of \"%s\" is %d.", o.gap, feature_set, o.horizon)));
-	o.seed = isnan(o.given[ParamIndex("seed")]) ? 42 : (int64) o.given[ParamIndex("seed")];
-	o.fee = isnan(o.given[ParamIndex("fee")]) ? 0.001 : o.given[ParamIndex("fee")];
-	o.trials = isnan(o.given[ParamIndex("trials")]) ? (o.full ? 12 : 1) : (int) o.given[ParamIndex("trials")];
-	o.min_train = isnan(o.given[ParamIndex("min_train_rows")]) ? 50 : (int) o.given[ParamIndex("min_train_rows")];
-	if (o.trials * o.folds > AP_MAX_FITS)
+				 errdetail("The gap was %d bars; the horizon of \"%s\" is %d.", o->gap, job->feature_set, o->horizon)));
+	o->seed = isnan(o->given[ParamIndex("seed")]) ? 42 : (int64) o->given[ParamIndex("seed")];
+	o->fee = isnan(o->given[ParamIndex("fee")]) ? 0.001 : o->given[ParamIndex("fee")];
+	o->trials = isnan(o->given[ParamIndex("trials")]) ? (o->full ? 12 : 1) : (int) o->given[ParamIndex("trials")];
+	o->min_train = isnan(o->given[ParamIndex("min_train_rows")]) ? 50 : (int) o->given[ParamIndex("min_train_rows")];
+	if (o->trials * o->folds > AP_MAX_FITS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("trials x folds must be at most %d", AP_MAX_FITS),
-				 errdetail("%d trials of %d folds make %d fits.", o.trials, o.folds, o.trials * o.folds),
+				 errdetail("%d trials of %d folds make %d fits.", o->trials, o->folds, o->trials * o->folds),
 				 errhint("Lower trials or folds.")));
 	/* these are options of the run, not of the model: keep them out of the search configs */
 	{
 		const char *run_keys[] = {"holdout", "folds", "gap", "seed", "fee", "trials", "min_train_rows"};
 
-		initStringInfo(&js_params);
-		appendStringInfo(&js_params, "{\"holdout\": %g, \"folds\": %d, \"gap\": %d, \"seed\": %lld, \"fee\": %g, \"trials\": %d, \"min_train_rows\": %d",
-						 o.holdout, o.folds, o.gap, (long long) o.seed, o.fee, o.trials, o.min_train);
+		ApJsonBegin(&st, false);
+		ApJsonKeyNumber(&st, "holdout", "%g", o->holdout);
+		ApJsonKeyInt(&st, "folds", o->folds);
+		ApJsonKeyInt(&st, "gap", o->gap);
+		ApJsonKeyInt(&st, "seed", o->seed);
+		ApJsonKeyNumber(&st, "fee", "%g", o->fee);
+		ApJsonKeyInt(&st, "trials", o->trials);
+		ApJsonKeyInt(&st, "min_train_rows", o->min_train);
+		job->js_run_opts = ApJsonFinish(&st, false);
 		for (int k = 0; k < (int) lengthof(run_keys); k++)
-			o.given[ParamIndex(run_keys[k])] = NAN;
+			o->given[ParamIndex(run_keys[k])] = NAN;
 	}
+}
 
-	BuildFeaturesFor(get_func_namespace(fcinfo->flinfo->fn_oid), symbol, feature_set);
-	t_features = GetCurrentTimestamp();
+/* Phase "load": builds the symbol's features and loads them within the memory limit. */
+static void
+TrainLoad(FunctionCallInfo fcinfo, TrainJob *job)
+{
+	int64		n_rows;
+
+	BuildFeaturesFor(get_func_namespace(fcinfo->flinfo->fn_oid), job->symbol, job->feature_set);
+	job->t_features = GetCurrentTimestamp();
 	/* the backend's own memory is checked before a row is loaded */
-	n_rows = CountFeatureRows(symbol, feature_set, true, DT_NOBEGIN);
-	CheckBackendMemory(&o, n_rows, p);
+	n_rows = CountFeatureRows(job->symbol, job->feature_set, true, DT_NOBEGIN);
+	CheckBackendMemory(&job->o, n_rows, job->p);
 	TrainerSlotAcquire();
-	LoadFeatureRows(symbol, feature_set, true, DT_NOBEGIN, p, n_rows, &r);
-	t_load = GetCurrentTimestamp();
+	LoadFeatureRows(job->symbol, job->feature_set, true, DT_NOBEGIN, job->p, n_rows, &job->r);
+	job->t_load = GetCurrentTimestamp();
+}
 
-	/* splits: [0, pre_end) for folds and refit, a gap, then the holdout */
-	block = o.min_train + o.gap;
-	needed = (int) ceil(((o.folds + 1) * (double) block + o.gap + 1) / (1 - o.holdout));
-	if (r.n < needed)
+/* Refuses a target that is constant over the pre-holdout rows or any fold's training rows. */
+static void
+CheckTargetVaries(const TrainJob *job, int pre_end)
+{
+	const FeatureRows *r = &job->r;
+	double		lo = r->y[0],
+				hi = r->y[0];
+
+	for (int i = 0; i < pre_end; i++)
+	{
+		lo = Min(lo, r->y[i]);
+		hi = Max(hi, r->y[i]);
+	}
+	for (int k = 0; k < job->o.folds && lo < hi; k++)
+	{
+		double		flo = r->y[0],
+					fhi = r->y[0];
+
+		for (int i = 0; i < job->splits[k].train.to; i++)
+		{
+			flo = Min(flo, r->y[i]);
+			fhi = Max(fhi, r->y[i]);
+		}
+		if (flo == fhi)
+			lo = hi;
+	}
+	if (lo == hi)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("too few feature rows of \"%s\" to train: %d, %d needed", symbol, r.n, needed),
+				 errmsg("the target of \"%s\" is constant in the training data", job->symbol),
+				 errdetail("Every training row has target %g.", lo),
+				 errhint("Check the bars, or the threshold of feature set \"%s\".", job->feature_set)));
+}
+
+/*
+ * Phase "splits": [0, pre_end) for the walk-forward folds and the refit, a
+ * gap, then the out-of-time holdout; recorded with row ranges and timestamps.
+ */
+static void
+TrainSplits(TrainJob *job)
+{
+	const TrainOpts *o = &job->o;
+	const FeatureRows *r = &job->r;
+	int			block = o->min_train + o->gap;
+	int			needed = (int) ceil(((o->folds + 1) * (double) block + o->gap + 1) / (1 - o->holdout));
+	int			nhold,
+				pre_end;
+	JsonbParseState *st = NULL;
+
+	if (r->n < needed)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("too few feature rows of \"%s\" to train: %d, %d needed", job->symbol, r->n, needed),
 				 errdetail("%d fold%s, a gap of %d bars, at least %d training rows per fold and a holdout of %g need %d rows with known targets and complete features; there are %d.",
-						   o.folds, o.folds == 1 ? "" : "s", o.gap, o.min_train, o.holdout, needed, r.n),
+						   o->folds, o->folds == 1 ? "" : "s", o->gap, o->min_train, o->holdout, needed, r->n),
 				 errhint("Load more bars, or lower folds, min_train_rows or holdout in params.")));
-	nhold = (int) floor(r.n * o.holdout);
-	hold.from = r.n - nhold;
-	hold.to = r.n;
-	pre_end = hold.from - o.gap;
-	refit.from = 0;
-	refit.to = pre_end;
-	splits = palloc(sizeof(Split) * o.folds);
-	block = pre_end / (o.folds + 1);
-	for (int k = 0; k < o.folds; k++)
+	nhold = (int) floor(r->n * o->holdout);
+	job->hold.from = r->n - nhold;
+	job->hold.to = r->n;
+	pre_end = job->hold.from - o->gap;
+	job->refit.from = 0;
+	job->refit.to = pre_end;
+	job->splits = palloc(sizeof(Split) * o->folds);
+	block = pre_end / (o->folds + 1);
+	for (int k = 0; k < o->folds; k++)
 	{
-		splits[k].valid.from = (k + 1) * block;
-		splits[k].valid.to = (k == o.folds - 1) ? pre_end : (k + 2) * block;
-		splits[k].train.from = 0;
-		splits[k].train.to = splits[k].valid.from - o.gap;
+		Split	   *s = &job->splits[k];
+
+		s->valid.from = (k + 1) * block;
+		s->valid.to = (k == o->folds - 1) ? pre_end : (k + 2) * block;
+		s->train.from = 0;
+		s->train.to = s->valid.from - o->gap;
 	}
+	CheckTargetVaries(job, pre_end);
+
+	ApJsonBegin(&st, false);
+	ApJsonKey(&st, "folds");
+	ApJsonBegin(&st, true);
+	for (int k = 0; k < o->folds; k++)
 	{
-		double		lo = r.y[0],
-					hi = r.y[0];
+		const Split *s = &job->splits[k];
 
-		for (int i = 0; i < pre_end; i++)
-		{
-			lo = Min(lo, r.y[i]);
-			hi = Max(hi, r.y[i]);
-		}
-		for (int k = 0; k < o.folds && lo < hi; k++)
-		{
-			double		flo = r.y[0],
-						fhi = r.y[0];
-
-			for (int i = 0; i < splits[k].train.to; i++)
-			{
-				flo = Min(flo, r.y[i]);
-				fhi = Max(fhi, r.y[i]);
-			}
-			if (flo == fhi)
-				lo = hi;
-		}
-		if (lo == hi)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("the target of \"%s\" is constant in the training data", symbol),
-					 errdetail("Every training row has target %g.", lo),
-					 errhint("Check the bars, or the threshold of feature set \"%s\".", feature_set)));
+		ApJsonBegin(&st, false);
+		ApJsonKey(&st, "train");
+		ApJsonBegin(&st, true);
+		ApJsonInt(&st, s->train.from);
+		ApJsonInt(&st, s->train.to);
+		ApJsonEnd(&st, true);
+		ApJsonKey(&st, "valid");
+		ApJsonBegin(&st, true);
+		ApJsonInt(&st, s->valid.from);
+		ApJsonInt(&st, s->valid.to);
+		ApJsonEnd(&st, true);
+		PushTs(&st, "train_from", r->ts[s->train.from]);
+		PushTs(&st, "train_to", r->ts[s->train.to - 1]);
+		PushTs(&st, "valid_from", r->ts[s->valid.from]);
+		PushTs(&st, "valid_to", r->ts[s->valid.to - 1]);
+		ApJsonEnd(&st, false);
 	}
+	ApJsonEnd(&st, true);
+	ApJsonKey(&st, "refit");
+	ApJsonBegin(&st, true);
+	ApJsonInt(&st, job->refit.from);
+	ApJsonInt(&st, job->refit.to);
+	ApJsonEnd(&st, true);
+	ApJsonKey(&st, "holdout");
+	ApJsonBegin(&st, true);
+	ApJsonInt(&st, job->hold.from);
+	ApJsonInt(&st, job->hold.to);
+	ApJsonEnd(&st, true);
+	PushTs(&st, "refit_to", r->ts[job->refit.to - 1]);
+	PushTs(&st, "holdout_from", r->ts[job->hold.from]);
+	ApJsonKeyInt(&st, "gap", o->gap);
+	job->js_splits = ApJsonFinish(&st, false);
+}
 
-	initStringInfo(&js_splits);
-	appendStringInfoString(&js_splits, "{\"folds\": [");
-	for (int k = 0; k < o.folds; k++)
+/* One fold's learning curve: the train and valid metric of every round. */
+static void
+PushCurve(JsonbParseState **st, int fold, const FitResult *fr)
+{
+	ApJsonBegin(st, false);
+	ApJsonKeyInt(st, "fold", fold);
+	for (int side = 0; side < 2; side++)
 	{
-		appendStringInfo(&js_splits, "%s{\"train\": [%d, %d], \"valid\": [%d, %d], \"train_from\": ",
-						 k ? ", " : "", splits[k].train.from, splits[k].train.to,
-						 splits[k].valid.from, splits[k].valid.to);
-		AppendTs(&js_splits, r.ts[splits[k].train.from]);
-		appendStringInfoString(&js_splits, ", \"train_to\": ");
-		AppendTs(&js_splits, r.ts[splits[k].train.to - 1]);
-		appendStringInfoString(&js_splits, ", \"valid_from\": ");
-		AppendTs(&js_splits, r.ts[splits[k].valid.from]);
-		appendStringInfoString(&js_splits, ", \"valid_to\": ");
-		AppendTs(&js_splits, r.ts[splits[k].valid.to - 1]);
-		appendStringInfoChar(&js_splits, '}');
+		ApJsonKey(st, side == 0 ? "train" : "valid");
+		ApJsonBegin(st, true);
+		for (int i = 0; i < fr->rounds_run; i++)
+			ApJsonNumber(st, AP_JSON_EXACT, fr->curve[2 * i + side]);
+		ApJsonEnd(st, true);
 	}
-	appendStringInfo(&js_splits, "], \"refit\": [%d, %d], \"holdout\": [%d, %d], \"refit_to\": ",
-					 refit.from, refit.to, hold.from, hold.to);
-	AppendTs(&js_splits, r.ts[refit.to - 1]);
-	appendStringInfoString(&js_splits, ", \"holdout_from\": ");
-	AppendTs(&js_splits, r.ts[hold.from]);
-	appendStringInfo(&js_splits, ", \"gap\": %d}", o.gap);
+	ApJsonEnd(st, false);
+}
 
-	if (o.algo == ALGO_XGBOOST)
+/*
+ * Phase "search": every trial's configuration fitted on every fold; the
+ * lowest mean validation loss wins (the first trial on a tie).
+ */
+static void
+TrainSearch(TrainJob *job)
+{
+	const TrainOpts *o = &job->o;
+	const FeatureRows *r = &job->r;
+	MemoryContext handles;
+	uint64		rng = (uint64) o->seed * UINT64CONST(0x2545F4914F6CDD1D) + 1;
+	JsonbParseState *trials = NULL;
+	const char *mean_key = o->classification ? "mean_valid_logloss" : "mean_valid_rmse";
+
+	if (o->algo == ALGO_XGBOOST)
 	{
 		if (ap_check_training_estimate)
-			CheckTrainingMemory(&o, r.n, p, refit.to - refit.from, Max(hold.to - hold.from, splits[o.folds - 1].valid.to - splits[0].valid.from));
+			CheckTrainingMemory(o, r->n, job->p, job->refit.to - job->refit.from,
+								Max(job->hold.to - job->hold.from,
+									job->splits[o->folds - 1].valid.to - job->splits[0].valid.from));
 		/* one trainer process for every fit of this call; ap_train stops it on error */
-		TrainerStart(r.x, r.y, r.n, p);
+		TrainerStart(r->x, r->y, r->n, job->p);
 	}
 	handles = AllocSetContextCreate(CurrentMemoryContext, "ap_train xgboost handles",
 									ALLOCSET_SMALL_SIZES);
-	rng = (uint64) o.seed * UINT64CONST(0x2545F4914F6CDD1D) + 1;
-	ntrials = o.trials;
-	initStringInfo(&js_folds);
-	initStringInfo(&js_curves);
-	initStringInfo(&js_trials);
-	appendStringInfoChar(&js_trials, '[');
-	for (int t = 0; t < ntrials; t++)
+	job->best_score = INFINITY;
+	ApJsonBegin(&trials, true);
+	for (int t = 0; t < o->trials; t++)
 	{
 		Config		cfg;
 		double		sum = 0;
 		int			rounds_sum = 0;
-		StringInfoData folds_t,
-					curves_t;
+		JsonbParseState *folds = NULL,
+				   *curves = NULL;
+		Jsonb	   *folds_t,
+				   *curves_t;
 
-		DrawConfig(&o, t, &rng, &cfg);
-		initStringInfo(&folds_t);
-		initStringInfo(&curves_t);
-		appendStringInfoChar(&folds_t, '[');
-		appendStringInfoChar(&curves_t, '[');
-		for (int k = 0; k < o.folds; k++)
+		DrawConfig(o, t, &rng, &cfg);
+		ApJsonBegin(&folds, true);
+		ApJsonBegin(&curves, true);
+		for (int k = 0; k < o->folds; k++)
 		{
+			const Split *s = &job->splits[k];
 			FitResult	fr;
 
-			Fit(&o, &cfg, &r, splits[k].train, splits[k].valid, true, 0, false, &fr);
+			ApProgressPhase("search", 3 + (int64) t * o->folds + k, 0);
+			Fit(o, &cfg, r, s->train, s->valid, true, 0, false, &fr);
 			sum += fr.valid_metric;
 			rounds_sum += fr.rounds;
-			appendStringInfo(&folds_t, "%s", k ? ", " : "");
-			AppendMetrics(&folds_t, &o, r.y + splits[k].valid.from, fr.pred,
-						  splits[k].valid.to - splits[k].valid.from);
-			appendStringInfo(&folds_t, ", \"fold\": %d, \"best_rounds\": %d, \"iterations\": %d}",
-							 k + 1, fr.rounds, fr.rounds_run);
-			if (o.algo == ALGO_XGBOOST)
-			{
-				appendStringInfo(&curves_t, "%s{\"fold\": %d, \"train\": [", k ? ", " : "", k + 1);
-				for (int i = 0; i < fr.rounds_run; i++)
-				{
-					appendStringInfoString(&curves_t, i ? ", " : "");
-					JsonNum(&curves_t, fr.curve[2 * i]);
-				}
-				appendStringInfoString(&curves_t, "], \"valid\": [");
-				for (int i = 0; i < fr.rounds_run; i++)
-				{
-					appendStringInfoString(&curves_t, i ? ", " : "");
-					JsonNum(&curves_t, fr.curve[2 * i + 1]);
-				}
-				appendStringInfoString(&curves_t, "]}");
-			}
+			ApJsonBegin(&folds, false);
+			PushMetrics(&folds, o->classification, r->y + s->valid.from, fr.pred, s->valid.to - s->valid.from);
+			ApJsonKeyInt(&folds, "fold", k + 1);
+			ApJsonKeyInt(&folds, "best_rounds", fr.rounds);
+			ApJsonKeyInt(&folds, "iterations", fr.rounds_run);
+			ApJsonEnd(&folds, false);
+			if (o->algo == ALGO_XGBOOST)
+				PushCurve(&curves, k + 1, &fr);
 			MemoryContextReset(handles);
 		}
-		appendStringInfoChar(&folds_t, ']');
-		appendStringInfoChar(&curves_t, ']');
-		appendStringInfo(&js_trials, "%s{\"trial\": %d, \"params\": ", t ? ", " : "", t);
-		AppendConfig(&js_trials, &cfg);
-		appendStringInfo(&js_trials, ", \"mean_valid_%s\": ", o.classification ? "logloss" : "rmse");
-		JsonNum(&js_trials, sum / o.folds);
-		appendStringInfoChar(&js_trials, '}');
-		if (sum / o.folds < best_score || t == 0)
+		folds_t = ApJsonFinish(&folds, true);
+		curves_t = ApJsonFinish(&curves, true);
+		ApJsonBegin(&trials, false);
+		ApJsonKeyInt(&trials, "trial", t);
+		ApJsonKey(&trials, "params");
+		PushConfig(&trials, &cfg);
+		ApJsonKeyNumber(&trials, mean_key, AP_JSON_EXACT, sum / o->folds);
+		ApJsonEnd(&trials, false);
+		if (sum / o->folds < job->best_score || t == 0)
 		{
-			best_score = sum / o.folds;
-			best_cfg = cfg;
-			best_rounds = (int) floor((double) rounds_sum / o.folds + 0.5);
-			resetStringInfo(&js_folds);
-			appendStringInfoString(&js_folds, folds_t.data);
-			resetStringInfo(&js_curves);
-			appendStringInfoString(&js_curves, curves_t.data);
+			job->best_score = sum / o->folds;
+			job->best_cfg = cfg;
+			job->best_rounds = (int) floor((double) rounds_sum / o->folds + 0.5);
+			job->js_folds = folds_t;
+			job->js_curves = curves_t;
 		}
 	}
-	appendStringInfoChar(&js_trials, ']');
-	t_cv = GetCurrentTimestamp();
+	job->js_trials = ApJsonFinish(&trials, true);
+	MemoryContextDelete(handles);
+	job->t_cv = GetCurrentTimestamp();
+}
 
-	/* refit on all pre-holdout rows with the chosen configuration, score the holdout once */
-	Fit(&o, &best_cfg, &r, refit, hold, false, Max(best_rounds, 1), true, &final);
-	TrainerStop();
-	TrainerSlotRelease();
-	t_refit = GetCurrentTimestamp();
-	initStringInfo(&js_hold);
-	AppendMetrics(&js_hold, &o, r.y + hold.from, final.pred, hold.to - hold.from);
-	{
-		TradeMetrics tm;
+/* Reference statistics of each feature on the refit rows (population std). */
+static Jsonb *
+FeatureStats(const FeatureRows *r, Range refit)
+{
+	JsonbParseState *st = NULL;
+	int			p = r->p;
 
-		TradingMetrics(r.fwd + hold.from, final.pred, hold.to - hold.from, o.horizon,
-					   o.classification ? 0.5 : 0, o.fee, periods_per_year, &tm);
-		appendStringInfoString(&js_hold, ", \"strategy_return\": ");
-		JsonNum(&js_hold, tm.strategy_return);
-		appendStringInfoString(&js_hold, ", \"buy_hold_return\": ");
-		JsonNum(&js_hold, tm.buy_hold_return);
-		appendStringInfoString(&js_hold, ", \"sharpe\": ");
-		JsonNum(&js_hold, tm.sharpe);
-		appendStringInfoString(&js_hold, ", \"buy_hold_sharpe\": ");
-		JsonNum(&js_hold, tm.buy_hold_sharpe);
-		appendStringInfoString(&js_hold, ", \"max_drawdown\": ");
-		JsonNum(&js_hold, tm.max_drawdown);
-		appendStringInfo(&js_hold, ", \"trades\": %g, \"fee\": %g}", tm.trades, o.fee);
-	}
-
-	/* reference statistics of each feature on the refit rows */
-	initStringInfo(&js_stats);
-	appendStringInfoChar(&js_stats, '[');
+	ApJsonBegin(&st, true);
 	for (int j = 0; j < p; j++)
 	{
 		double		s = 0,
@@ -1074,7 +1181,7 @@ TrainModel(FunctionCallInfo fcinfo)
 
 		for (int i = refit.from; i < refit.to; i++)
 		{
-			double		v = r.x[(size_t) i * p + j];
+			double		v = r->x[(size_t) i * p + j];
 
 			s += v;
 			lo = Min(lo, v);
@@ -1083,179 +1190,278 @@ TrainModel(FunctionCallInfo fcinfo)
 		mean = s / (refit.to - refit.from);
 		for (int i = refit.from; i < refit.to; i++)
 		{
-			double		d = r.x[(size_t) i * p + j] - mean;
+			double		d = r->x[(size_t) i * p + j] - mean;
 
 			ss += d * d;
 		}
-		appendStringInfoString(&js_stats, j ? ", {\"mean\": " : "{\"mean\": ");
-		JsonNum(&js_stats, mean);
-		appendStringInfoString(&js_stats, ", \"std\": ");
-		JsonNum(&js_stats, sqrt(ss / (refit.to - refit.from)));
-		appendStringInfoString(&js_stats, ", \"min\": ");
-		JsonNum(&js_stats, lo);
-		appendStringInfoString(&js_stats, ", \"max\": ");
-		JsonNum(&js_stats, hi);
-		appendStringInfoChar(&js_stats, '}');
+		ApJsonBegin(&st, false);
+		ApJsonKeyNumber(&st, "mean", AP_JSON_EXACT, mean);
+		ApJsonKeyNumber(&st, "std", AP_JSON_EXACT, sqrt(ss / (refit.to - refit.from)));
+		ApJsonKeyNumber(&st, "min", AP_JSON_EXACT, lo);
+		ApJsonKeyNumber(&st, "max", AP_JSON_EXACT, hi);
+		ApJsonEnd(&st, false);
 	}
-	appendStringInfoChar(&js_stats, ']');
+	return ApJsonFinish(&st, true);
+}
 
-	/* the model's parameters: chosen config plus run options */
-	appendStringInfoString(&js_params, ", \"model\": ");
-	AppendConfig(&js_params, &best_cfg);
-	appendStringInfoChar(&js_params, '}');
+/*
+ * Phase "refit": the chosen configuration on every pre-holdout row, the
+ * holdout scored once (models.metrics), and the training rows' statistics.
+ */
+static void
+TrainRefit(TrainJob *job)
+{
+	const TrainOpts *o = &job->o;
+	const FeatureRows *r = &job->r;
+	int			nh = job->hold.to - job->hold.from;
 
+	Fit(o, &job->best_cfg, r, job->refit, job->hold, false, Max(job->best_rounds, 1), true, &job->final);
+	TrainerStop();
+	TrainerSlotRelease();
+	job->t_refit = GetCurrentTimestamp();
+
+	job->js_hold = ApHoldoutMetrics(o->classification, r->y + job->hold.from, job->final.pred,
+									r->fwd + job->hold.from, nh, o->horizon, o->fee,
+									job->periods_per_year);
+	job->js_stats = FeatureStats(r, job->refit);
+}
+
+/* The model's parameters: the run options plus the chosen configuration under "model". */
+static Jsonb *
+ModelParams(const TrainJob *job)
+{
+	JsonbParseState *st = NULL;
+	JsonbIterator *it = JsonbIteratorInit(&job->js_run_opts->root);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
-		Oid			t[16] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT4OID,
-			TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID,
-		BYTEAOID, JSONBOID, JSONBOID, BYTEAOID};
-		Datum		a[16];
-		char		nulls[16];
-		bool		isnull;
-		char		reason[AP_MODEL_REASON_LEN];
-		bytea	   *seal;
-		ApModelIdentity who;
-
-		memset(nulls, ' ', sizeof(nulls));
-		ApCheckMayRegister();
-		/* serialise registrations per symbol (versions, first champion) */
-		a[0] = CStringGetTextDatum(symbol);
-		/*
-		 * Callers cannot write alphapulse.models: registration runs as its
-		 * owner (ApExecuteAsModelsOwner, the SECURITY DEFINER pattern in C)
-		 * rather than through a SQL-callable definer function, so no entry
-		 * point exists that would seal bytes a caller supplies.
-		 */
-		ApExecuteAsModelsOwner("SELECT 1 FROM alphapulse.assets WHERE symbol OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE",
-							   1, t, a, NULL, 0);
-		a[1] = CStringGetTextDatum(algo_names[o.algo]);
-		a[2] = CStringGetTextDatum(feature_set);
-		a[3] = CStringGetTextDatum(task_kind);
-		a[4] = JsonbFromString(&js_params);
-		a[5] = Int32GetDatum(o.algo == ALGO_XGBOOST ? Max(best_rounds, 1) : 0);
-		if (o.algo != ALGO_XGBOOST)
-			nulls[5] = 'n';
-		a[6] = TimestampTzGetDatum(r.ts[refit.from]);
-		a[7] = TimestampTzGetDatum(r.ts[refit.to - 1]);
-		a[8] = TimestampTzGetDatum(r.ts[hold.from]);
-		a[9] = TimestampTzGetDatum(r.ts[hold.to - 1]);
-		{
-			StringInfoData cv;
-
-			initStringInfo(&cv);
-			appendStringInfo(&cv, "{\"mean_valid_%s\": ", o.classification ? "logloss" : "rmse");
-			JsonNum(&cv, best_score);
-			appendStringInfo(&cv, ", \"folds\": %s}", js_folds.data);
-			a[10] = JsonbFromString(&cv);
-		}
-		a[11] = JsonbFromString(&js_hold);
-		if (o.algo == ALGO_XGBOOST)
-		{
-			a[12] = PointerGetDatum(final.model);
-			nulls[13] = 'n';
-		}
-		else
-		{
-			nulls[12] = 'n';
-			a[13] = JsonbPGetDatum(LinearToJsonb(&final.lin));
-		}
-		a[14] = JsonbFromString(&js_stats);
-		/* the fresh model is validated like any stored one, then sealed */
-		{
-			Oid			tn[1] = {TEXTOID};
-			Datum		an[1] = {CStringGetTextDatum(feature_set)};
-
-			/* the names the INSERT below stores (a set in use cannot change) */
-			if (SPI_execute_with_args("SELECT s.feature_names::pg_catalog.text FROM alphapulse.feature_sets s "
-									  "WHERE s.name OPERATOR(pg_catalog.=) $1",
-									  1, tn, an, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-				elog(ERROR, "reading the feature names failed");
-			who.feature_names = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
-																  SPI_tuptable->tupdesc, 1, &isnull));
-		}
-		who.symbol = symbol;
-		who.feature_set = feature_set;
-		seal = ApSealModel(algo_names[o.algo], p, &who, nulls[12] == 'n' ? NULL : DatumGetByteaPP(a[12]),
-						   nulls[13] == 'n' ? (Datum) 0 : a[13], reason);
-		if (seal == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("the trained model failed validation"),
-					 errdetail("%s", reason)));
-		a[15] = PointerGetDatum(seal);
-		if (ApExecuteAsModelsOwner("INSERT INTO alphapulse.models (symbol, version, algorithm, feature_set, feature_names, task, params, n_rounds, "
-								   "train_from, train_to, holdout_from, holdout_to, cv_metrics, metrics, model, model_sha256, coefficients, feature_stats, "
-								   "stage, promoted, model_hmac) "
-								   "SELECT $1, COALESCE((SELECT pg_catalog.max(m.version) FROM alphapulse.models m "
-								   "WHERE m.symbol OPERATOR(pg_catalog.=) $1), 0) OPERATOR(pg_catalog.+) 1, $2, $3, "
-								   "(SELECT s.feature_names FROM alphapulse.feature_sets s WHERE s.name OPERATOR(pg_catalog.=) $3), "
-								   "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, pg_catalog.sha256($13), $14, $15, "
-								   "CASE WHEN EXISTS (SELECT FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
-								   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN 'challenger' ELSE 'champion' END, "
-								   "CASE WHEN EXISTS (SELECT FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
-								   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN NULL ELSE pg_catalog.now() END, $16 "
-								   "RETURNING id",
-								   16, t, a, nulls, 0) != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "registering the model failed");
-		model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (tok == WJB_END_OBJECT)
+			break;
+		pushJsonbValue(&st, tok, tok == WJB_BEGIN_OBJECT ? NULL : &v);
 	}
+	ApJsonKey(&st, "model");
+	PushConfig(&st, &job->best_cfg);
+	return ApJsonFinish(&st, false);
+}
+
+/* The feature names the registry stores with the model (a set in use cannot change). */
+static char *
+FeatureNamesText(const char *feature_set)
+{
+	Oid			t[1] = {TEXTOID};
+	Datum		a[1] = {CStringGetTextDatum(feature_set)};
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT s.feature_names::pg_catalog.text FROM alphapulse.feature_sets s "
+							  "WHERE s.name OPERATOR(pg_catalog.=) $1",
+							  1, t, a, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "reading the feature names failed");
+	return TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Phase "register", the model: validated like any stored one, sealed, and
+ * inserted as the table's owner (the first model of a symbol is champion).
+ */
+static void
+TrainRegisterModel(TrainJob *job, Jsonb *params)
+{
+	const TrainOpts *o = &job->o;
+	const FeatureRows *r = &job->r;
+	Oid			t[16] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT4OID,
+		TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID,
+	BYTEAOID, JSONBOID, JSONBOID, BYTEAOID};
+	Datum		a[16];
+	char		nulls[16];
+	bool		isnull;
+	char		reason[AP_MODEL_REASON_LEN];
+	bytea	   *seal;
+	ApModelIdentity who;
+	JsonbParseState *st = NULL;
+	Jsonb	   *details;
+	bool		champion;
+
+	memset(nulls, ' ', sizeof(nulls));
+	ApCheckMayRegister();
+	/* serialise registrations per symbol (versions, first champion) */
+	a[0] = CStringGetTextDatum(job->symbol);
+
+	/*
+	 * Callers cannot write alphapulse.models: registration runs as its owner
+	 * (ApExecuteAsModelsOwner, the SECURITY DEFINER pattern in C) rather than
+	 * through a SQL-callable definer function, so no entry point exists that
+	 * would seal bytes a caller supplies.
+	 */
+	if (ApExecuteAsModelsOwner("SELECT 1 FROM alphapulse.assets WHERE symbol OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE",
+							   1, t, a, NULL, 0) != SPI_OK_SELECT)
+		elog(ERROR, "locking the asset \"%s\" failed", job->symbol);
+	a[1] = CStringGetTextDatum(algo_names[o->algo]);
+	a[2] = CStringGetTextDatum(job->feature_set);
+	a[3] = CStringGetTextDatum(job->task_kind);
+	a[4] = JsonbPGetDatum(params);
+	a[5] = Int32GetDatum(o->algo == ALGO_XGBOOST ? Max(job->best_rounds, 1) : 0);
+	if (o->algo != ALGO_XGBOOST)
+		nulls[5] = 'n';
+	a[6] = TimestampTzGetDatum(r->ts[job->refit.from]);
+	a[7] = TimestampTzGetDatum(r->ts[job->refit.to - 1]);
+	a[8] = TimestampTzGetDatum(r->ts[job->hold.from]);
+	a[9] = TimestampTzGetDatum(r->ts[job->hold.to - 1]);
+	ApJsonBegin(&st, false);
+	ApJsonKeyNumber(&st, o->classification ? "mean_valid_logloss" : "mean_valid_rmse",
+					AP_JSON_EXACT, job->best_score);
+	ApJsonKey(&st, "folds");
+	ApJsonEmbed(&st, job->js_folds);
+	a[10] = JsonbPGetDatum(ApJsonFinish(&st, false));
+	a[11] = JsonbPGetDatum(job->js_hold);
+	if (o->algo == ALGO_XGBOOST)
 	{
-		Oid			t[21] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT8OID, JSONBOID, JSONBOID,
-			JSONBOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, INT4OID, INT4OID,
-		INT8OID, JSONBOID, TIMESTAMPTZOID, FLOAT8OID, JSONBOID};
-		Datum		a[21];
-		char		nulls[21];
-		StringInfoData dur;
-		StringInfoData ver;
-		StringInfoData curves;
-
-		memset(nulls, ' ', sizeof(nulls));
-		initStringInfo(&ver);
-		appendStringInfo(&ver, "{\"alphapulse\": \"%s\", \"xgboost\": \"%s\", \"postgres\": \"%s\"}", AP_VERSION,
-						 XgbVersion(), PG_VERSION);
-		initStringInfo(&curves);
-		appendStringInfoString(&curves, o.algo == ALGO_XGBOOST ? js_curves.data : "[]");
-		a[0] = CStringGetTextDatum(symbol);
-		a[1] = CStringGetTextDatum(feature_set);
-		a[2] = CStringGetTextDatum(algo_names[o.algo]);
-		a[3] = CStringGetTextDatum(mode);
-		a[4] = JsonbFromString(&js_params);
-		a[5] = Int64GetDatum(o.seed);
-		a[6] = JsonbFromString(&js_splits);
-		{
-			StringInfoData f;
-
-			initStringInfo(&f);
-			appendStringInfoString(&f, js_folds.data);
-			a[7] = JsonbFromString(&f);
-		}
-		a[8] = JsonbFromString(&curves);
-		a[9] = JsonbFromString(&js_trials);
-		a[10] = JsonbFromString(&js_hold);
-		a[11] = TimestampTzGetDatum(r.ts[0]);
-		a[12] = TimestampTzGetDatum(r.ts[r.n - 1]);
-		a[13] = Int32GetDatum(r.n);
-		a[14] = Int32GetDatum(refit.to - refit.from);
-		a[15] = Int32GetDatum(hold.to - hold.from);
-		a[16] = Int64GetDatum(model_id);
-		a[17] = JsonbFromString(&ver);
-		a[18] = TimestampTzGetDatum(started);
-		a[19] = Float8GetDatum((GetCurrentTimestamp() - started) / 1000.0);
-		initStringInfo(&dur);
-		appendStringInfo(&dur, "{\"features_ms\": %.3f, \"load_ms\": %.3f, \"cv_ms\": %.3f, \"refit_ms\": %.3f}",
-						 (t_features - started) / 1000.0, (t_load - t_features) / 1000.0,
-						 (t_cv - t_load) / 1000.0, (t_refit - t_cv) / 1000.0);
-		a[20] = JsonbFromString(&dur);
-		if (ApExecuteAsModelsOwner("WITH run AS (INSERT INTO alphapulse.runs (symbol, feature_set, algorithm, mode, status, params, seed, splits, "
-								   "fold_metrics, learning_curves, trials, holdout_metrics, data_from, data_to, n_rows, n_train, n_holdout, "
-								   "model_id, versions, started, duration_ms, durations) VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9, $10, $11, "
-								   "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id) "
-								   "UPDATE alphapulse.models SET run_id = (SELECT id FROM run) WHERE id OPERATOR(pg_catalog.=) $17",
-								   21, t, a, nulls, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "logging the run failed");
+		a[12] = PointerGetDatum(job->final.model);
+		nulls[13] = 'n';
 	}
-	MemoryContextDelete(handles);
+	else
+	{
+		nulls[12] = 'n';
+		a[13] = JsonbPGetDatum(LinearToJsonb(&job->final.lin));
+	}
+	a[14] = JsonbPGetDatum(job->js_stats);
+	who.feature_names = FeatureNamesText(job->feature_set);
+	who.symbol = job->symbol;
+	who.feature_set = job->feature_set;
+	seal = ApSealModel(algo_names[o->algo], job->p, &who, nulls[12] == 'n' ? NULL : DatumGetByteaPP(a[12]),
+					   nulls[13] == 'n' ? (Datum) 0 : a[13], reason);
+	if (seal == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("the trained model failed validation"),
+				 errdetail("%s", reason)));
+	a[15] = PointerGetDatum(seal);
+	if (ApExecuteAsModelsOwner("INSERT INTO alphapulse.models (symbol, version, algorithm, feature_set, feature_names, task, params, n_rounds, "
+							   "train_from, train_to, holdout_from, holdout_to, cv_metrics, metrics, model, model_sha256, coefficients, feature_stats, "
+							   "stage, promoted, model_hmac) "
+							   "SELECT $1, COALESCE((SELECT pg_catalog.max(m.version) FROM alphapulse.models m "
+							   "WHERE m.symbol OPERATOR(pg_catalog.=) $1), 0) OPERATOR(pg_catalog.+) 1, $2, $3, "
+							   "(SELECT s.feature_names FROM alphapulse.feature_sets s WHERE s.name OPERATOR(pg_catalog.=) $3), "
+							   "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, pg_catalog.sha256($13), $14, $15, "
+							   "CASE WHEN EXISTS (SELECT FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
+							   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN 'challenger' ELSE 'champion' END, "
+							   "CASE WHEN EXISTS (SELECT FROM alphapulse.models m WHERE m.symbol OPERATOR(pg_catalog.=) $1 "
+							   "AND m.stage OPERATOR(pg_catalog.=) 'champion') THEN NULL ELSE pg_catalog.clock_timestamp() END, $16 "
+							   "RETURNING id, stage",
+							   16, t, a, nulls, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "registering the model failed");
+	job->model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	champion = strcmp(TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
+					  "champion") == 0;
+	ApJsonBegin(&st, false);
+	ApJsonKey(&st, "algorithm");
+	ApJsonString(&st, algo_names[o->algo]);
+	ApJsonKey(&st, "feature_set");
+	ApJsonString(&st, job->feature_set);
+	ApJsonKey(&st, "mode");
+	ApJsonString(&st, job->mode);
+	ApJsonKey(&st, "metrics");
+	ApJsonEmbed(&st, job->js_hold);
+	details = ApJsonFinish(&st, false);
+	ApLogModelEvent(job->symbol, job->model_id, "registered",
+					champion ? "trained by ap_train; the symbol's first model" : "trained by ap_train",
+					details);
+	if (champion)
+		ApLogModelEvent(job->symbol, job->model_id, "promoted", "the first model of a symbol is its champion",
+						details);
+}
+
+/* Phase "register", the run: its row in alphapulse.runs, linked from the model. */
+static void
+TrainRegisterRun(TrainJob *job, Jsonb *params)
+{
+	const TrainOpts *o = &job->o;
+	const FeatureRows *r = &job->r;
+	Oid			t[21] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT8OID, JSONBOID, JSONBOID,
+		JSONBOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, INT4OID, INT4OID,
+	INT8OID, JSONBOID, TIMESTAMPTZOID, FLOAT8OID, JSONBOID};
+	Datum		a[21];
+	JsonbParseState *st = NULL;
+
+	a[0] = CStringGetTextDatum(job->symbol);
+	a[1] = CStringGetTextDatum(job->feature_set);
+	a[2] = CStringGetTextDatum(algo_names[o->algo]);
+	a[3] = CStringGetTextDatum(job->mode);
+	a[4] = JsonbPGetDatum(params);
+	a[5] = Int64GetDatum(o->seed);
+	a[6] = JsonbPGetDatum(job->js_splits);
+	a[7] = JsonbPGetDatum(job->js_folds);
+	if (o->algo == ALGO_XGBOOST)
+		a[8] = JsonbPGetDatum(job->js_curves);
+	else
+	{
+		ApJsonBegin(&st, true);
+		a[8] = JsonbPGetDatum(ApJsonFinish(&st, true));
+	}
+	a[9] = JsonbPGetDatum(job->js_trials);
+	a[10] = JsonbPGetDatum(job->js_hold);
+	a[11] = TimestampTzGetDatum(r->ts[0]);
+	a[12] = TimestampTzGetDatum(r->ts[r->n - 1]);
+	a[13] = Int32GetDatum(r->n);
+	a[14] = Int32GetDatum(job->refit.to - job->refit.from);
+	a[15] = Int32GetDatum(job->hold.to - job->hold.from);
+	a[16] = Int64GetDatum(job->model_id);
+	ApJsonBegin(&st, false);
+	ApJsonKey(&st, "alphapulse");
+	ApJsonString(&st, AP_VERSION);
+	ApJsonKey(&st, "xgboost");
+	ApJsonString(&st, XgbVersion());
+	ApJsonKey(&st, "postgres");
+	ApJsonString(&st, PG_VERSION);
+	a[17] = JsonbPGetDatum(ApJsonFinish(&st, false));
+	a[18] = TimestampTzGetDatum(job->started);
+	a[19] = Float8GetDatum((GetCurrentTimestamp() - job->started) / 1000.0);
+	ApJsonBegin(&st, false);
+	ApJsonKeyNumber(&st, "features_ms", "%.3f", (job->t_features - job->started) / 1000.0);
+	ApJsonKeyNumber(&st, "load_ms", "%.3f", (job->t_load - job->t_features) / 1000.0);
+	ApJsonKeyNumber(&st, "cv_ms", "%.3f", (job->t_cv - job->t_load) / 1000.0);
+	ApJsonKeyNumber(&st, "refit_ms", "%.3f", (job->t_refit - job->t_cv) / 1000.0);
+	a[20] = JsonbPGetDatum(ApJsonFinish(&st, false));
+	if (ApExecuteAsModelsOwner("WITH run AS (INSERT INTO alphapulse.runs (symbol, feature_set, algorithm, mode, status, params, seed, splits, "
+							   "fold_metrics, learning_curves, trials, holdout_metrics, data_from, data_to, n_rows, n_train, n_holdout, "
+							   "model_id, versions, started, duration_ms, durations) VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9, $10, $11, "
+							   "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id) "
+							   "UPDATE alphapulse.models SET run_id = (SELECT id FROM run) WHERE id OPERATOR(pg_catalog.=) $17",
+							   21, t, a, NULL, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "logging the run failed");
+}
+
+/* Trains, validates and registers a model of a symbol; returns the model id. */
+static Datum
+TrainModel(FunctionCallInfo fcinfo)
+{
+	TrainJob	job;
+	Jsonb	   *params;
+	int			fits;
+
+	memset(&job, 0, sizeof(job));
+	job.started = GetCurrentTimestamp();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ApProgressPhase("options", 0, 0);
+	TrainOptions(fcinfo, &job);
+	/* steps: options, load, splits, every fit of the search, refit, register */
+	fits = job.o.trials * job.o.folds;
+	ApProgressPhase("load", 1, fits + 5);
+	TrainLoad(fcinfo, &job);
+	ApProgressRows(job.r.n);
+	ApProgressPhase("splits", 2, 0);
+	TrainSplits(&job);
+	TrainSearch(&job);
+	ApProgressPhase("refit", fits + 3, 0);
+	TrainRefit(&job);
+	ApProgressPhase("register", fits + 4, 0);
+	params = ModelParams(&job);
+	TrainRegisterModel(&job, params);
+	TrainRegisterRun(&job, params);
 	SPI_finish();
-	PG_RETURN_INT64(model_id);
+	PG_RETURN_INT64(job.model_id);
 }
 
 static char *

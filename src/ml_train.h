@@ -35,6 +35,17 @@ extern int	FeatureSetWidth(const char *feature_set);
 extern Jsonb *LinearToJsonb(const LinearModel *m);
 extern void BuildFeaturesFor(Oid nsp, const char *symbol, const char *feature_set);
 
+
+/* models.metrics of n rows: the task's metrics and the long/flat strategy's */
+extern Jsonb *ApHoldoutMetrics(bool classification, const double *y, const double *pred,
+							   const double *fwd, int n, int horizon, double fee,
+							   double periods_per_year);
+
+
+/* a row of alphapulse.model_events, by the session's current role (ml_evaluate.c) */
+extern int64 ApLogModelEvent(const char *symbol, int64 model_id, const char *event,
+							 const char *reason, Jsonb *details);
+
 /* Predictions of a registered model for n rows (ml_predict.c); NaN: not scorable. */
 extern void ApPredictModelRows(int64 model_id, const double *x, int n, int p, double *out);
 

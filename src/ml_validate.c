@@ -1,6 +1,6 @@
 /*
  * ml_validate.c - strict UBJSON reader and structural checks for XGBoost 1.7
- * gbtree models, so that no byte XGBoost's own (trusting) parser would crash
+ * gbtree, dart and gblinear models, so that no byte XGBoost's own (trusting) parser would crash
  * or loop on ever reaches it.  Pure C: no PostgreSQL headers, no global state.
  *
  * The reader is driven by the model's schema rather than building a tree of
@@ -753,10 +753,11 @@ ReadGbtreeModel(Reader *r)
 	return true;
 }
 
+/* gblinear's model: the rounds run and (features + 1) finite weights, the bias last. */
 static bool
-ReadBooster(Reader *r)
+ReadLinearModel(Reader *r)
 {
-	static const char *const names[] = {"model", "name"};
+	static const char *const names[] = {"boosted_rounds", "weights"};
 	unsigned	seen = 0;
 	bool		more;
 	const char *k;
@@ -774,26 +775,156 @@ ReadBooster(Reader *r)
 			break;
 		i = KeyIndex(k, klen, names, 2);
 		if (i < 0)
+			return Unknown(r, "gblinear model", k, klen);
+		if (!Once(r, &seen, i, k, klen))
+			return false;
+		if (i == 0)
+		{
+			int64_t		rounds;
+
+			if (!ReadInt(r, &rounds))
+				return false;
+			if (rounds < 0 || rounds > AP_MODEL_MAX_TREES)
+				return Fail(r, "boosted_rounds %lld out of range [0, %d]", (long long) rounds, AP_MODEL_MAX_TREES);
+		}
+		else
+		{
+			const unsigned char *data;
+			size_t		n;
+
+			if (!ReadTypedArray(r, 'd', "weights", &data, &n))
+				return false;
+			if (n != (size_t) r->expected + 1)
+				return Fail(r, "gblinear has %zu weights, expected %d (one per feature and the bias)",
+							n, r->expected + 1);
+			for (size_t j = 0; j < n; j++)
+				if (!isfinite(F32At(data, j)))
+					return Fail(r, "gblinear weight %zu is not finite", j);
+		}
+	}
+	return AllSeen(r, "gblinear model", seen, names, 2);
+}
+
+/* dart's weight_drop: one finite, non-negative float per tree (a counted array of 'd'). */
+static bool
+ReadWeightDrop(Reader *r, size_t *count)
+{
+	if (!Expect(r, '[', "an array") || !Expect(r, '#', "a counted array") ||
+		!ReadCount(r, 5, count))
+		return false;
+	if (*count > AP_MODEL_MAX_TREES)
+		return Fail(r, "%zu tree weights, at most %d allowed", *count, AP_MODEL_MAX_TREES);
+	for (size_t t = 0; t < *count; t++)
+	{
+		float		w;
+
+		if (!Expect(r, 'd', "a float32") || !Need(r, 4))
+			return false;
+		w = F32At(r->p, 0);
+		r->p += 4;
+		if (!isfinite(w) || w < 0)
+			return Fail(r, "weight_drop[%zu] is not a finite non-negative number", t);
+	}
+	return true;
+}
+
+/* The first key of the object at r->p, without consuming anything. */
+static bool
+PeekFirstKey(Reader *r, const char **k, size_t *klen)
+{
+	const unsigned char *save = r->p;
+	int			depth = r->depth;
+	bool		more,
+				ok;
+
+	ok = ObjBegin(r) && ObjNext(r, &more, k, klen);
+	if (ok && !more)
+		ok = Fail(r, "empty model object");
+	r->p = save;
+	r->depth = depth;
+	return ok;
+}
+
+/*
+ * gradient_booster: gbtree {model, name}, dart {gbtree: a gbtree booster,
+ * name, weight_drop: one per tree} or gblinear {model, name}.  Keys come in
+ * any order, so the model's kind is told by its first key and checked
+ * against the name at the end.  inner: the gbtree inside a dart booster.
+ */
+static bool
+ReadBooster(Reader *r, bool inner)
+{
+	static const char *const names[] = {"gbtree", "model", "name", "weight_drop"};
+	unsigned	seen = 0;
+	bool		more,
+				linear = false;
+	const char *k;
+	size_t		klen;
+	const char *name = NULL;
+	size_t		name_len = 0,
+				drops = 0;
+
+	if (!ObjBegin(r))
+		return false;
+	for (;;)
+	{
+		int			i;
+
+		if (!ObjNext(r, &more, &k, &klen))
+			return false;
+		if (!more)
+			break;
+		i = KeyIndex(k, klen, names, 4);
+		if (i < 0)
 			return Unknown(r, "gradient_booster", k, klen);
 		if (!Once(r, &seen, i, k, klen))
 			return false;
 		if (i == 0)
 		{
-			if (!ReadGbtreeModel(r))
-				return false;
+			if (inner || !ReadBooster(r, true))
+				return inner ? Fail(r, "a dart booster inside a dart booster") : false;
 		}
-		else
+		else if (i == 1)
 		{
-			const char *s;
-			size_t		n;
+			const char *fk;
+			size_t		fklen;
 
-			if (!ReadString(r, &s, &n))
+			if (!PeekFirstKey(r, &fk, &fklen))
 				return false;
-			if (!KeyIs(s, n, "gbtree"))
-				return Fail(r, "booster \"%.*s\", expected gbtree", (int) (n < 40 ? n : 40), s);
+			linear = KeyIs(fk, fklen, "boosted_rounds") || KeyIs(fk, fklen, "weights");
+			if (!(linear ? ReadLinearModel(r) : ReadGbtreeModel(r)))
+				return false;
 		}
+		else if (i == 2)
+		{
+			if (!ReadString(r, &name, &name_len))
+				return false;
+		}
+		else if (!ReadWeightDrop(r, &drops))
+			return false;
 	}
-	return AllSeen(r, "gradient_booster", seen, names, 2);
+	if (name == NULL)
+		return Fail(r, "gradient_booster: missing \"name\"");
+	if (KeyIs(name, name_len, "gbtree") || (!inner && KeyIs(name, name_len, "gblinear")))
+	{
+		bool		want_linear = KeyIs(name, name_len, "gblinear");
+
+		if (seen != ((1u << 1) | (1u << 2)))
+			return Fail(r, "a %s booster has exactly \"model\" and \"name\"", want_linear ? "gblinear" : "gbtree");
+		if (linear != want_linear)
+			return Fail(r, "booster \"%s\" holds a %s model", want_linear ? "gblinear" : "gbtree",
+						linear ? "linear" : "tree");
+		return true;
+	}
+	if (!inner && KeyIs(name, name_len, "dart"))
+	{
+		if (seen != ((1u << 0) | (1u << 2) | (1u << 3)))
+			return Fail(r, "a dart booster has exactly \"gbtree\", \"name\" and \"weight_drop\"");
+		if ((long) drops != r->num_trees)
+			return Fail(r, "dart has %zu tree weights for %ld trees", drops, r->num_trees);
+		return true;
+	}
+	return Fail(r, "booster \"%.*s\", expected gbtree, dart or gblinear", (int) (name_len < 40 ? name_len : 40), name);
 }
 
 /* base_score: a finite number written as a string ("5E-1"). */
@@ -967,7 +1098,7 @@ ReadLearner(Reader *r)
 				ok = ReadEmptyArray(r, names[i]);
 				break;
 			case 3:
-				ok = ReadBooster(r);
+				ok = ReadBooster(r, false);
 				break;
 			case 4:
 				ok = ReadLearnerParam(r, &bs_at);

@@ -24,8 +24,8 @@
 #define AP_MODEL_MAX_TOTAL_NODES (1 << 24)
 /* features a model may take */
 #define AP_MODEL_MAX_FEATURES 100000
-/* UBJSON nesting the model schema needs (top, learner, booster, model, trees, tree, param) */
-#define AP_MODEL_MAX_DEPTH 8
+/* UBJSON nesting the model schema needs (top, learner, booster, dart's gbtree, model, trees, tree, param) */
+#define AP_MODEL_MAX_DEPTH 9
 /* bytes a rejection reason takes, with its terminating zero */
 #define AP_MODEL_REASON_LEN 160
 

@@ -163,7 +163,21 @@ XgbPredictDense(BoosterHandle b, const double *x, int n, int p, double *out)
 	snprintf(iface, sizeof(iface),
 			 "{\"data\": [%lu, true], \"shape\": [%d, %d], \"typestr\": \"<f8\", \"version\": 3}",
 			 (unsigned long) (uintptr_t) x, n, p);
-	XgbCheck(XGBoosterPredictFromDense(b, iface, config, NULL, &shape, &dim, &res), "prediction");
+	if (XGBoosterPredictFromDense(b, iface, config, NULL, &shape, &dim, &res) != 0)
+	{
+		/* gblinear has no in-place prediction: through a DMatrix (float32, as in place) */
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "xgboost prediction",
+												  ALLOCSET_SMALL_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		float	   *fx = palloc(sizeof(float) * ((size_t) n * p + 1));
+
+		for (size_t i = 0; i < (size_t) n * p; i++)
+			fx[i] = (float) x[i];
+		XgbPredict(b, XgbMatrix(cxt, fx, n, p, NULL), 0, 0, out, n);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+		return;
+	}
 	for (bst_ulong k = 0; k < dim; k++)
 		total *= shape[k];
 	if ((int) total != n)

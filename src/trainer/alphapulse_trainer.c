@@ -226,7 +226,15 @@ RunFit(const ApFitRequest *r, const double *x, const double *y, int p)
 		snprintf(iface, sizeof(iface),
 				 "{\"data\": [%lu, true], \"shape\": [%d, %d], \"typestr\": \"<f8\", \"version\": 3}",
 				 (unsigned long) (uintptr_t) (x + (size_t) r->eval_from * p), ne, p);
-		Check(XGBoosterPredictFromDense(b, iface, config, NULL, &shape, &dim, &res), "prediction");
+		if (XGBoosterPredictFromDense(b, iface, config, NULL, &shape, &dim, &res) != 0)
+		{
+			/* gblinear has no in-place prediction: through a DMatrix */
+			static const char *dm_config = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+				"\"iteration_end\": 0, \"strict_shape\": false}";
+
+			cache[1] = Matrix(x + (size_t) r->eval_from * p, ne, p, y + r->eval_from);
+			Check(XGBoosterPredictFromDMatrix(b, cache[1], dm_config, &shape, &dim, &res), "prediction");
+		}
 	}
 	CopyPredictions(shape, dim, res, pred, ne);
 	if (r->want_model)

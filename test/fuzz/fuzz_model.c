@@ -43,6 +43,24 @@ LoadAndPredict(const uint8_t *data, size_t size, int p)
 		if (XGBoosterPredictFromDense(b, iface, config, NULL, &shape, &dim, &res) == 0 &&
 			dim >= 1 && shape[0] == 1)
 			(void) res[0];
+		else
+		{
+			/* gblinear predicts through a DMatrix only, as ml_xgb.c does */
+			float		fx[64];
+			DMatrixHandle d;
+			static const char *dm_config = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+				"\"iteration_end\": 0, \"strict_shape\": false}";
+
+			for (int j = 0; j < p; j++)
+				fx[j] = (float) x[j];
+			if (XGDMatrixCreateFromMat(fx, 1, p, NAN, &d) == 0)
+			{
+				if (XGBoosterPredictFromDMatrix(b, d, dm_config, &shape, &dim, &res) == 0 &&
+					dim >= 1 && shape[0] == 1)
+					(void) res[0];
+				XGDMatrixFree(d);
+			}
+		}
 	}
 	XGBoosterFree(b);
 }

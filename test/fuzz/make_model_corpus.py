@@ -34,6 +34,31 @@ seeds = {
     'truncated': src[:3000],
     'empty_object': b'{}',
 }
+# dart and gblinear (issue 8): the real models ap_train registered, and their attacks
+dart = open('corpus/model/real_dart40.ubj', 'rb').read()
+lin = open('corpus/model/real_gblinear40.ubj', 'rb').read()
+
+
+def at(base, key):
+    return base.index(key.encode()) + len(key)
+
+
+NAN32 = b'\x7f\xc0\x00\x00'
+seeds.update({
+    # weight_drop: [ # L <8-byte count> then 'd' <float32> per tree
+    'dart_weights_short': put(at(dart, 'weight_drop[#L'), struct.pack('>q', 29), dart),
+    'dart_weights_long': put(at(dart, 'weight_drop[#L'), struct.pack('>q', 2 ** 40), dart),
+    'dart_weight_nan': put(at(dart, 'weight_drop[#L') + 9, NAN32, dart),
+    'dart_weight_negative': put(at(dart, 'weight_drop[#L') + 9, struct.pack('>f', -1.0), dart),
+    'dart_named_other': dart.replace(b'SL\x00\x00\x00\x00\x00\x00\x00\x04dart',
+                                     b'SL\x00\x00\x00\x00\x00\x00\x00\x04DART'),
+    # weights: [ $ d # L <8-byte count> payload
+    'gblinear_weights_short': put(at(lin, 'weights[$d#L'), struct.pack('>q', 40), lin),
+    'gblinear_weights_huge': put(at(lin, 'weights[$d#L'), struct.pack('>q', 2 ** 62), lin),
+    'gblinear_weight_nan': put(at(lin, 'weights[$d#L') + 8, NAN32, lin),
+    'gblinear_named_gbtree': lin.replace(b'SL\x00\x00\x00\x00\x00\x00\x00\x08gblinear',
+                                         b'SL\x00\x00\x00\x00\x00\x00\x00\x06gbtree', 1),
+})
 for name, data in seeds.items():
     with open('corpus/model/hostile_%s.ubj' % name, 'wb') as f:
         f.write(data)
