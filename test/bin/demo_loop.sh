@@ -113,7 +113,11 @@ FROM alphapulse.retrain_requests r WHERE r.symbol = 'syn' ORDER BY r.id;
 SQL
 if [ "$(psql -X -qAt -c "SELECT to_regclass('alphapulse.evaluations') IS NOT NULL")" = t ]; then
 	echo "ap_evaluate's decision and why:"
-	psql -X -q -P expanded=on -c "SELECT e.* FROM alphapulse.evaluations e WHERE e.symbol = 'syn' ORDER BY e.id DESC LIMIT 1"
+	psql -X -q -P expanded=on -c "SELECT e.id, e.champion_id, e.challenger_id, e.window_from, e.window_to, e.rows, e.metric,
+		round((e.champion_metrics->>e.metric)::numeric, 5) AS champion_value, round((e.challenger_metrics->>e.metric)::numeric, 5) AS challenger_value,
+		round((e.champion_metrics->>'auc')::numeric, 4) AS champion_auc, round((e.challenger_metrics->>'auc')::numeric, 4) AS challenger_auc,
+		e.difference, e.ci_low, e.ci_high, e.confidence, e.block_length, e.resamples, e.verdict, e.reason
+		FROM alphapulse.evaluations e WHERE e.symbol = 'syn' ORDER BY e.id DESC LIMIT 1"
 else
 	echo "   (ap_evaluate is not installed in this build: the challenger stays a challenger)"
 fi
