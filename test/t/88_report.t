@@ -129,6 +129,11 @@ fi
 is "$(grep -o '<table id="leaderboard" data-rows="[0-9]*"' "$WORK/report.html.dom")" \
 	"<table id=\"leaderboard\" data-rows=\"$(q "SELECT count(*) FROM alphapulse.models WHERE symbol = 'syn'")\"" "the leaderboard lists every model of the symbol"
 
+if [ "$(q "SELECT to_regclass('alphapulse.model_events') IS NOT NULL")" = t ]; then
+	is "$(grep -o '<table id="events" data-rows="[0-9]*"' "$WORK/report.html.dom")" \
+		"<table id=\"events\" data-rows=\"$(q "SELECT least(50, count(*)) FROM alphapulse.model_events WHERE symbol = 'syn'")\"" "the model events of the symbol are listed"
+fi
+
 # the checker catches a broken document: a fetch, and a chart that lies about its points
 sed -e 's|</body>|<img src="http://127.0.0.1:9/leak.png"></body>|' -e '0,/data-points="[0-9]*"/s//data-points="1"/' \
 	"$WORK/report.html" >"$WORK/broken.html"
