@@ -402,7 +402,8 @@ BEGIN
 			SELECT jsonb_build_array(to_char(m.promoted AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), m.id, 'promoted', NULL, 'from alphapulse.models.promoted')
 			FROM alphapulse.models m WHERE m.symbol = report_models.symbol AND m.promoted IS NOT NULL) q;
 	END IF;
-	RETURN alphapulse.report_table('leaderboard', ARRAY['model', 'version', 'algorithm', 'stage', 'feature set', 'created (UTC)',
+	RETURN '<p class="note">Each model''s metrics are on its own out-of-time holdout; ap_evaluate compares two models on one window (alphapulse.evaluations).</p>'
+		|| alphapulse.report_table('leaderboard', ARRAY['model', 'version', 'algorithm', 'stage', 'feature set', 'created (UTC)',
 			'holdout AUC', 'log loss', 'hit rate', 'Sharpe', 'strategy return'], coalesce(board, '[]'))
 		|| '<h3>Model events</h3>'
 		|| alphapulse.report_table('events', ARRAY['at (UTC)', 'model', 'event', 'by', 'reason'], coalesce(events, '[]'));
