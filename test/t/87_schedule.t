@@ -166,6 +166,23 @@ else
 	echo "# ap_drift / alphapulse.retrain_requests not merged yet: drift and request tests skipped"
 fi
 
+# --- retention: ap_prune and the job log's own old rows --------------------
+if [ "$(q "SELECT to_regproc('ap_prune') IS NOT NULL")" = t ]; then
+	q "INSERT INTO alphapulse.job_log (symbol, step, started, finished, duration_ms, status)
+	   VALUES ('btc', 'ingest', now() - interval '40 days', now() - interval '40 days', 1, 'succeeded'),
+	          ('btc', 'ingest', now() - interval '20 days', now() - interval '20 days', 1, 'succeeded'),
+	          ('eth', 'ingest', now() - interval '40 days', now() - interval '40 days', 1, 'succeeded')" >/dev/null
+	n_recent=$(q "SELECT count(*) FROM alphapulse.job_log WHERE symbol = 'btc' AND finished >= now() - interval '30 days'")
+	is "$(q "SELECT ap_run_job('btc', 'prune')")" succeeded "prune: ap_prune and the job log"
+	is "$(q "SELECT count(*) FILTER (WHERE finished < now() - interval '30 days') || ' ' || count(*) FILTER (WHERE finished >= now() - interval '30 days') FROM alphapulse.job_log WHERE symbol = 'btc'")" \
+		"0 $((n_recent + 1))" "... btc's job log rows older than job_log_days (30) are gone, the rest stay (and the prune run's own row)"
+	is "$(q "SELECT count(*) FROM alphapulse.job_log WHERE symbol = 'eth' AND finished < now() - interval '30 days'")" 1 "... another symbol's old rows stay"
+	is "$(q "SELECT (details->'job_log_deleted')::int || ' ' || (details ? 'ap_prune') FROM alphapulse.job_log WHERE step = 'prune' ORDER BY id DESC LIMIT 1")" "1 true" \
+		"... and the log says what was deleted"
+else
+	echo "# ap_prune not merged yet: retention not checked"
+fi
+
 # --- exact removal -----------------------------------------------------------
 eth_jobs=$(q "SELECT string_agg(jobid::text, ',' ORDER BY jobid) FROM cron.job WHERE jobname LIKE 'alphapulse\_eth\_%'")
 is "$(q "SELECT ap_unschedule('btc')")" 4 "ap_unschedule removes btc's four jobs"
