@@ -126,6 +126,10 @@ SELECT * FROM ap_evaluate('nope');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM ap_evaluate(NULL);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ap_promote(NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ap_rollback(NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM ap_evaluate('ev1', :other);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM ap_evaluate('ev1', 999999);

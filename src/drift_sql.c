@@ -563,6 +563,27 @@ LoadChampion(const char *symbol, DriftChampion *c)
 	c->train_to = DatumGetTimestampTz(SPI_getbinval(tup, td, 5, &isnull));
 }
 
+/* A feature_methods name that is no feature of the champion (nor "prediction") is a typo, not a no-op. */
+static void
+CheckFeatureMethodNames(const DriftOptions *o, const DriftChampion *c)
+{
+	for (int i = 0; i < o->nfeature_methods; i++)
+	{
+		bool		found = false;
+
+		for (int j = 0; j <= c->p && !found; j++)
+			found = strcmp(o->feature_names[i], c->names[j]) == 0;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("drift option \"feature_methods\" names \"%s\", which is not a feature of model %lld",
+							ApClip(o->feature_names[i]), (long long) c->id),
+					 errdetail("The champion's features are those of feature set \"%s\", and \"prediction\".",
+							   c->feature_set),
+					 errhint("Correct the name in the call's options or in alphapulse.drift_policies.")));
+	}
+}
+
 /* The symbol's policy merged with the call's options (the call wins); parses the result. */
 static Jsonb *
 MergedOptions(const char *symbol, Jsonb *call, DriftOptions *o, bool *retrain)
@@ -699,6 +720,7 @@ ap_drift(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	LoadChampion(symbol, &c);
 	merged = MergedOptions(symbol, call, &o, &retrain);
+	CheckFeatureMethodNames(&o, &c);
 	ApProgressBegin("ap_drift", symbol, c.p + 4);
 	ApProgressPhase("load reference", 0, c.p + 4);
 	LoadWindow(symbol, c.feature_set, c.p, false, c.train_from, c.train_to, &ref);

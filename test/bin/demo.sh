@@ -173,6 +173,7 @@ fi
 # evaluation, backtests and the HTML report (test/bin/demo_loop.sh).
 test/bin/demo_loop.sh "$dir" "$(( ${AP_DEMO_HTTP_PORT:-54328} - 2 ))"
 
+"$(dirname "$0")/demo_realtime.sh" btc
 cat <<EOF
 Demo cluster: $dir (data, log/postgresql.log), 127.0.0.1:$port, database $db.
 Connect:      psql -h 127.0.0.1 -p $port -U postgres $db
