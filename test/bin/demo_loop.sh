@@ -164,3 +164,6 @@ report=$dir/report-syn.html
 psql -X -qAt -v ON_ERROR_STOP=1 -c "SELECT ap_report('syn')" >"$report"
 echo "7. The report (one self-contained HTML file: charts, drift, leaderboard, feed health):"
 echo "   $report"
+# the fixture feed server stops with this script: its jobs would only fail from now on
+psql -X -qAt -c "SELECT ap_unschedule('syn')" >/dev/null
+echo "   (the syn jobs are unscheduled again: their feed's fixture server stops with the demo)"
