@@ -111,6 +111,7 @@ bench:
 	bench/proxy.sh
 	bench/stream.sh
 	bench/realtime.sh
+	bench/models_ops.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
 .PHONY: valgrind load

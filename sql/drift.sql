@@ -84,6 +84,13 @@ SELECT ap_drift('nosuch', '2024-02-25');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT ap_drift('nomodel', '2024-02-25');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- every feature missing in the current window: no verdict about nothing
+BEGIN;
+UPDATE alphapulse.features SET x = pg_catalog.array_fill(NULL::float8, ARRAY[pg_catalog.cardinality(x)])
+WHERE symbol = 'dft' AND ts >= '2024-02-25';
+SELECT ap_drift('dft', '2024-02-25');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
 SELECT ap_drift('dft', '2999-01-01');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT ap_drift('dft', 'infinity');

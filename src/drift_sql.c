@@ -735,8 +735,15 @@ ap_drift(PG_FUNCTION_ARGS)
 	ApPredictModelRows(c.id, cur.x, cur.n, c.p, cur.pred);
 	ApProgressPhase("test", 3, c.p + 4);
 	f = TestAll(&o, &c, &ref, &cur, &ndrifted, &ntested);
-	share = ntested > 0 ? (double) ndrifted / ntested : 0;
-	drifted = ntested > 0 && share >= o.drift_share;
+	/* a report with no testable feature would say "not drifted" about nothing */
+	if (ntested == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no feature of \"%s\" has values in both windows", ApClip(symbol)),
+				 errdetail("Every feature of the champion's feature set is NULL in the reference or the current window."),
+				 errhint("Use a later since, or build the features of the current window.")));
+	share = (double) ndrifted / ntested;
+	drifted = share >= o.drift_share;
 	report_id = StoreReport(symbol, &c, &ref, &cur, share, drifted, &o, since, merged, started);
 	StoreFeatures(report_id, c.names, f, c.p + 1);
 	if (drifted && retrain)
