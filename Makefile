@@ -106,6 +106,7 @@ bench:
 	bench/models.sh
 	bench/evaluate.sh
 	bench/drift.sh
+	bench/schedule.sh
 	bench/backtest.sh
 	bench/proxy.sh
 	bench/stream.sh

@@ -173,6 +173,10 @@ ORDER BY m.symbol, m.feature_set;
 SQL
 fi
 
+# The MLOps loop's story on the regime-change series: drift, retrain,
+# evaluation, backtests and the HTML report (test/bin/demo_loop.sh).
+test/bin/demo_loop.sh "$dir" "$(( ${AP_DEMO_HTTP_PORT:-54328} - 2 ))"
+
 "$(dirname "$0")/demo_realtime.sh" btc
 cat <<EOF
 Demo cluster: $dir (data, log/postgresql.log), 127.0.0.1:$port, database $db.

@@ -5,9 +5,9 @@ set -euo pipefail
 
 pkgs=(build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-cron
       postgresql-15-pgtap postgresql-15-plproxy libtap-parser-sourcehandler-pgtap-perl r-cran-ttr
-      python3-pandas python3-psycopg2 python3-numpy
+      python3-pandas python3-psycopg2 python3-numpy python3-scipy
       libxgboost-dev libcurl4-openssl-dev libxml2-dev python3-xgboost python3-sklearn
-      clang-14 libfuzzer-14-dev libclang-rt-14-dev valgrind)
+      clang-14 libfuzzer-14-dev libclang-rt-14-dev valgrind chromium)
 # tools the test/t scripts call (curl for the fixture servers, bc for sums)
 # that a minimal system, such as the container image, lacks
 pkgs+=(curl bc)

@@ -10,6 +10,24 @@ Writes test/data/sample_bars.csv and test/data/sample_assets.csv: three years
   eth  ETH-like: starts near 730; returns = 1.1 x btc's + a small drift of its
        own + its own GARCH noise (return correlation with btc about 0.8).
 
+and, in a separate file for the MLOps demo (make demo), test/data/regime_bars.csv
+and test/data/regime_assets.csv with one more made-up series:
+
+  syn  a regime change with a known date, REGIME_CHANGE = 2022-06-01 00:00 UTC.
+       Hourly bars from 2022-01-01 to 2023-06-01 (12,384 bars: 3,624 before the
+       change, 8,760 after), starting at 100.
+       Before the change ("calm"): annualised volatility 0.45 and a modest
+       predictable component -- each bar's log return is -0.12 x the previous
+       bar's (mean reversion: AR(1) coefficient PHI_CALM = -0.12) plus noise, so
+       the sign of the next bar is right about 54% of the time for a model
+       that learns it.  From the change on ("storm"): volatility 0.90 (twice
+       as large: every volatility feature drifts) and the AR(1) coefficient
+       flips to PHI_STORM = +0.12 (momentum), so a model trained on the calm
+       part predicts the wrong way until it is retrained.  Noise: Student-t
+       (5 df) shocks with GARCH(1,1) clustering as above; no other drift.
+  It has its own random stream (seed REGIME_SEED), so sample_bars.csv and
+  sample_assets.csv stay byte-identical whatever this series does.
+
 Bars are internally consistent: open = previous close, low <= min(open, close)
 <= max(open, close) <= high, volume > 0 and larger on bigger moves.  Prices are
 written with 2 decimals and volumes with 4, via Decimal (exact NUMERIC text).
@@ -37,6 +55,14 @@ REGIMES = [
 GARCH_ALPHA, GARCH_BETA = 0.08, 0.90
 T_DF = 5  # Student-t degrees of freedom for fat-tailed shocks
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The regime-change series "syn" (regime_bars.csv): see the docstring.
+REGIME_SEED = 20220901
+REGIME_START = dt.datetime(2022, 1, 1, tzinfo=dt.timezone.utc)
+REGIME_CHANGE = dt.datetime(2022, 6, 1, tzinfo=dt.timezone.utc)
+REGIME_END = dt.datetime(2023, 6, 1, tzinfo=dt.timezone.utc)
+VOL_CALM, VOL_STORM = 0.45, 0.90
+PHI_CALM, PHI_STORM = -0.12, 0.12
 
 CENT = Decimal("0.01")
 BASIS = Decimal("0.0001")
@@ -114,6 +140,34 @@ def main():
         w.writerow(("symbol", "description", "bar_interval"))
         w.writerow(("btc", "SYNTHETIC BTC-like hourly bars (test/data/gen_sample.py), not market data", "1 hour"))
         w.writerow(("eth", "SYNTHETIC ETH-like hourly bars (test/data/gen_sample.py), not market data", "1 hour"))
+    regime_series()
+
+
+def regime_series():
+    """The "syn" series: AR(1) returns whose sign and volatility change at REGIME_CHANGE."""
+    rng = random.Random(REGIME_SEED)
+    vol = Garch(VOL_CALM)
+    price, prev_ret = 100.0, 0.0
+    rows = []
+    ts = REGIME_START
+    while ts < REGIME_END:
+        calm = ts < REGIME_CHANGE
+        annual_vol, phi = (VOL_CALM, PHI_CALM) if calm else (VOL_STORM, PHI_STORM)
+        eps, sigma = vol.step(annual_vol, student_t(rng))
+        ret = phi * prev_ret + eps
+        price, b = bar(rng, price, ret, sigma, 5000.0)
+        rows.append(("syn", ts.strftime("%Y-%m-%dT%H:%M:%SZ")) + b)
+        prev_ret = ret
+        ts += dt.timedelta(hours=1)
+    with open(os.path.join(HERE, "regime_bars.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(("symbol", "ts", "open", "high", "low", "close", "volume"))
+        w.writerows(rows)
+    with open(os.path.join(HERE, "regime_assets.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(("symbol", "description", "bar_interval"))
+        w.writerow(("syn", "SYNTHETIC hourly bars with a regime change on " + REGIME_CHANGE.strftime("%Y-%m-%d")
+                    + " (test/data/gen_sample.py), not market data", "1 hour"))
 
 
 if __name__ == "__main__":
