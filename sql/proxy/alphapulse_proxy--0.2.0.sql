@@ -533,12 +533,26 @@ COMMENT ON FUNCTION alphapulse.proxy_realtime() IS 'Internal: alphapulse.realtim
 CREATE VIEW alphapulse.realtime AS SELECT * FROM alphapulse.proxy_realtime();
 COMMENT ON VIEW alphapulse.realtime IS 'Proxy: the symbols scored on arrival on every data server';
 
+CREATE FUNCTION alphapulse.proxy_jobs()
+RETURNS TABLE (symbol text, step text, jobname text, jobid bigint, schedule text, command text, running boolean,
+			   last_started timestamptz, last_finished timestamptz, last_status text,
+			   last_duration_ms double precision, last_message text, last_success timestamptz, runs bigint)
+LANGUAGE plproxy
+AS $fn$
+	CLUSTER 'alphapulse'; RUN ON ALL;
+	SELECT j.symbol, j.step, j.jobname, j.jobid, j.schedule, j.command, j.running, j.last_started, j.last_finished,
+		j.last_status, j.last_duration_ms, j.last_message, j.last_success, j.runs FROM alphapulse.jobs j;
+$fn$;
+COMMENT ON FUNCTION alphapulse.proxy_jobs() IS 'Internal: alphapulse.jobs of every data server';
+CREATE VIEW alphapulse.jobs AS SELECT * FROM alphapulse.proxy_jobs();
+COMMENT ON VIEW alphapulse.jobs IS 'Proxy: the scheduled jobs of every symbol on every data server, with their last runs (jobid is a cron.job id of the symbol''s server)';
+
 -- Anyone may read them on the proxy: what each row shows is decided by the
 -- caller's grants on the data servers, where the functions run as the caller.
 GRANT SELECT ON alphapulse.assets, alphapulse.champions, alphapulse.models, alphapulse.signals,
 	alphapulse.runs, alphapulse.feed_status, alphapulse.champion_signals, alphapulse.evaluations,
 	alphapulse.model_events, alphapulse.drift_reports, alphapulse.drift_features,
-	alphapulse.retrain_requests, alphapulse.progress, alphapulse.realtime TO PUBLIC;
+	alphapulse.retrain_requests, alphapulse.progress, alphapulse.realtime, alphapulse.jobs TO PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Evaluation, backtests and annualisation: on the data server of the symbol,
@@ -621,6 +635,34 @@ RETURNS boolean LANGUAGE plproxy
 AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
 COMMENT ON FUNCTION @extschema@.ap_realtime(text, boolean, double precision, double precision) IS
 'Proxy: ap_realtime (score the symbol''s bars as they land) on the data server of the symbol; its NOTIFY alphapulse_signals is sent on that server';
+
+------------------------------------------------------------------------------
+-- Schedules: a symbol's jobs are pg_cron jobs of the data server that holds
+-- it (they run where the data is); alphapulse.jobs merges every server's.
+
+CREATE FUNCTION @extschema@.ap_schedule(symbol text, options jsonb DEFAULT '{}')
+RETURNS TABLE (step text, jobname text, jobid bigint, schedule text) LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_schedule(text, jsonb) IS
+'Proxy: ap_schedule on the data server of the symbol (its pg_cron jobs run there; jobid is that server''s cron.job id)';
+
+CREATE FUNCTION @extschema@.ap_unschedule(symbol text)
+RETURNS integer LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_unschedule(text) IS
+'Proxy: ap_unschedule on the data server of the symbol';
+
+CREATE FUNCTION @extschema@.ap_run_job(symbol text, step text)
+RETURNS text LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_run_job(text, text) IS
+'Proxy: ap_run_job (one step of the symbol''s loop, now) on the data server of the symbol';
+
+CREATE FUNCTION @extschema@.ap_report(symbol text, bars integer DEFAULT 720, explain_rows integer DEFAULT 200)
+RETURNS text LANGUAGE plproxy
+AS $fn$ CLUSTER 'alphapulse'; RUN ON alphapulse.symbol_partition(symbol); $fn$;
+COMMENT ON FUNCTION @extschema@.ap_report(text, integer, integer) IS
+'Proxy: ap_report (the symbol''s HTML report) on the data server of the symbol';
 
 ------------------------------------------------------------------------------
 -- Models over time: export where the model is, import where the bundle's

@@ -68,7 +68,8 @@ setup_data='ALTER DATABASE alphapulse SET alphapulse.xgboost_threads = 1;
 ALTER DATABASE alphapulse SET alphapulse.allowed_hosts = '"'"'example.com'"'"';
 CREATE EXTENSION alphapulse;'
 for p in "${D[@]}"; do
-	out=$(qf "$p" alphapulse -c "$setup_data"); ok $? "data server on port $p: CREATE EXTENSION alphapulse" || diag "$out"
+	# pg_cron runs in the database named by cron.database_name (alphapulse): ap_schedule
+	out=$(qf "$p" alphapulse -c "$setup_data" -c "CREATE EXTENSION pg_cron"); ok $? "data server on port $p: CREATE EXTENSION alphapulse, pg_cron" || diag "$out"
 done
 out=$(qf "$P" postgres -c "CREATE DATABASE single" -c "CREATE DATABASE proxy") || diag "$out"
 out=$(qf "$P" single -c "$setup_data"); ok $? "single-server reference database" || diag "$out"
@@ -264,10 +265,27 @@ out=$(q "$P" proxy "SELECT ap_load_bars('$rsym', ARRAY[b.ts + interval '1 hour']
 is "$out|$(q "$P" proxy "SELECT count(*) FROM alphapulse.champion_signals WHERE symbol = '$rsym' AND ts = (SELECT max(ts) FROM ap_bars('$rsym'))")" "1|1" \
 	"a bar landed through the proxy is scored on arrival: the champion's signal is in the merged champion_signals"
 
+# Schedules: a symbol's jobs are pg_cron jobs of its data server (two steps,
+# on 1 January only, so that none runs during the test).
+jsym=sym02
+jport=$(q "$P" proxy "SELECT split_part(split_part(server, 'port=', 2), ' ', 1) FROM ap_proxy_where('$jsym')")
+jopts='{"ingest_schedule": "0 0 1 1 *", "drift_schedule": "0 0 1 1 *", "retrain_schedule": null, "requests_schedule": null, "prune_schedule": null}'
+out=$(q "$P" proxy "SELECT string_agg(step || ' ' || jobname || ' ' || jobid || ' ' || schedule, ',' ORDER BY step) FROM ap_schedule('$jsym', '$jopts')")
+is "$out" "$(q "$jport" alphapulse "SELECT string_agg(s.step || ' ' || j.jobname || ' ' || j.jobid || ' ' || j.schedule, ',' ORDER BY s.step)
+	FROM alphapulse.jobs s JOIN cron.job j ON j.jobid = s.jobid WHERE s.symbol = '$jsym'")" \
+	"ap_schedule through the proxy installs the symbol's pg_cron jobs on its server ($out)"
+is "$(for p in "${D[@]}"; do q "$p" alphapulse "SELECT count(*) FROM cron.job WHERE jobname LIKE 'alphapulse\\_${jsym}\\_%'"; done | paste -sd' ')" \
+	"$(for p in "${D[@]}"; do if [ "$p" = "$jport" ]; then echo 2; else echo 0; fi; done | paste -sd' ')" \
+	"its two jobs are on that server only"
+is "$(q "$P" proxy "SELECT ap_run_job('$jsym', 'prune')")|$(q "$jport" alphapulse "SELECT string_agg(step || ':' || status, ' ') FROM alphapulse.job_log WHERE symbol = '$jsym'")" \
+	"succeeded|prune:succeeded" "ap_run_job through the proxy runs the step on the symbol's server and logs it there"
+is "$(q "$P" proxy "SELECT string_agg(symbol || ':' || step || ':' || coalesce(last_status, '-'), ' ' ORDER BY step) FROM alphapulse.jobs")" \
+	"$jsym:drift:- $jsym:ingest:-" "the merged alphapulse.jobs shows the jobs (not run yet)"
+
 # Merged views: each equals the union of the data servers' rows (the view's
 # columns read on every server), with the data servers' columns and types
 # (models and runs leave out the model bytes and the per-fold detail).
-views="assets champions models signals runs champion_signals evaluations model_events drift_reports drift_features retrain_requests realtime"
+views="assets champions models signals runs champion_signals evaluations model_events drift_reports drift_features retrain_requests realtime jobs"
 left_out="'{model,coefficients,feature_stats,model_hmac,splits,fold_metrics,learning_curves,trials}'"
 collist() {	# collist <port> <db> <relation>: name type, … (minus the left-out columns)
 	q "$1" "$2" "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute
@@ -319,6 +337,11 @@ wait "$blocked" "$holder"
 is "$(cat "${DIRS[3]}/blocked.out")" t "the backtest completes once the lock is released"
 ap_wait_sql 30 "SELECT count(*) = 0 FROM alphapulse.progress" -h 127.0.0.1 -p "$P" -d proxy
 ok $? "and alphapulse.progress is empty again"
+is "$(q "$P" proxy "SELECT ap_unschedule('$jsym')")|$(q "$jport" alphapulse "SELECT count(*) FROM cron.job WHERE jobname LIKE 'alphapulse\\_${jsym}\\_%'")" "2|0" \
+	"ap_unschedule through the proxy removes them on the symbol's server"
+rep=$(q "$P" proxy "SELECT md5(ap_report('$jsym', 200, 50)) || ' ' || length(ap_report('$jsym', 200, 50))")
+is "$rep" "$(q "$jport" alphapulse "SELECT md5(ap_report('$jsym', 200, 50)) || ' ' || length(ap_report('$jsym', 200, 50))")" \
+	"ap_report through the proxy is the report its server writes (${rep#* } characters)"
 lap "merged views and progress"
 
 # Models over time: export where the model is (by id), import where the
