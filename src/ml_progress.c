@@ -229,7 +229,8 @@ ApProgressBegin(const char *function, const char *symbol, int64 steps)
 void
 ApProgressPhase(const char *phase, int64 step, int64 steps)
 {
-	if (progress_depth == 0)
+	/* a nested call (ap_train building features) leaves the outer report alone */
+	if (progress_depth != 1)
 		return;
 	strlcpy(progress_local.phase, phase, AP_PROGRESS_NAME_LEN);
 	progress_local.step = step;
@@ -242,7 +243,8 @@ ApProgressPhase(const char *phase, int64 step, int64 steps)
 void
 ApProgressStep(int64 step)
 {
-	if (progress_depth == 0)
+	/* a nested call (ap_train building features) leaves the outer report alone */
+	if (progress_depth != 1)
 		return;
 	progress_local.step = step;
 	Publish();
@@ -252,7 +254,8 @@ ApProgressStep(int64 step)
 void
 ApProgressRows(int64 rows)
 {
-	if (progress_depth == 0)
+	/* a nested call (ap_train building features) leaves the outer report alone */
+	if (progress_depth != 1)
 		return;
 	progress_local.rows = rows;
 	Publish();

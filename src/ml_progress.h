@@ -19,7 +19,7 @@ extern void ProgressInit(void);
 
 /*
  * A call reports Begin, then phases, steps and rows, then End.  Nested calls
- * (ap_train building features) keep the outer call's row.  An error or abort
+ * (ap_train building features) leave the outer call's row alone.  An error or abort
  * ends the report of every call begun inside the aborted (sub)transaction.
  */
 extern void ApProgressBegin(const char *function, const char *symbol, int64 steps);

@@ -18,6 +18,9 @@ httpport=${AP_DEMO_HTTP_PORT:-54328} newsport=$(( ${AP_DEMO_HTTP_PORT:-54328} - 
 export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export PATH=$PGBIN:$PATH PG_CONFIG=$PGBIN/pg_config
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=$db
+# long calls report their progress in alphapulse.progress; their NOTICE lines
+# (one a second) would interleave with the story, so the demo turns them off
+export PGOPTIONS="${PGOPTIONS:-} -c alphapulse.progress_notices=off"
 
 # AP_DEMO_INSTALLED=1 demonstrates what is already installed under PGBIN (the
 # Debian package, in the container image): no build and no install.
