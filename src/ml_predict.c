@@ -25,9 +25,9 @@
 
 #include "ml_model.h"
 #include "ml_predict.h"
+#include "ml_rows.h"
 #include "ml_seal.h"
 #include "ml_signals.h"
-#include "ml_train.h"
 #include "ml_util.h"
 #include "ml_validate.h"
 #include "ml_xgb.h"
