@@ -27,7 +27,7 @@ CONF
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=bench
 "$PGBIN/psql" -qX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION alphapulse" \
 	-f "$HERE/../test/fixtures/models/bars.sql" -c "SELECT pg_temp.make_bars('btc', $ROWS, 'bench')" \
-	-c "SET alphapulse.xgboost_threads = 1" -c "SELECT ap_build_features('btc')" \
+	-c "SET alphapulse.xgboost_threads = 1" -c "SET alphapulse.progress_notices = off" -c "SELECT ap_build_features('btc')" \
 	-c "SELECT ap_promote(ap_train('btc', params => '{\"num_round\": 200, \"early_stopping_rounds\": 0}'))" \
 	-c "VACUUM ANALYZE alphapulse.features" >/dev/null
 /usr/bin/python3 "$HERE/score_bench.py"
