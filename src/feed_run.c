@@ -376,8 +376,13 @@ FeedStoreBars(FeedDef *f, FeedBars *b)
 	if (b->n == 0)
 		return 0;
 	if (FeedPageIsNew(f, b) && (rows = FeedTryBulkBars(f, b)) >= 0)
+	{
+		elog(DEBUG1, "feed \"%s\": %d bars by bulk insert", f->name, b->n);
 		return rows;
-	return FeedUpsertBars(f, b);
+	}
+	rows = FeedUpsertBars(f, b);
+	elog(DEBUG1, "feed \"%s\": %d bars by upsert", f->name, b->n);
+	return rows;
 }
 
 /* Insert the items not seen before (by guid); returns how many were new. */
