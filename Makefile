@@ -109,6 +109,7 @@ bench:
 	bench/drift.sh
 	bench/backtest.sh
 	bench/proxy.sh
+	bench/stream.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
 .PHONY: valgrind load
