@@ -48,7 +48,8 @@ struct ApBulk
 	CommandId	cid;
 	int		   *col;			/* per attribute: the caller's column or -1 */
 	ExprState **defexprs;		/* per attribute not given: its default */
-	TupleTableSlot **slots;
+	TupleTableSlot **slots;		/* made as rows come: a page rarely fills a batch */
+	int			nslots;
 	int			k;				/* slots filled */
 	int64		count;
 };
@@ -338,8 +339,6 @@ ApBulkBegin(const char *schema, const char *table, const char *const *columns, i
 	DropKeyTriggers(b->rri);
 	MapColumns(b, columns, ncols);
 	b->slots = palloc(sizeof(TupleTableSlot *) * AP_BULK_BATCH);
-	for (int i = 0; i < AP_BULK_BATCH; i++)
-		b->slots[i] = table_slot_create(b->rel, NULL);
 	b->estate->es_output_cid = b->cid = GetCurrentCommandId(true);
 	b->bistate = GetBulkInsertState();
 	AfterTriggerBeginQuery();
@@ -373,10 +372,13 @@ Flush(ApBulk *b)
 void
 ApBulkAdd(ApBulk *b, const Datum *values)
 {
-	TupleTableSlot *slot = b->slots[b->k];
+	TupleTableSlot *slot;
 	TupleDesc	td = RelationGetDescr(b->rel);
 	ExprContext *econtext = GetPerTupleExprContext(b->estate);
 
+	if (b->k == b->nslots)
+		b->slots[b->nslots++] = table_slot_create(b->rel, NULL);
+	slot = b->slots[b->k];
 	ExecClearTuple(slot);
 	for (int j = 0; j < td->natts; j++)
 	{
@@ -402,7 +404,8 @@ ApBulkEnd(ApBulk *b)
 	table_finish_bulk_insert(b->rel, 0);
 	ExecASInsertTriggers(b->estate, b->rri, b->tcs);
 	AfterTriggerEndQuery(b->estate);
-	for (int i = 0; i < AP_BULK_BATCH; i++)
+	/* newest first: the resource owner forgets from the end of its list */
+	for (int i = b->nslots - 1; i >= 0; i--)
 		ExecDropSingleTupleTableSlot(b->slots[i]);
 	CloseExecutor(b);
 	table_close(b->rel, NoLock);

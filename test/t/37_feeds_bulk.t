@@ -31,6 +31,7 @@ q "BEGIN; INSERT INTO alphapulse.bars VALUES ('eth', $RACE, 1, 1, 1, 1, 1);
 		FOR i IN 1 .. 60000 LOOP	-- up to 10 min, a bound only: it ends when the feed waits
 			EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ap_ingest_now%');
 			PERFORM pg_sleep(0.01);
+			PERFORM pg_stat_clear_snapshot();	-- else the transaction sees one snapshot of the activity
 		END LOOP;
 	END \$\$; COMMIT" >"$WORK/race.out" &
 RACER=$!
