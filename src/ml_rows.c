@@ -19,6 +19,7 @@
 
 #include "ml_rows.h"
 
+/* The number of features of a set (42704 when it does not exist). */
 int
 FeatureSetWidth(const char *feature_set)
 {
@@ -37,6 +38,7 @@ FeatureSetWidth(const char *feature_set)
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
+/* Brings the symbol's rows of the set up to date, through the SQL function (its locks and checks). */
 void
 BuildFeaturesFor(Oid nsp, const char *symbol, const char *feature_set)
 {
