@@ -110,6 +110,8 @@ bench:
 	bench/backtest.sh
 	bench/proxy.sh
 	bench/stream.sh
+	bench/realtime.sh
+	bench/models_ops.sh
 
 # The pg_regress suite under valgrind memcheck (10-40 minutes; not in make test).
 .PHONY: valgrind load

@@ -84,6 +84,13 @@ SELECT ap_drift('nosuch', '2024-02-25');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT ap_drift('nomodel', '2024-02-25');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- every feature missing in the current window: no verdict about nothing
+BEGIN;
+UPDATE alphapulse.features SET x = pg_catalog.array_fill(NULL::float8, ARRAY[pg_catalog.cardinality(x)])
+WHERE symbol = 'dft' AND ts >= '2024-02-25';
+SELECT ap_drift('dft', '2024-02-25');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
 SELECT ap_drift('dft', '2999-01-01');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT ap_drift('dft', 'infinity');
@@ -122,11 +129,20 @@ SELECT ap_drift('dft', '2024-02-25', '{"retrain_on_drift": "yes"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT ap_drift('dft', '2024-02-25', '[1, 2]');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a feature_methods name that is no feature of the champion is refused, not ignored
+SELECT ap_drift('dft', '2024-02-25', '{"feature_methods": {"rsi14": "psi"}}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a policy that contradicts itself cannot be stored
 INSERT INTO alphapulse.drift_policies (symbol, options) VALUES ('nomodel', '{"threshold": 0.2}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 UPDATE alphapulse.drift_policies SET options = '{"method": "chisquare", "chisquare_threshold": 0}' WHERE symbol = 'dft';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- retrain_on_drift has one home in a policy, its column: the same key in its
+-- options would contradict it (it stays a per-call option of ap_drift)
+\set VERBOSITY terse
+INSERT INTO alphapulse.drift_policies (symbol, options, retrain_on_drift) VALUES ('nomodel', '{"retrain_on_drift": true}', false);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 SELECT (SELECT count(*) FROM alphapulse.drift_reports) = b.reports AS no_reports,
 	(SELECT count(*) FROM alphapulse.drift_features) = b.features AS no_features,
 	(SELECT count(*) FROM alphapulse.retrain_requests) = b.requests AS no_requests,

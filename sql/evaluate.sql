@@ -126,6 +126,10 @@ SELECT * FROM ap_evaluate('nope');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM ap_evaluate(NULL);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ap_promote(NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT ap_rollback(NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM ap_evaluate('ev1', :other);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM ap_evaluate('ev1', 999999);
@@ -166,6 +170,16 @@ SELECT (SELECT count(*) FROM alphapulse.evaluations) = :evaluations AS no_evalua
 	(SELECT count(*) FROM alphapulse.model_events) = :events AS no_event_written,
 	(SELECT count(*) FROM alphapulse.promotion_policies) AS policies;
 DROP ROLE regress_ev_writer;
+-- a reader granted EXECUTE by mistake still may not evaluate (it writes and
+-- promotes as the registry's owner)
+CREATE ROLE regress_ev_reader IN ROLE alphapulse_reader;
+GRANT EXECUTE ON FUNCTION ap_evaluate(text, bigint, timestamptz, timestamptz) TO regress_ev_reader;
+SET ROLE regress_ev_reader;
+SELECT count(*) FROM ap_evaluate('ev1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION ap_evaluate(text, bigint, timestamptz, timestamptz) FROM regress_ev_reader;
+DROP ROLE regress_ev_reader;
 
 -- retrain and evaluate in one statement: the new model is found by the evaluation
 SELECT count(*) AS evaluated FROM ap_evaluate('ev1', ap_train('ev1', algorithm => 'ridge'));

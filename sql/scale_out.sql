@@ -46,6 +46,11 @@ SELECT * FROM ap_indicators('so_a', ARRAY['pg_sleep(1)']);
 SELECT * FROM ap_indicators('so_a', ARRAY['ap_rsi(ts)']);
 SELECT * FROM ap_indicators('so_a', ARRAY['(ap_macd(close).signal']);
 SELECT * FROM ap_indicators('so_a', ARRAY[]::text[]);
+-- a NULL item is refused (it used to shift the labels of the items after it)
+SELECT * FROM ap_indicators('so_a', ARRAY[NULL, 'ap_rsi(close, 14)', 'ap_sma(close, 3)']);
+-- an unknown symbol is an error, as in every other ap_ function, not an empty result
+SELECT * FROM ap_indicators('nosuch', ARRAY['ap_rsi(close, 14)']);
+SELECT * FROM ap_indicators(NULL, ARRAY['ap_rsi(close, 14)']);
 \set VERBOSITY terse
 SELECT * FROM ap_indicators('so_a', ARRAY['ap_nosuch(close)']);
 \set VERBOSITY default
@@ -70,6 +75,31 @@ SELECT relation, imported FROM (SELECT e.relation, alphapulse.symbol_import(e.re
 	FROM so_export e ORDER BY e.depth, e.relation) i WHERE imported > 0;
 SELECT count(*) FROM alphapulse.bars WHERE symbol = 'so_a';
 SELECT alphapulse.symbol_import('pg_catalog.pg_class', '[]');
+-- moving models: the imported ones are sealed under this server's key, a
+-- model an admin left unsealed (so_q) stays unsealed, a malformed one fails
+\set ECHO none
+\i test/fixtures/models/bars.sql
+\set ECHO all
+SET alphapulse.xgboost_threads = 1;
+SET alphapulse.progress_notices = off;
+SELECT pg_temp.make_bars('so_m', 1200, 'm') AS so_m_bars, pg_temp.make_bars('so_q', 1200, 'q') AS so_q_bars;
+SELECT ap_train('so_m') > 0 AS so_m_model, ap_train('so_q', algorithm => 'ridge') > 0 AS so_q_model;
+UPDATE alphapulse.models SET model_hmac = NULL WHERE symbol = 'so_q';
+CREATE TEMP TABLE so_m_export AS SELECT * FROM alphapulse.symbol_export('so_m');
+SELECT sum(rows) > 0 AS deleted FROM alphapulse.symbol_delete('so_m');
+SELECT sum(alphapulse.symbol_import(e.relation, e.rows)) > 0 AS imported
+FROM (SELECT * FROM so_m_export ORDER BY depth, relation) e;
+SELECT symbol, model_hmac IS NOT NULL AS sealed FROM alphapulse.models WHERE symbol IN ('so_m', 'so_q') ORDER BY symbol;
+SELECT sum(rows) > 0 AS deleted FROM alphapulse.symbol_delete('so_m');
+UPDATE so_m_export SET rows = jsonb_set(rows, '{0,model}', '"\\\\x7b7d"') WHERE relation = 'alphapulse.models';
+SET client_min_messages = error;
+\set VERBOSITY sqlstate
+SELECT sum(alphapulse.symbol_import(e.relation, e.rows)) > 0 AS imported
+FROM (SELECT * FROM so_m_export ORDER BY depth, relation) e;
+\set VERBOSITY default
+RESET client_min_messages;
+SELECT count(*) AS so_m_models, (SELECT model_hmac IS NULL FROM alphapulse.models WHERE symbol = 'so_q') AS so_q_unsealed
+FROM alphapulse.models WHERE symbol = 'so_m';
 -- the move steps are superusers' only
 SELECT has_function_privilege('alphapulse_admin', 'alphapulse.symbol_export(text)', 'EXECUTE') AS admin_exports;
 SELECT sum(rows) AS deleted FROM alphapulse.symbol_delete('so_a');

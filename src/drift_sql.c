@@ -564,6 +564,27 @@ LoadChampion(const char *symbol, DriftChampion *c)
 	c->train_to = DatumGetTimestampTz(SPI_getbinval(tup, td, 5, &isnull));
 }
 
+/* A feature_methods name that is no feature of the champion (nor "prediction") is a typo, not a no-op. */
+static void
+CheckFeatureMethodNames(const DriftOptions *o, const DriftChampion *c)
+{
+	for (int i = 0; i < o->nfeature_methods; i++)
+	{
+		bool		found = false;
+
+		for (int j = 0; j <= c->p && !found; j++)
+			found = strcmp(o->feature_names[i], c->names[j]) == 0;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("drift option \"feature_methods\" names \"%s\", which is not a feature of model %lld",
+							ApClip(o->feature_names[i]), (long long) c->id),
+					 errdetail("The champion's features are those of feature set \"%s\", and \"prediction\".",
+							   c->feature_set),
+					 errhint("Correct the name in the call's options or in alphapulse.drift_policies.")));
+	}
+}
+
 /* The symbol's policy merged with the call's options (the call wins); parses the result. */
 static Jsonb *
 MergedOptions(const char *symbol, Jsonb *call, DriftOptions *o, bool *retrain)
@@ -700,6 +721,7 @@ ap_drift(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	LoadChampion(symbol, &c);
 	merged = MergedOptions(symbol, call, &o, &retrain);
+	CheckFeatureMethodNames(&o, &c);
 	ApProgressBegin("ap_drift", symbol, c.p + 4);
 	ApProgressPhase("load reference", 0, c.p + 4);
 	LoadWindow(symbol, c.feature_set, c.p, false, c.train_from, c.train_to, &ref);
@@ -714,8 +736,15 @@ ap_drift(PG_FUNCTION_ARGS)
 	ApPredictModelRows(c.id, cur.x, cur.n, c.p, cur.pred);
 	ApProgressPhase("test", 3, c.p + 4);
 	f = TestAll(&o, &c, &ref, &cur, &ndrifted, &ntested);
-	share = ntested > 0 ? (double) ndrifted / ntested : 0;
-	drifted = ntested > 0 && share >= o.drift_share;
+	/* a report with no testable feature would say "not drifted" about nothing */
+	if (ntested == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no feature of \"%s\" has values in both windows", ApClip(symbol)),
+				 errdetail("Every feature of the champion's feature set is NULL in the reference or the current window."),
+				 errhint("Use a later since, or build the features of the current window.")));
+	share = (double) ndrifted / ntested;
+	drifted = share >= o.drift_share;
 	report_id = StoreReport(symbol, &c, &ref, &cur, share, drifted, &o, since, merged, started);
 	StoreFeatures(report_id, c.names, f, c.p + 1);
 	if (drifted && retrain)

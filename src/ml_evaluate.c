@@ -784,6 +784,8 @@ ap_evaluate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("symbol must not be null")));
 	symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	/* it writes evaluations and promotes as the registry's owner */
+	ApCheckMayRegister("evaluate and promote models");
 	if (has_from && has_to && from >= to)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

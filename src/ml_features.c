@@ -23,6 +23,7 @@
 #include "utils/timestamp.h"
 
 #include "ml_features.h"
+#include "ml_featstate.h"
 #include "ml_progress.h"
 #include "ml_util.h"
 #include "win_numeric.h"
@@ -642,19 +643,19 @@ ap_feature_names(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* Reads the bars of a symbol, oldest first, into kernel reals. */
+/* Reads the bars of a symbol from ts `from` on, oldest first, into kernel reals. */
 static void
-LoadBars(const char *symbol, BarSeries *b)
+LoadBars(const char *symbol, TimestampTz from, BarSeries *b)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(symbol)};
+	Oid			argtypes[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		args[2] = {CStringGetTextDatum(symbol), TimestampTzGetDatum(from)};
 	int			ret;
 
 	ret = SPI_execute_with_args("SELECT b.ts, b.open, b.high, b.low, b.close, b.volume, "
 								"b.ts + a.bar_interval, extract(epoch FROM a.bar_interval)::float8 * 1000000 "
 								"FROM alphapulse.bars b JOIN alphapulse.assets a ON a.symbol = b.symbol "
-								"WHERE b.symbol = $1 ORDER BY b.ts",
-								1, argtypes, args, NULL, true, 0);
+								"WHERE b.symbol = $1 AND b.ts >= $2 ORDER BY b.ts",
+								2, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading bars failed: %d", ret);
 	b->n = (int) SPI_processed;
@@ -701,10 +702,15 @@ typedef struct NewsRow
 static int
 NewsRowCmp(const void *a, const void *b)
 {
-	int64		x = ((const NewsRow *) a)->arrival,
-				y = ((const NewsRow *) b)->arrival;
+	const NewsRow *x = a,
+			   *y = b;
 
-	return x < y ? -1 : x > y ? 1 : 0;
+	/* ties in a fixed order (sentiment, missing last): every build sums alike */
+	if (x->arrival != y->arrival)
+		return x->arrival < y->arrival ? -1 : 1;
+	if (isnan(x->sent) || isnan(y->sent))
+		return isnan(x->sent) - isnan(y->sent);
+	return x->sent < y->sent ? -1 : x->sent > y->sent ? 1 : 0;
 }
 
 /*
@@ -862,133 +868,120 @@ Float8ArrayWithNulls(const double *v, int n)
 
 #define AP_BUILD_BATCH 2000
 
-PG_FUNCTION_INFO_V1(ap_build_features);
+/* The last stored feature row's ts, DT_NOBEGIN when there is none. */
+static TimestampTz
+LastFeatureTs(const char *symbol, const char *setname)
+{
+	Oid			t[2] = {TEXTOID, TEXTOID};
+	Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute_with_args("SELECT max(ts) FROM alphapulse.features WHERE symbol = $1 AND feature_set = $2",
+							  2, t, a, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading the last feature row failed");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
+/* True when no bar of the symbol is newer than ts. */
+static bool
+NoBarAfter(const char *symbol, TimestampTz ts)
+{
+	Oid			t[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		a[2] = {CStringGetTextDatum(symbol), TimestampTzGetDatum(ts)};
+
+	if (SPI_execute_with_args("SELECT 1 FROM alphapulse.bars WHERE symbol = $1 AND ts > $2 LIMIT 1",
+							  2, t, a, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading bars failed");
+	return SPI_processed == 0;
+}
+
+/* Forgets the rows of the set from ts on (and the saved state that includes them). */
+static void
+DropFeaturesFrom(const char *symbol, const char *setname, TimestampTz ts)
+{
+	Oid			t[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		a[3] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname), TimestampTzGetDatum(ts)};
+
+	if (SPI_execute_with_args("DELETE FROM alphapulse.features WHERE symbol = $1 AND feature_set = $2 AND ts >= $3",
+							  3, t, a, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "deleting feature rows failed");
+	FeatureStateForget(symbol, setname);
+}
+
+/* The target and forward return of bar i, NaN while bar i + h is unknown. */
+static void
+TargetOf(const FeatureSetDef *fs, const BarSeries *b, int i, double *tg, double *fw)
+{
+	double		fwd;
+
+	if (i + fs->horizon >= b->n)
+	{
+		*tg = *fw = NAN;
+		return;
+	}
+	fwd = (double) logl(b->close[i + fs->horizon] / b->close[i]);
+	*tg = fs->classification ? (fwd > fs->threshold ? 1.0 : 0.0) : fwd;
+	*fw = fwd;
+}
 
 /*
- * Computes a feature set over all bars of a symbol in one pass and stores the
- * rows after the last stored one, plus targets that have become known.
- * Indicators always run from the first bar, so an incremental build gives the
- * same values as a full one.
+ * Sets the targets of the stored rows [from, to) to what the bars say now:
+ * known ones that became known, and ones a corrected or deleted later bar
+ * changed or made unknown again.
  */
-Datum
-ap_build_features(PG_FUNCTION_ARGS)
+static void
+RefreshTargets(const char *symbol, const char *setname, const FeatureSetDef *fs,
+			   const BarSeries *b, int from, int to)
 {
-	char	   *symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *setname = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	FeatureSetDef fs;
-	BarSeries	b;
-	double	  **cols;
-	TimestampTz last_ts = DT_NOBEGIN;
-	int			first_new;
-	int64		added = 0;
-	SPIPlanPtr	ins,
-				upd;
+	Oid			types[5] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, FLOAT8OID, FLOAT8OID};
+	SPIPlanPtr	upd = SPI_prepare("UPDATE alphapulse.features SET target = $4, fwd_return = $5 "
+								  "WHERE symbol = $1 AND feature_set = $2 AND ts = $3 "
+								  "AND (target IS DISTINCT FROM $4 OR fwd_return IS DISTINCT FROM $5)",
+								  5, types);
+
+	if (upd == NULL)
+		elog(ERROR, "preparing the target update failed");
+	for (int i = Max(0, from); i < to; i++)
+	{
+		Datum		a[5];
+		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+		double		tg,
+					fw;
+
+		TargetOf(fs, b, i, &tg, &fw);
+		a[0] = CStringGetTextDatum(symbol);
+		a[1] = CStringGetTextDatum(setname);
+		a[2] = TimestampTzGetDatum(b->tstz[i]);
+		a[3] = Float8GetDatum(isnan(tg) ? 0 : tg);
+		a[4] = Float8GetDatum(isnan(fw) ? 0 : fw);
+		nulls[3] = nulls[4] = isnan(tg) ? 'n' : ' ';
+		if (SPI_execute_plan(upd, a, nulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "updating targets failed");
+	}
+	SPI_freeplan(upd);
+}
+
+/* Inserts the rows [first_new, n) of the computed columns, AP_BUILD_BATCH a statement. */
+static int64
+StoreFeatureRows(const char *symbol, const char *setname, const FeatureSetDef *fs,
+				 const BarSeries *b, double **cols, int first_new)
+{
 	Oid			instypes[7] = {TEXTOID, TEXTOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, INT4OID};
-	Oid			updtypes[5] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, FLOAT8OID, FLOAT8OID};
-
-	SPI_connect();
-	CheckSymbol(symbol);
-	LoadFeatureSet(setname, &fs);
-	ApProgressBegin("ap_build_features", symbol, 0);
-	/*
-	 * Builders of one symbol and set take turns (two would insert the same new
-	 * rows); the statements after the lock take fresh snapshots (read_only
-	 * false), so each sees the rows the one before it committed.
-	 */
-	{
-		Oid			t[2] = {TEXTOID, TEXTOID};
-		Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
-
-		(void) t;
-		(void) a;
-		ApLockRows(AP_FEATURES_TABLE, symbol, hash_bytes((const unsigned char *) setname, strlen(setname)));
-	}
-	/* nothing to do when no bar is newer than the last row built */
-	{
-		Oid			t[2] = {TEXTOID, TEXTOID};
-		Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
-		bool		isnull;
-
-		SPI_execute_with_args("SELECT (SELECT max(ts) FROM alphapulse.bars WHERE symbol = $1) <= "
-							  "(SELECT max(ts) FROM alphapulse.features WHERE symbol = $1 AND feature_set = $2)",
-							  2, t, a, NULL, false, 1);
-		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull)
-		{
-			ApProgressEnd();
-			SPI_finish();
-			PG_RETURN_INT64(0);
-		}
-	}
-	LoadBars(symbol, &b);
-	for (int f = 0; f < fs.nfeat; f++)
-		if (FeatureKindUsesNews(fs.items[f].kind))
-		{
-			NewsSeries *ns = palloc0(sizeof(NewsSeries));
-
-			LoadNews(symbol, ns);
-			b.news = ns;
-			break;
-		}
-
-	cols = palloc(sizeof(double *) * fs.nfeat);
-	for (int f = 0; f < fs.nfeat; f++)
-	{
-		cols[f] = palloc(sizeof(double) * (b.n + 1));
-		ApProgressPhase("indicators", f + 1, fs.nfeat);
-		ComputeFeature(&fs.items[f], &b, cols[f]);
-		CHECK_FOR_INTERRUPTS();
-	}
-
-	{
-		Oid			t[2] = {TEXTOID, TEXTOID};
-		Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
-		bool		isnull;
-
-		SPI_execute_with_args("SELECT max(ts) FROM alphapulse.features WHERE symbol = $1 AND feature_set = $2",
-							  2, t, a, NULL, false, 1);
-		{
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-			if (!isnull)
-				last_ts = DatumGetTimestampTz(d);
-		}
-	}
+	SPIPlanPtr	ins;
+	int64		added = 0;
 
 	ins = SPI_prepare("INSERT INTO alphapulse.features (symbol, feature_set, ts, x, target, fwd_return) "
 					  "SELECT $1, $2, u.ts, $4[(u.o - 1) * $7 + 1 : u.o * $7], $5[u.o], $6[u.o] "
 					  "FROM unnest($3) WITH ORDINALITY AS u(ts, o)", 7, instypes);
-	upd = SPI_prepare("UPDATE alphapulse.features SET target = $4, fwd_return = $5 "
-					  "WHERE symbol = $1 AND feature_set = $2 AND ts = $3 AND target IS NULL",
-					  5, updtypes);
-	if (ins == NULL || upd == NULL)
+	if (ins == NULL)
 		elog(ERROR, "preparing feature statements failed");
-
-	first_new = 0;
-	while (first_new < b.n && b.tstz[first_new] <= last_ts)
-		first_new++;
-	/* rows already stored whose target has become known since */
-	for (int i = Max(0, first_new - fs.horizon); i < first_new; i++)
+	for (int from = first_new; from < b->n; from += AP_BUILD_BATCH)
 	{
-		Datum		a[5];
-		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-		double		fwd;
-
-		if (i + fs.horizon >= b.n)
-			continue;
-		fwd = (double) logl(b.close[i + fs.horizon] / b.close[i]);
-		a[0] = CStringGetTextDatum(symbol);
-		a[1] = CStringGetTextDatum(setname);
-		a[2] = TimestampTzGetDatum(b.tstz[i]);
-		a[3] = Float8GetDatum(fs.classification ? (fwd > fs.threshold ? 1.0 : 0.0) : fwd);
-		a[4] = Float8GetDatum(fwd);
-		SPI_execute_plan(upd, a, nulls, false, 0);
-	}
-	/* new rows in batches: one statement per AP_BUILD_BATCH rows */
-	for (int from = first_new; from < b.n; from += AP_BUILD_BATCH)
-	{
-		int			cnt = Min(AP_BUILD_BATCH, b.n - from);
+		int			cnt = Min(AP_BUILD_BATCH, b->n - from);
 		Datum		a[7];
-		double	   *flat = palloc(sizeof(double) * ((size_t) cnt * fs.nfeat));
+		double	   *flat = palloc(sizeof(double) * ((size_t) cnt * fs->nfeat));
 		double	   *tg = palloc(sizeof(double) * cnt);
 		double	   *fw = palloc(sizeof(double) * cnt);
 		Datum	   *ts = palloc(sizeof(Datum) * cnt);
@@ -997,30 +990,22 @@ ap_build_features(PG_FUNCTION_ARGS)
 		{
 			int			i = from + k;
 
-			for (int f = 0; f < fs.nfeat; f++)
-				flat[(size_t) k * fs.nfeat + f] = cols[f][i];
-			ts[k] = TimestampTzGetDatum(b.tstz[i]);
-			if (i + fs.horizon < b.n)
-			{
-				double		fwd = (double) logl(b.close[i + fs.horizon] / b.close[i]);
-
-				tg[k] = fs.classification ? (fwd > fs.threshold ? 1.0 : 0.0) : fwd;
-				fw[k] = fwd;
-			}
-			else
-				tg[k] = fw[k] = NAN;
+			for (int f = 0; f < fs->nfeat; f++)
+				flat[(size_t) k * fs->nfeat + f] = cols[f][i];
+			ts[k] = TimestampTzGetDatum(b->tstz[i]);
+			TargetOf(fs, b, i, &tg[k], &fw[k]);
 		}
 		a[0] = CStringGetTextDatum(symbol);
 		a[1] = CStringGetTextDatum(setname);
 		a[2] = PointerGetDatum(construct_array(ts, cnt, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		a[3] = Float8ArrayWithNulls(flat, cnt * fs.nfeat);
+		a[3] = Float8ArrayWithNulls(flat, cnt * fs->nfeat);
 		a[4] = Float8ArrayWithNulls(tg, cnt);
 		a[5] = Float8ArrayWithNulls(fw, cnt);
-		a[6] = Int32GetDatum(fs.nfeat);
+		a[6] = Int32GetDatum(fs->nfeat);
 		if (SPI_execute_plan(ins, a, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "inserting features failed");
 		added += cnt;
-		ApProgressPhase("store", from + cnt - first_new, b.n - first_new);
+		ApProgressPhase("store", from + cnt - first_new, b->n - first_new);
 		ApProgressRows(added);
 		pfree(flat);
 		pfree(tg);
@@ -1028,6 +1013,166 @@ ap_build_features(PG_FUNCTION_ARGS)
 		pfree(ts);
 		CHECK_FOR_INTERRUPTS();
 	}
+	SPI_freeplan(ins);
+	return added;
+}
+
+/* The symbol's news when the set has a news kind, else NULL. */
+static const NewsSeries *
+SetNews(const char *symbol, const FeatureSetDef *fs)
+{
+	for (int f = 0; f < fs->nfeat; f++)
+		if (FeatureKindUsesNews(fs->items[f].kind))
+		{
+			NewsSeries *ns = palloc0(sizeof(NewsSeries));
+
+			LoadNews(symbol, ns);
+			return ns;
+		}
+	return NULL;
+}
+
+/* The ts of the k-th bar at or before ts (the oldest one when there are fewer). */
+static TimestampTz
+NthBarBack(const char *symbol, TimestampTz ts, int k)
+{
+	Oid			t[3] = {TEXTOID, TIMESTAMPTZOID, INT4OID};
+	Datum		a[3] = {CStringGetTextDatum(symbol), TimestampTzGetDatum(ts), Int32GetDatum(k)};
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute_with_args("SELECT min(s.ts) FROM (SELECT ts FROM alphapulse.bars WHERE symbol = $1 AND ts <= $2 "
+							  "ORDER BY ts DESC LIMIT $3) s", 3, t, a, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading bars failed");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? ts : DatumGetTimestampTz(d);
+}
+
+/*
+ * Computes the rows of bars [first_new, n): from the state st (which has seen
+ * the bars before first_new), or without one by the batch kernels over all
+ * of b, a fresh state then following every bar; stores them, refreshes the
+ * targets before them and saves the state.
+ */
+static int64
+StoreBuilt(const char *symbol, const char *setname, const FeatureSetDef *fs,
+		   BarSeries *b, int first_new, FeatState *st)
+{
+	double	  **cols = palloc(sizeof(double *) * fs->nfeat);
+	int64		added;
+
+	for (int f = 0; f < fs->nfeat; f++)
+		cols[f] = palloc(sizeof(double) * (b->n + 1));
+	if (st != NULL)
+	{
+		ApProgressPhase("indicators", 1, 1);
+		FeatureStatePush(st, fs->items, b, first_new, cols);
+	}
+	else
+	{
+		for (int f = 0; f < fs->nfeat; f++)
+		{
+			ApProgressPhase("indicators", f + 1, fs->nfeat);
+			ComputeFeature(&fs->items[f], b, cols[f]);
+			CHECK_FOR_INTERRUPTS();
+		}
+		if (FeatureSetStreams(fs->items, fs->nfeat))
+		{
+			st = FeatureStateNew(fs->items, fs->nfeat);
+			FeatureStatePush(st, fs->items, b, 0, NULL);
+		}
+	}
+	/* rows already stored whose target has become known (or changed) since */
+	RefreshTargets(symbol, setname, fs, b, first_new - fs->horizon, first_new);
+	added = StoreFeatureRows(symbol, setname, fs, b, cols, first_new);
+	if (st != NULL && b->n > 0)
+		FeatureStateSave(symbol, setname, st, fs->items, b->tstz[b->n - 1]);
+	return added;
+}
+
+/*
+ * Builds the symbol's rows of a feature set after the last stored one (with
+ * the targets that became known).  rebuild_from (DT_NOEND: none) first drops
+ * the rows from that bar on: a bar there was inserted, changed or deleted.
+ * From the saved streaming state when it is valid and current (O(1) a new
+ * bar), else in one pass over the history, which saves the state again.
+ * Runs inside the caller's SPI connection.
+ */
+int64
+ApBuildFeatures(const char *symbol, const char *setname, TimestampTz rebuild_from)
+{
+	FeatureSetDef fs;
+	BarSeries	b;
+	TimestampTz last_ts;
+	int			first_new;
+
+	CheckSymbol(symbol);
+	LoadFeatureSet(setname, &fs);
+	/*
+	 * Builders of one symbol and set take turns (two would insert the same new
+	 * rows); the statements after the lock take fresh snapshots (read_only
+	 * false), so each sees the rows the one before it committed.
+	 */
+	ApLockRows(AP_FEATURES_TABLE, symbol, hash_bytes((const unsigned char *) setname, strlen(setname)));
+	if (rebuild_from != DT_NOEND)
+		DropFeaturesFrom(symbol, setname, rebuild_from);
+	last_ts = LastFeatureTs(symbol, setname);
+	/* nothing to do when no bar is newer than the last row built */
+	if (rebuild_from == DT_NOEND && last_ts != DT_NOBEGIN && NoBarAfter(symbol, last_ts))
+		return 0;
+	if (FeatureSetStreams(fs.items, fs.nfeat) && last_ts != DT_NOBEGIN)
+	{
+		FeatState  *st = FeatureStateLoad(symbol, setname, fs.items, fs.nfeat, last_ts);
+
+		if (st != NULL)
+		{
+			int			keep = Max(fs.horizon, st->ringcount);
+
+			/* the bars the state and the targets look back on, then the new ones */
+			LoadBars(symbol, NthBarBack(symbol, last_ts, keep), &b);
+			b.news = SetNews(symbol, &fs);
+			first_new = 0;
+			while (first_new < b.n && b.tstz[first_new] <= last_ts)
+				first_new++;
+			if (FeatureStateMatchesBars(st, &b, first_new))
+			{
+				elog(DEBUG1, "ap_build_features: %d new bars of \"%s\" from the saved state of \"%s\"",
+					 b.n - first_new, symbol, setname);
+				return StoreBuilt(symbol, setname, &fs, &b, first_new, st);
+			}
+			ereport(WARNING,
+					(errcode(ERRCODE_WARNING),
+					 errmsg("feature state of symbol \"%s\", feature set \"%s\" is not used: its recent bars are not the table's",
+							ApClip(symbol), setname),
+					 errdetail("The rows are built from the history instead, and a new state is saved.")));
+		}
+	}
+
+	LoadBars(symbol, DT_NOBEGIN, &b);
+	b.news = SetNews(symbol, &fs);
+	first_new = 0;
+	while (first_new < b.n && b.tstz[first_new] <= last_ts)
+		first_new++;
+	return StoreBuilt(symbol, setname, &fs, &b, first_new, NULL);
+}
+
+PG_FUNCTION_INFO_V1(ap_build_features);
+
+/*
+ * Builds a feature set's rows of a symbol after the last stored one, plus
+ * targets that have become known; identical to a build from scratch (bars
+ * changed before the last row are rebuilt by the bars' triggers).
+ */
+Datum
+ap_build_features(PG_FUNCTION_ARGS)
+{
+	char	   *symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *setname = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int64		added;
+
+	SPI_connect();
+	ApProgressBegin("ap_build_features", symbol, 0);
+	added = ApBuildFeatures(symbol, setname, DT_NOEND);
 	ApProgressEnd();
 	SPI_finish();
 	PG_RETURN_INT64(added);

@@ -65,6 +65,7 @@ MlDefineSettings(void)
 							&ap_max_concurrent_trainers, AP_DEFAULT_MAX_CONCURRENT_TRAINERS,
 							1, AP_MAX_MAX_CONCURRENT_TRAINERS,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	ModelsOpsDefineSettings();
 }
 
 PG_FUNCTION_INFO_V1(ap_models_invalidate);

@@ -307,15 +307,15 @@ ApUnpinSearchPath(int nest)
  * used to: the caller must be a writer (or a superuser).
  */
 void
-ApCheckMayRegister(void)
+ApCheckMayRegister(const char *action)
 {
 	Oid			writer = get_role_oid("alphapulse_writer", true);
 
 	if (!superuser() && !(OidIsValid(writer) && has_privs_of_role(GetUserId(), writer)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to register a model"),
-				 errhint("Registering a model takes membership in alphapulse_writer.")));
+				 errmsg("permission denied to %s", action),
+				 errhint("It takes membership in alphapulse_writer.")));
 }
 
 static void

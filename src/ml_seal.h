@@ -37,7 +37,7 @@ extern bytea *ApSealModel(const char *algorithm, int p, const ApModelIdentity *w
 						  bytea *model, Datum coefficients, char *reason);
 extern int	ApExecuteAsModelsOwner(const char *sql, int nargs, Oid *types, Datum *values,
 								   const char *nulls, long tcount);
-extern void ApCheckMayRegister(void);
+extern void ApCheckMayRegister(const char *action);
 extern int	ApPinSearchPath(void);
 extern void ApUnpinSearchPath(int nest);
 

@@ -1130,7 +1130,7 @@ TrainRegisterModel(TrainJob *job, Jsonb *params)
 	bool		champion;
 
 	memset(nulls, ' ', sizeof(nulls));
-	ApCheckMayRegister();
+	ApCheckMayRegister("register a model");
 	/* serialise registrations per symbol (versions, first champion) */
 	a[0] = CStringGetTextDatum(job->symbol);
 

@@ -15,6 +15,7 @@
 extern int	ap_xgboost_threads;
 
 extern void MlDefineSettings(void);
+extern void ModelsOpsDefineSettings(void);	/* ml_export.c */
 extern void CheckSymbol(const char *symbol);
 extern char *ApClip(const char *s);
 extern void ApLockRows(const char *table, const char *symbol, uint32 key2);

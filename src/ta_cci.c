@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ta.h"
+#include "ta_stream.h"
 
 /* 8-byte aligned, as palloc returns: no 16-byte aligned loads of scratch arrays */
 typedef __int128 ta_int128 __attribute__((aligned(8)));
@@ -241,34 +242,140 @@ CciDirect(const ta_int128 *t, int n, int p, ta_real *out)
 }
 
 /*
- * Short periods over a partition too wide for exact integers: each window
- * summed afresh in long double (no drift), an all-equal window gives 0.
+ * One window's CCI from its bars alone, oldest first, in up to three runs
+ * (a stream's ring wraps, and its newest bar may not be stored yet): the
+ * typical prices are scaled by the window's own power of two to exact
+ * integers when the window's span fits the budget (whole numbers as they
+ * are), which gives the very value the partition-wide integers give (both
+ * are exact, and a power of two cancels in CciRow); otherwise the window is
+ * summed afresh in long double and an all-equal window gives 0.  O(p).
  */
-static void
-CciDirectReal(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
-			  ta_real *out)
+typedef struct CciRun
 {
-	for (int i = p - 1; i < n; i++)
+	const ta_real *h;
+	const ta_real *l;
+	const ta_real *c;
+	int			n;
+} CciRun;
+
+#define CCI_EACH(runs, nruns, r, j) \
+	for (int r = 0; r < (nruns); r++) \
+		for (int j = 0; j < (runs)[r].n; j++)
+
+/* a window too wide for the integers: summed afresh in long double */
+static ta_real
+CciRealWindow(const CciRun *runs, int nruns, int p)
+{
+	const CciRun *last = &runs[nruns - 1];
+	ta_real		tp_i = last->h[last->n - 1] + last->l[last->n - 1] + last->c[last->n - 1];
+	ta_real		m = 0,
+				dr = 0;
+	bool		flat = true;
+
+	CCI_EACH(runs, nruns, r, j)
+		m += runs[r].h[j] + runs[r].l[j] + runs[r].c[j];
+	m /= p;
+	CCI_EACH(runs, nruns, r, j)
 	{
-		ta_real		tp_i = h[i] + l[i] + c[i];
-		ta_real		m = 0,
-					d = 0;
-		bool		flat = true;
+		ta_real		tp = runs[r].h[j] + runs[r].l[j] + runs[r].c[j];
 
-		TA_POLL(i);
-		for (int j = i - p + 1; j <= i; j++)
-			m += h[j] + l[j] + c[j];
-		m /= p;
-		for (int j = i - p + 1; j <= i; j++)
-		{
-			ta_real		tp = h[j] + l[j] + c[j];
-
-			d += fabsl(tp - m);
-			flat = flat && tp == tp_i;
-		}
-		out[i] = (!flat && d > 0) ? p * (tp_i - m) / (TA_CCI_CONSTANT * d) : 0;
+		dr += fabsl(tp - m);
+		flat = flat && tp == tp_i;
 	}
+	return (!flat && dr > 0) ? p * (tp_i - m) / (TA_CCI_CONSTANT * dr) : 0;
 }
+
+/* windows up to this period keep their integers on the stack (8 KiB) */
+#define TA_CCI_WINDOW_BUFFER 512
+
+static ta_real
+CciWindow(const CciRun *runs, int nruns, int p)
+{
+	const CciRun *last = &runs[nruns - 1];
+	int			bits = TA_CCI_INT_BITS - 5 - 2 * CeilLog2((int64_t) p + 1);
+	int			top = INT32_MIN,
+				low = INT32_MAX,
+				at = 0;
+	ta_real		factor;
+	ta_int128	buf[TA_CCI_WINDOW_BUFFER];
+	ta_int128	s = 0,
+				d = 0,
+				t_i,
+				big = 0;
+
+	/*
+	 * No separate whole-number path: whole numbers below 2^63 span at most
+	 * 63 <= bits binary orders, so the scaled path holds them exactly too,
+	 * and CciRow gives the same value at any exact scale.
+	 */
+	CCI_EACH(runs, nruns, r, j)
+	{
+		const ta_real x3[3] = {runs[r].h[j], runs[r].l[j], runs[r].c[j]};
+
+		for (int k = 0; k < 3; k++)
+		{
+			int			e_top,
+						e_low;
+
+			if (x3[k] == 0)
+				continue;
+			BinarySpan(x3[k], &e_top, &e_low);
+			top = e_top > top ? e_top : top;
+			low = e_low < low ? e_low : low;
+		}
+	}
+	if (top == INT32_MIN)
+		return 0;				/* all zero */
+	if (top - low > bits)
+		return CciRealWindow(runs, nruns, p);
+	factor = (low > -16000 && low < 16000) ? ldexpl(1, -low) : 0;
+#define CCI_T(r, j) (ScaledInt(runs[r].h[j], factor, low) + \
+	ScaledInt(runs[r].l[j], factor, low) + ScaledInt(runs[r].c[j], factor, low))
+	CCI_EACH(runs, nruns, r, j)
+	{
+		ta_int128	t = CCI_T(r, j);
+
+		if (p <= TA_CCI_WINDOW_BUFFER)
+			buf[at++] = t;
+		s += t;
+		big = (t > big || -t > big) ? (t < 0 ? -t : t) : big;
+	}
+	t_i = CCI_T(nruns - 1, last->n - 1);
+	if (p <= TA_CCI_WINDOW_BUFFER && big < ((ta_int128) 1 << 62) / ((ta_int128) 2 * p))
+	{
+		/* |p t - S| < 2 p max|t|: 64-bit sums, as CciDirect */
+		int64_t		s64 = (int64_t) s,
+					d64 = 0;
+
+		for (int j = 0; j < p; j++)
+		{
+			int64_t		v = (int64_t) buf[j] * p - s64;
+
+			d64 += v < 0 ? -v : v;
+		}
+		d = d64;
+	}
+	else if (p <= TA_CCI_WINDOW_BUFFER)
+		for (int j = 0; j < p; j++)
+		{
+			ta_int128	v = (ta_int128) p * buf[j] - s;
+
+			d += v < 0 ? -v : v;
+		}
+	else
+		CCI_EACH(runs, nruns, r, j)
+		{
+			ta_int128	v = (ta_int128) p * CCI_T(r, j) - s;
+
+			d += v < 0 ? -v : v;
+		}
+#undef CCI_T
+	return CciRow((ta_int128) p * t_i - s, d, p);
+}
+
+/* short periods over a partition too wide for exact integers as a whole */
+static void CciByWindow(const ta_real *h, const ta_real *l, const ta_real *c, int n,
+						int p, ta_real *out);
 
 /* Stable bottom-up merge sort of keys (interruptible: runs may be long). */
 static void
@@ -474,6 +581,326 @@ ComputeCci(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
 	else if (exact)
 		CciDirect(t, n, p, out);
 	else
-		CciDirectReal(h, l, c, n, p, out);
+		CciByWindow(h, l, c, n, p, out);
 	TaFree(t);
 }
+
+/*
+ * Streaming form (ta_stream.h).  The mean deviation about the window's own
+ * mean changes for every bar of the window when the mean moves, so a bar
+ * costs O(p), as TA-Lib's definition does; what a stream can save is the
+ * conversion.  The state keeps the last p bars and each bar's typical price
+ * as an exact integer at one shift for the whole state (sh: every held bar
+ * is a multiple of 2^sh and below 2^(sh + bits)), converted once when the
+ * bar arrives; a bar then costs two passes of integer sums, and the value
+ * is the batch kernel's to the bit (CciRow gives the same value at any exact
+ * scale).  A bar outside the shift's range re-scales the window (O(p), rare:
+ * prices crossing binary orders); a window wider than the 128-bit budget is
+ * summed in long double as the batch kernel does (CciWindow).  Beyond
+ * TA_CCI_DIRECT_MAX_PERIOD, a partition too wide for the budget as a whole
+ * (prices spanning more than ~2^85) is rounded at the partition's scale by
+ * the batch tree, which a stream cannot know in advance: there they differ.
+ */
+typedef struct CciBody
+{
+	TaRing		r;				/* cap p: highs, then lows, then closes */
+	int32_t		exact;			/* 1: ints[] holds every held bar at sh */
+	int32_t		sh;
+	ta_real		slots[];		/* 3 p bars, p integers (ta_int128), then each
+								 * bar's binary top and low (int32_t) */
+} CciBody;
+
+static const char *const cci_outputs[] = {"value"};
+static const TaStreamParam cci_params[] = {
+	{"n", TA_PARAM_PERIOD, 1, TA_STREAM_MAX_PERIOD, 20}
+};
+
+static inline ta_int128 *
+CciInts(const CciBody *b)
+{
+	return (ta_int128 *) (b->slots + 3 * b->r.cap);
+}
+
+/* tops, then lows */
+static inline int32_t *
+CciSpans(const CciBody *b)
+{
+	return (int32_t *) (CciInts(b) + b->r.cap);
+}
+
+static size_t
+CciSize(const double *params)
+{
+	return offsetof(CciBody, slots) +
+		(sizeof(ta_real) * 3 + sizeof(ta_int128) + 2 * sizeof(int32_t)) * TA_P(params, 0);
+}
+
+static void
+CciInit(void *body, const double *params)
+{
+	CciBody    *b = body;
+
+	TaRingInit(&b->r, TA_P(params, 0));
+	b->exact = 0;
+	b->sh = 0;
+}
+
+static int
+CciBits(int p)
+{
+	return TA_CCI_INT_BITS - 5 - 2 * CeilLog2((int64_t) p + 1);
+}
+
+/* one bar's binary span (top INT32_MIN when all three are 0) */
+static void
+CciBarSpan(const ta_real *bar3[3], int *top, int *low)
+{
+	*top = INT32_MIN;
+	*low = INT32_MAX;
+	for (int k = 0; k < 3; k++)
+	{
+		int			e_top,
+					e_low;
+
+		if (*bar3[k] == 0)
+			continue;
+		BinarySpan(*bar3[k], &e_top, &e_low);
+		*top = e_top > *top ? e_top : *top;
+		*low = e_low < *low ? e_low : *low;
+	}
+}
+
+/* a bar of this span is held exactly at shift sh within the budget */
+static inline bool
+CciFits(int top, int low, int sh, int bits)
+{
+	return top == INT32_MIN || (low >= sh && top - sh <= bits);
+}
+
+static inline ta_int128
+CciBarInt(const ta_real *bar3[3], int sh)
+{
+	ta_real		factor = (sh > -16000 && sh < 16000) ? ldexpl(1, -sh) : 0;
+
+	return ScaledInt(*bar3[0], factor, sh) + ScaledInt(*bar3[1], factor, sh) +
+		ScaledInt(*bar3[2], factor, sh);
+}
+
+/* the window's runs: the last p - 1 held bars, oldest first, then in */
+static void
+CciRuns(const CciBody *b, const ta_real *in, CciRun *runs)
+{
+	int			p = b->r.cap;
+	int			start = b->r.pos - (p - 1);
+	int			first;
+	const ta_real *hs = b->slots,
+			   *ls = hs + p,
+			   *cs = ls + p;
+
+	if (start < 0)
+		start += p;
+	first = (start <= 1) ? p - 1 : p - start;
+	runs[0] = (CciRun) {hs + start, ls + start, cs + start, first};
+	runs[1] = (CciRun) {hs, ls, cs, p - 1 - first};
+	runs[2] = (CciRun) {&in[0], &in[1], &in[2], 1};
+}
+
+/*
+ * The CCI of the window from the held integers (the oldest left out when
+ * the ring is full) and the new bar's t: S, then D = sum |p t_j - S|.
+ */
+static ta_real
+CciFromInts(const CciBody *b, ta_int128 t)
+{
+	const ta_int128 *ints = CciInts(b);
+	int			p = b->r.cap;
+	int			skip = (b->r.count == p) ? b->r.pos : -1;
+	ta_int128	s = t,
+				d,
+				big = t < 0 ? -t : t;
+
+	for (int j = 0; j < b->r.count; j++)
+		if (j != skip)
+		{
+			s += ints[j];
+			big = (ints[j] > big || -ints[j] > big) ? (ints[j] < 0 ? -ints[j] : ints[j]) : big;
+		}
+	d = (t * p - s) < 0 ? -(t * p - s) : (t * p - s);
+	if (big < ((ta_int128) 1 << 62) / ((ta_int128) 2 * p))
+	{
+		/* |p t - S| < 2 p max|t|: 64-bit sums, as CciDirect */
+		int64_t		s64 = (int64_t) s,
+					d64 = 0;
+
+		for (int j = 0; j < b->r.count; j++)
+		{
+			int64_t		v = (int64_t) ints[j] * p - s64;
+
+			d64 += (j == skip) ? 0 : (v < 0 ? -v : v);
+		}
+		d += d64;
+	}
+	else
+		for (int j = 0; j < b->r.count; j++)
+		{
+			ta_int128	v = (ta_int128) p * ints[j] - s;
+
+			d += (j == skip) ? 0 : (v < 0 ? -v : v);
+		}
+	return CciRow((ta_int128) p * t - s, d, p);
+}
+
+/*
+ * Rewrites every held integer at the window's own shift (the new bar's span
+ * is top, low); false, with no integers, when the window is too wide.
+ */
+static bool
+CciRescale(CciBody *b, int top, int low)
+{
+	int			p = b->r.cap;
+	const int32_t *tops = CciSpans(b),
+			   *lows = tops + p;
+
+	for (int j = 0; j < b->r.count; j++)
+	{
+		if (j == b->r.pos && b->r.count == p)
+			continue;			/* the bar that leaves */
+		top = tops[j] > top ? tops[j] : top;
+		low = lows[j] < low ? lows[j] : low;
+	}
+	b->exact = 0;
+	if (top != INT32_MIN && top - low > CciBits(p))
+		return false;
+	b->sh = (top == INT32_MIN) ? 0 : low;
+	for (int j = 0; j < b->r.count; j++)
+	{
+		const ta_real *held[3] = {&b->slots[j], &b->slots[p + j], &b->slots[2 * p + j]};
+
+		/* the leaving bar may not fit the new shift: its slot is reused */
+		CciInts(b)[j] = (j == b->r.pos && b->r.count == p) ? 0 : CciBarInt(held, b->sh);
+	}
+	b->exact = 1;
+	return true;
+}
+
+static void
+CciPush(void *body, const ta_real *in, ta_real *out)
+{
+	CciBody    *b = body;
+	int			p = b->r.cap;
+	int			top,
+				low;
+	const ta_real *bar3[3] = {&in[0], &in[1], &in[2]};
+	ta_int128	t = 0;
+
+	CciBarSpan(bar3, &top, &low);
+	if ((b->exact && CciFits(top, low, b->sh, CciBits(p))) || CciRescale(b, top, low))
+		t = CciBarInt(bar3, b->sh);
+	if (b->r.count < p - 1)
+		out[0] = TA_NONE;
+	else if (b->exact)
+		out[0] = CciFromInts(b, t);
+	else
+	{
+		CciRun		runs[3];
+
+		/* CciRescale found the window too wide, as CciWindow would */
+		CciRuns(b, in, runs);
+		out[0] = CciRealWindow(runs, 3, p);
+	}
+	CciInts(b)[b->r.pos] = t;
+	CciSpans(b)[b->r.pos] = top;
+	CciSpans(b)[p + b->r.pos] = low;
+	b->slots[p + b->r.pos] = in[1];
+	b->slots[2 * p + b->r.pos] = in[2];
+	TaRingPut(&b->r, b->slots, in[0]);
+}
+
+static void
+CciPeek(const void *body, const ta_real *in, ta_real *out)
+{
+	const CciBody *b = body;
+	int			p = b->r.cap;
+	int			top,
+				low;
+	const ta_real *bar3[3] = {&in[0], &in[1], &in[2]};
+	CciRun		runs[3];
+
+	if (b->r.count < p - 1)
+	{
+		out[0] = TA_NONE;
+		return;
+	}
+	CciBarSpan(bar3, &top, &low);
+	if (b->exact && CciFits(top, low, b->sh, CciBits(p)))
+	{
+		out[0] = CciFromInts(b, CciBarInt(bar3, b->sh));
+		return;
+	}
+	CciRuns(b, in, runs);
+	out[0] = CciWindow(runs, 3, p);
+}
+
+/*
+ * The ring valid, its bars finite (as the window layer passes them), their
+ * spans the ones they have, and when exact, every held integer the one its
+ * bar gives at sh (so no sum can overflow).
+ */
+static bool
+CciCheck(const void *body, const double *params)
+{
+	const CciBody *b = body;
+	int			p = TA_P(params, 0);
+
+	if (!TaRingValid(&b->r, p) || (b->exact != 0 && b->exact != 1) ||
+		b->sh < -20000 || b->sh > 20000)
+		return false;
+	for (int j = 0; j < b->r.count; j++)
+	{
+		const ta_real *held[3] = {&b->slots[j], &b->slots[p + j], &b->slots[2 * p + j]};
+		int			top,
+					low;
+
+		if (!isfinite(*held[0]) || !isfinite(*held[1]) || !isfinite(*held[2]))
+			return false;
+		CciBarSpan(held, &top, &low);
+		if (CciSpans(b)[j] != top || CciSpans(b)[p + j] != low)
+			return false;
+		if (b->exact &&
+			(!CciFits(top, low, b->sh, CciBits(p)) || CciInts(b)[j] != CciBarInt(held, b->sh)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Short periods over a partition too wide for exact integers as a whole:
+ * the stream's steps over the rows, so each row is exact when its own window
+ * fits and summed in long double when not (as CciWindow), and the integers
+ * are converted once a bar, not once a window.
+ */
+static void
+CciByWindow(const ta_real *h, const ta_real *l, const ta_real *c, int n, int p,
+			ta_real *out)
+{
+	double		params[1] = {p};
+	CciBody    *b = TaAlloc(CciSize(params));
+
+	CciInit(b, params);
+	for (int i = 0; i < n; i++)
+	{
+		ta_real		bar[3] = {h[i], l[i], c[i]};
+
+		TA_POLL(i);
+		CciPush(b, bar, &out[i]);
+	}
+	TaFree(b);
+}
+
+static void
+CciBatch(const ta_real *const *in, int n, const double *params, ta_real *const *out)
+{
+	ComputeCci(in[0], in[1], in[2], n, TA_P(params, 0), out[0]);
+}
+
+TA_STREAM_DEFINE(cci, "hlc", cci_params, cci_outputs, Cci);

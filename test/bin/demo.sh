@@ -169,6 +169,7 @@ ORDER BY m.symbol, m.feature_set;
 SQL
 fi
 
+"$(dirname "$0")/demo_realtime.sh" btc
 cat <<EOF
 Demo cluster: $dir (data, log/postgresql.log), 127.0.0.1:$port, database $db.
 Connect:      psql -h 127.0.0.1 -p $port -U postgres $db

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ta.h"
+#include "ta_stream.h"
 #include "run_kernels.h"
 
 static int	tests = 0,
@@ -207,6 +208,58 @@ CheckCci(const char *name, const ta_real *h, const ta_real *l, const ta_real *c,
 	TaFree(out);
 }
 
+/*
+ * Up to TA_CCI_DIRECT_MAX_PERIOD a CCI row depends on its window alone, even
+ * on a partition too wide for exact integers as a whole (the windows within
+ * one magnitude stay exact): each row equals ComputeCci over that window by
+ * itself, and the streaming form pushed bar by bar equals both, to the bit.
+ */
+static void
+CheckCciCausal(const char *name, const ta_real *h, const ta_real *l, const ta_real *c,
+			   int n)
+{
+	int			periods[] = {1, 3, 20, 512};
+	const TaStreamKernel *k = TaStreamFind("cci");
+
+	for (size_t j = 0; j < sizeof(periods) / sizeof(periods[0]); j++)
+	{
+		int			p = periods[j];
+		double		params[TA_STREAM_MAX_PARAMS] = {p};
+		TaStream   *s = TaAlloc(TaStreamStateSize(k, params));
+		ta_real    *all = TaAlloc(sizeof(ta_real) * n),
+				   *one = TaAlloc(sizeof(ta_real) * p);
+		int			bad_window = 0,
+					bad_stream = 0;
+		char		label[160];
+
+		ComputeCci(h, l, c, n, p, all);
+		TaStreamInit(k, params, s);
+		for (int i = 0; i < n; i++)
+		{
+			ta_real		bar[3] = {h[i], l[i], c[i]},
+						got;
+
+			TaStreamPush(k, s, bar, &got);
+			bad_stream += !(memcmp(&got, &all[i], 10) == 0 ||
+							(!TA_HAS(got) && !TA_HAS(all[i])));
+			if (i < p - 1)
+				continue;
+			ComputeCci(h + i - p + 1, l + i - p + 1, c + i - p + 1, p, p, one);
+			bad_window += memcmp(&one[p - 1], &all[i], 10) != 0;
+		}
+		snprintf(label, sizeof(label),
+				 "cci %s (p=%d): each row is its window's alone, and streams the same",
+				 name, p);
+		if (bad_window || bad_stream)
+			printf("# %d rows differ from their window alone, %d from the stream\n",
+				   bad_window, bad_stream);
+		Ok(bad_window == 0 && bad_stream == 0, label);
+		TaFree(s);
+		TaFree(all);
+		TaFree(one);
+	}
+}
+
 /* Bars of a random walk around 100 with a spread, in cents (binary fractions). */
 static void
 RandomBars(ta_real *h, ta_real *l, ta_real *c, int n)
@@ -346,6 +399,7 @@ TestCci(void)
 	for (int i = 599; i < NB; i++)
 		same = same && isfinite(o1[i]) && fabsl(o1[i]) <= 600 / 0.015L;
 	Ok(same, "cci beyond the integer budget stays finite and bounded");
+	CheckCciCausal("mixed 1e-30 and 1e30", h2, l2, c2, NB);
 
 	TaFree(h);
 	TaFree(l);
@@ -533,6 +587,31 @@ main(void)
 		Expect("mom", out, (double[]) {N, N, 2, 2, 2, 2}, 6);
 		ComputeRoc(x, 6, 2, out);
 		Expect("roc", out, (double[]) {N, N, 200, 100, 200.0 / 3, 50}, 6);
+	}
+	{
+		/*
+		 * Period 8, so every window of 8 holds 2,4,4,4,5,5,7,9: mean 5,
+		 * population variance 4 (32 / 8) and z-score of 9 = 2, across two
+		 * block switches and the sliding rows between them.
+		 */
+		ta_real		x[19];
+		const double cyc[] = {2, 4, 4, 4, 5, 5, 7, 9};
+		double		wm[19],
+					wv[19];
+		ta_real		mean[19],
+					var[19];
+
+		for (int i = 0; i < 19; i++)
+		{
+			x[i] = cyc[i % 8];
+			wm[i] = i < 7 ? N : 5;
+			wv[i] = i < 7 ? N : 4;
+		}
+		ComputeVariance(x, 19, 8, false, mean, var);
+		Expect("variance of a periodic series, mean", mean, wm, 19);
+		Expect("variance of a periodic series", var, wv, 19);
+		ComputeZscore(x, 16, 8, var);
+		Expect("zscore of the largest value", var + 15, (double[]) {2}, 1);
 	}
 	{
 		ta_real		h[] = {1, 3, 3, 2};

@@ -115,3 +115,8 @@ REVOKE ALL ON FUNCTION @extschema@.ap_reseal_models() FROM PUBLIC;
 
 -- 0.1.0 models: seal the sound ones now (a malformed one is reported and stays unsealed).
 SELECT pg_catalog.count(*) FROM alphapulse.seal_models();
+-- Sealing updated the rows, which queued the deferred champion check: run it
+-- now, or every later ALTER TABLE alphapulse.models of this upgrade fails with
+-- "pending trigger events" on a database that has models.
+SET CONSTRAINTS alphapulse.models_one_champion_check IMMEDIATE;
+SET CONSTRAINTS alphapulse.models_one_champion_check DEFERRED;

@@ -226,6 +226,9 @@ DECLARE
 	prev_id bigint;
 	t timestamptz;
 BEGIN
+	IF model_id IS NULL THEN
+		RAISE EXCEPTION 'model_id must not be null' USING ERRCODE = '22004';
+	END IF;
 	SELECT x.symbol INTO s FROM alphapulse.models x WHERE x.id = model_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'model % does not exist', model_id USING ERRCODE = '42704';
@@ -277,6 +280,9 @@ DECLARE
 	cur alphapulse.models;
 	prev bigint;
 BEGIN
+	IF ap_rollback.symbol IS NULL THEN
+		RAISE EXCEPTION 'symbol must not be null' USING ERRCODE = '22004';
+	END IF;
 	PERFORM alphapulse.lock_symbol(ap_rollback.symbol);
 	SELECT * INTO cur FROM alphapulse.models m WHERE m.symbol = ap_rollback.symbol AND m.stage = 'champion';
 	IF NOT FOUND THEN

@@ -19,8 +19,12 @@ CREATE TABLE alphapulse.drift_policies (
 						CONSTRAINT drift_policies_options_valid
 						CHECK (alphapulse.drift_check_options(options)),
 	retrain_on_drift	boolean NOT NULL DEFAULT true,
-	updated				timestamptz NOT NULL DEFAULT pg_catalog.now()
+	updated				timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT drift_policies_retrain_in_column
+	CHECK (NOT options OPERATOR(pg_catalog.?) 'retrain_on_drift')
 );
+COMMENT ON CONSTRAINT drift_policies_retrain_in_column ON alphapulse.drift_policies IS
+'A policy says whether a drifted report queues a retraining in its retrain_on_drift column only: the same key in options would contradict it (ap_drift''s options argument may still override it per call)';
 COMMENT ON TABLE alphapulse.drift_policies IS
 'Per-symbol drift settings: options (the same keys as ap_drift''s options argument, which override them per call) and whether a drifted report queues a retraining (default true, also for symbols without a row)';
 

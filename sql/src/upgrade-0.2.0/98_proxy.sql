@@ -95,6 +95,18 @@ BEGIN
 	IF COALESCE(pg_catalog.cardinality(indicators), 0) = 0 THEN
 		RAISE EXCEPTION 'indicators must name at least one indicator' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF symbol IS NULL THEN
+		RAISE EXCEPTION 'symbol must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT EXISTS (SELECT FROM alphapulse.assets a WHERE a.symbol OPERATOR(pg_catalog.=) ap_indicators.symbol) THEN
+		RAISE EXCEPTION 'unknown symbol "%"', symbol USING ERRCODE = 'undefined_object',
+			  HINT = 'Symbols are registered in alphapulse.assets.';
+	END IF;
+	-- a NULL item would drop out of the values but not of the labels, shifting every later label
+	IF pg_catalog.array_position(indicators, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'indicators must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
+			  DETAIL = pg_catalog.format('Item %s is NULL.', pg_catalog.array_position(indicators, NULL));
+	END IF;
 	SELECT pg_catalog.string_agg(alphapulse.indicator_sql(u.i), ', ' ORDER BY u.o)
 	INTO exprs FROM pg_catalog.unnest(indicators) WITH ORDINALITY AS u(i, o);
 	-- warm-up over the whole history, then only the rows from since on
@@ -190,6 +202,9 @@ AS $fn$
 DECLARE
 	rel regclass;
 	n bigint;
+	ids bigint[];
+	others bigint[];
+	bad record;
 BEGIN
 	SELECT t.relation INTO rel FROM alphapulse.symbol_tables() t WHERE t.relation::text = symbol_import.relation;
 	IF rel IS NULL THEN
@@ -200,17 +215,29 @@ BEGIN
 	END IF;
 	EXECUTE pg_catalog.format('WITH i AS (INSERT INTO %s SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::%s, $1) RETURNING 1)'
 							  ' SELECT pg_catalog.count(*) FROM i', rel, rel) INTO n USING rows;
-	-- a model's seal is under its old server's key: seal it under this one's
+	-- a model's seal is under its old server's key: seal it under this one's.
+	-- seal_models() seals every unsealed model; the others (left unsealed by
+	-- an admin, e.g. restored from an untrusted cluster) stay unsealed, and an
+	-- imported model that fails validation fails the import.
 	IF rel = 'alphapulse.models'::pg_catalog.regclass THEN
-		UPDATE alphapulse.models m SET model_hmac = NULL
-		WHERE m.id IN (SELECT (r ->> 'id')::bigint FROM pg_catalog.jsonb_array_elements(rows) r);
-		PERFORM alphapulse.seal_models();
+		SELECT pg_catalog.array_agg((r OPERATOR(pg_catalog.->>) 'id')::bigint) INTO ids
+		FROM pg_catalog.jsonb_array_elements(rows) r;
+		SELECT pg_catalog.array_agg(m.id) INTO others FROM alphapulse.models m
+		WHERE m.model_hmac IS NULL AND m.id OPERATOR(pg_catalog.<>) ALL (ids);
+		UPDATE alphapulse.models m SET model_hmac = NULL WHERE m.id OPERATOR(pg_catalog.=) ANY (ids);
+		SELECT s.model_id, s.reason INTO bad FROM alphapulse.seal_models() s
+		WHERE s.model_id OPERATOR(pg_catalog.=) ANY (ids) AND NOT s.sealed LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'imported model % failed validation', bad.model_id
+				USING ERRCODE = 'data_corrupted', DETAIL = bad.reason;
+		END IF;
+		UPDATE alphapulse.models m SET model_hmac = NULL WHERE m.id OPERATOR(pg_catalog.=) ANY (others);
 	END IF;
 	RETURN n;
 END
 $fn$;
 COMMENT ON FUNCTION alphapulse.symbol_import(text, jsonb) IS
-'Superuser: inserts rows exported by alphapulse.symbol_export into one table (ids kept); imported models are validated and sealed under this server''s key. Returns the rows inserted';
+'Superuser: inserts rows exported by alphapulse.symbol_export into one table (ids kept); imported models are validated and sealed under this server''s key (a model that fails validation fails the import; other unsealed models stay unsealed). Returns the rows inserted';
 REVOKE ALL ON FUNCTION alphapulse.symbol_import(text, jsonb) FROM PUBLIC;
 
 CREATE FUNCTION alphapulse.symbol_delete(symbol text)
