@@ -48,6 +48,7 @@ struct ApBulk
 	CommandId	cid;
 	int		   *col;			/* per attribute: the caller's column or -1 */
 	ExprState **defexprs;		/* per attribute not given: its default */
+	TupleDesc	slotdesc;		/* the slots' descriptor: a copy, not reference-counted */
 	TupleTableSlot **slots;		/* made as rows come: a page rarely fills a batch */
 	int			nslots;
 	int			k;				/* slots filled */
@@ -339,6 +340,8 @@ ApBulkBegin(const char *schema, const char *table, const char *const *columns, i
 	DropKeyTriggers(b->rri);
 	MapColumns(b, columns, ncols);
 	b->slots = palloc(sizeof(TupleTableSlot *) * AP_BULK_BATCH);
+	/* the relation's descriptor would be pinned and unpinned in the resource owner per slot */
+	b->slotdesc = CreateTupleDescCopy(RelationGetDescr(b->rel));
 	b->estate->es_output_cid = b->cid = GetCurrentCommandId(true);
 	b->bistate = GetBulkInsertState();
 	AfterTriggerBeginQuery();
@@ -377,7 +380,7 @@ ApBulkAdd(ApBulk *b, const Datum *values)
 	ExprContext *econtext = GetPerTupleExprContext(b->estate);
 
 	if (b->k == b->nslots)
-		b->slots[b->nslots++] = table_slot_create(b->rel, NULL);
+		b->slots[b->nslots++] = MakeSingleTupleTableSlot(b->slotdesc, table_slot_callbacks(b->rel));
 	slot = b->slots[b->k];
 	ExecClearTuple(slot);
 	for (int j = 0; j < td->natts; j++)
@@ -404,8 +407,7 @@ ApBulkEnd(ApBulk *b)
 	table_finish_bulk_insert(b->rel, 0);
 	ExecASInsertTriggers(b->estate, b->rri, b->tcs);
 	AfterTriggerEndQuery(b->estate);
-	/* newest first: the resource owner forgets from the end of its list */
-	for (int i = b->nslots - 1; i >= 0; i--)
+	for (int i = 0; i < b->nslots; i++)
 		ExecDropSingleTupleTableSlot(b->slots[i]);
 	CloseExecutor(b);
 	table_close(b->rel, NoLock);
