@@ -104,6 +104,7 @@ bench:
 	bench/run.sh
 	bench/feeds.sh
 	bench/models.sh
+	bench/score.sh
 	bench/evaluate.sh
 	bench/drift.sh
 	bench/schedule.sh

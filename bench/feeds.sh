@@ -63,6 +63,7 @@ PY
 reset() { q "TRUNCATE alphapulse.bars; UPDATE alphapulse.feeds SET cursor_ts = NULL; CHECKPOINT"; }
 secs() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+spread() { sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f - %.2f s", lo, hi}'; }
 declare -A T
 for run in $(seq "$RUNS"); do
 	reset; t0=$(secs)
@@ -93,10 +94,18 @@ mc=$(echo ${T[copy]} | tr ' ' '\n' | median)
 ma=$(echo ${T[ap]} | tr ' ' '\n' | median)
 mp=$(echo ${T[py]} | tr ' ' '\n' | median)
 mw=$(echo ${T[worker]} | tr ' ' '\n' | median)
-printf 'feeds bench: %d one-minute candles, 1000 per page, median of %d runs\n' "$ROWS" "$RUNS"
-printf '  %-34s %8.2f s  %10.0f rows/s\n' "COPY from a CSV file (floor)" "$mc" "$(echo "$ROWS / $mc" | bc -l)"
-printf '  %-34s %8.2f s  %10.0f rows/s\n' "ap_ingest_now (fixture HTTP)" "$ma" "$(echo "$ROWS / $ma" | bc -l)"
-printf '  %-34s %8.2f s  %10.0f rows/s\n' "ap_ingest (background worker)" "$mw" "$(echo "$ROWS / $mw" | bc -l)"
-printf '  %-34s %8.2f s  %10.0f rows/s\n' "python urllib+psycopg2 loop" "$mp" "$(echo "$PYROWS / $mp" | bc -l)"
-printf '  ap_ingest_now / COPY time: %.2fx   python loop / ap_ingest_now rows/s: %.2fx\n' \
-	"$(echo "$ma / $mc" | bc -l)" "$(echo "($ROWS / $ma) / ($PYROWS / $mp)" | bc -l)"
+printf 'feeds bench: %d one-minute candles, 1000 per page, median of %d runs (min - max)\n' "$ROWS" "$RUNS"
+printf '  %-34s %8.2f s  %10.0f rows/s  (%s)\n' "COPY from a CSV file (floor)" "$mc" "$(echo "$ROWS / $mc" | bc -l)" "$(echo ${T[copy]} | tr ' ' '\n' | spread)"
+printf '  %-34s %8.2f s  %10.0f rows/s  (%s)\n' "ap_ingest_now (fixture HTTP)" "$ma" "$(echo "$ROWS / $ma" | bc -l)" "$(echo ${T[ap]} | tr ' ' '\n' | spread)"
+printf '  %-34s %8.2f s  %10.0f rows/s  (%s)\n' "ap_ingest (background worker)" "$mw" "$(echo "$ROWS / $mw" | bc -l)" "$(echo ${T[worker]} | tr ' ' '\n' | spread)"
+printf '  %-34s %8.2f s  %10.0f rows/s  (%s)\n' "python urllib+psycopg2 loop" "$mp" "$(echo "$PYROWS / $mp" | bc -l)" "$(echo ${T[py]} | tr ' ' '\n' | spread)"
+# run by run: each run's ap_ingest_now against the same run's COPY and python loop
+read -r -a TA <<<"${T[ap]}"; read -r -a TC <<<"${T[copy]}"; read -r -a TP <<<"${T[py]}"
+rc=""; rp=""
+for i in "${!TA[@]}"; do
+	rc+="$(echo "${TA[$i]} / ${TC[$i]}" | bc -l) "
+	rp+="$(echo "${TP[$i]} / ${TA[$i]}" | bc -l) "
+done
+range() { tr ' ' '\n' | grep . | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2fx - %.2fx", lo, hi}'; }
+printf '  ap_ingest_now / COPY time: %.2fx (runs %s, target <= 2)   python loop / ap_ingest_now time: %.2fx (runs %s, target >= 5)\n' \
+	"$(echo "$ma / $mc" | bc -l)" "$(echo $rc | range)" "$(echo "($ROWS / $ma) / ($PYROWS / $mp)" | bc -l)" "$(echo $rp | range)"

@@ -20,6 +20,7 @@
 #include "drift.h"
 #include "ml_progress.h"
 #include "ml_seal.h"
+#include "ml_predict.h"
 #include "ml_train.h"
 #include "ml_util.h"
 

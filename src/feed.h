@@ -24,7 +24,7 @@ extern bool feed_worker_preloaded;
 
 extern void FeedInit(void);
 
-/* Formats; the order matches FeedFormatNames. */
+/* Formats; the price formats in FeedFmt's order (feed_formats.h). */
 typedef enum FeedFormat
 {
 	FEED_BINANCE,
@@ -35,8 +35,13 @@ typedef enum FeedFormat
 	FEED_RSS
 } FeedFormat;
 
+/* feed_format.c: names and options of the formats */
 extern FeedFormat FeedFormatFromName(const char *name);
 extern const char *FeedFormatName(FeedFormat f);
+
+/* bars per page: any price format's ceiling, and Coinbase's own */
+#define FEED_PAGE_SIZE_MAX 100000
+#define FEED_COINBASE_PAGE_MAX 300
 
 /* One feed as stored in alphapulse.feeds, plus what a run needs. */
 typedef struct FeedDef
@@ -125,6 +130,7 @@ extern void FeedParseNews(FeedDef *f, const char *body, size_t len, FeedNews *ou
 /* feed_run.c */
 extern bool FeedSymbolValid(const char *s);
 extern void FeedCheckOptions(FeedFormat format, Jsonb *options);
+extern void FeedReadOptions(FeedDef *f);
 extern void FeedDefForParse(FeedDef *f, FeedFormat format, Jsonb *options, int64 bar_usecs);
 extern FeedDef *FeedLoad(const char *name, bool for_update);
 extern char *FeedNextUrl(FeedDef *f, TimestampTz pos, TimestampTz now, TimestampTz *window_end);

@@ -23,14 +23,6 @@
 #include "feed_formats.h"
 #include "feed_xml.h"
 
-StaticAssertDecl((int) FEED_BINANCE == (int) FEED_FMT_BINANCE &&
-				 (int) FEED_COINBASE == (int) FEED_FMT_COINBASE &&
-				 (int) FEED_KRAKEN == (int) FEED_FMT_KRAKEN &&
-				 (int) FEED_COINGECKO == (int) FEED_FMT_COINGECKO &&
-				 (int) FEED_YAHOO == (int) FEED_FMT_YAHOO &&
-				 (int) FEED_RSS == (int) FEED_FMT_NPRICE,
-				 "FeedFormat and FeedFmt must list the formats in the same order");
-
 /* Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
 #define FEED_PG_EPOCH_OFFSET \
 	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)

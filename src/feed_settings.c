@@ -119,7 +119,7 @@ FeedInit(void)
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("alphapulse.batch_size",
 							"Bars asked for per request when a feed sets no page_size.",
-							NULL, &feed_batch_size, 1000, 1, 100000,
+							NULL, &feed_batch_size, 1000, 1, FEED_PAGE_SIZE_MAX,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("alphapulse.max_retries",
 							"Retries of a failed request (5xx, 429, timeout) before a run gives up.",

@@ -26,6 +26,7 @@
 #include "ml_model.h"
 #include "ml_progress.h"
 #include "ml_seal.h"
+#include "ml_predict.h"
 #include "ml_train.h"
 #include "ml_trainer.h"
 #include "ml_util.h"

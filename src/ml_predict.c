@@ -25,8 +25,9 @@
 
 #include "ml_model.h"
 #include "ml_predict.h"
+#include "ml_rows.h"
 #include "ml_seal.h"
-#include "ml_train.h"
+#include "ml_signals.h"
 #include "ml_util.h"
 #include "ml_validate.h"
 #include "ml_xgb.h"
@@ -541,6 +542,7 @@ ap_score(PG_FUNCTION_ARGS)
 				t_built,
 				t_loaded,
 				t_predicted;
+	bool		bulk;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -573,57 +575,12 @@ ap_score(PG_FUNCTION_ARGS)
 	pred = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (r.n + 1));
 	PredictRows(m, r.x, r.n, pred);
 	t_predicted = GetCurrentTimestamp();
-	if (r.n > 0)
-	{
-		Datum	   *ts = palloc(sizeof(Datum) * r.n);
-		Datum	   *sc = palloc(sizeof(Datum) * r.n);
-		Oid			t[5] = {TEXTOID, INT8OID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
-		Datum		a[5];
-		Datum		th[2] = {Float8GetDatum(buy), Float8GetDatum(sell)};
-		bool		isnull,
-					fresh;
-		const char *insert = "INSERT INTO alphapulse.signals AS g (symbol, ts, model_id, score, signal) "
-			"SELECT $1, u.ts, $2, u.score, CASE WHEN u.score OPERATOR(pg_catalog.>) $5[1] THEN 'BUY' "
-			"WHEN u.score OPERATOR(pg_catalog.<) $5[2] THEN 'SELL' ELSE 'HOLD' END "
-			"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(ts, score)";
-
-		for (int i = 0; i < r.n; i++)
-		{
-			ts[i] = TimestampTzGetDatum(r.ts[i]);
-			sc[i] = Float8GetDatum(pred[i]);
-		}
-		a[0] = CStringGetTextDatum(symbol);
-		a[1] = Int64GetDatum(model_id);
-		a[2] = PointerGetDatum(construct_array(ts, r.n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		a[3] = PointerGetDatum(construct_array(sc, r.n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		a[4] = PointerGetDatum(construct_array(th, 2, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		/*
-		 * Scorers of one symbol and model take turns; when none of the rows
-		 * is there yet a plain insert skips the upsert's per-row probe.
-		 */
-		ApLockRows(AP_SIGNALS_TABLE, symbol, (uint32) (model_id ^ (model_id >> 32)));
-		/* a statement of its own, so its snapshot sees what the scorer before us committed */
-		if (SPI_execute_with_args("SELECT NOT EXISTS (SELECT FROM alphapulse.signals s WHERE s.symbol OPERATOR(pg_catalog.=) $1 "
-								  "AND s.model_id OPERATOR(pg_catalog.=) $2 AND s.ts OPERATOR(pg_catalog.>=) $3[1])",
-								  3, t, a, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "reading the signals of a model failed");
-		/* a transaction snapshot cannot see a concurrent scorer's rows: always upsert */
-		fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
-			!IsolationUsesXactSnapshot();
-		if (SPI_execute_with_args(fresh ? insert :
-								  psprintf("%s ON CONFLICT (symbol, ts, model_id) DO UPDATE SET score = excluded.score, "
-										   "signal = excluded.signal, created = pg_catalog.now() "
-										   "WHERE NOT (g.score OPERATOR(pg_catalog.=) excluded.score "
-										   "AND g.signal OPERATOR(pg_catalog.=) excluded.signal)",
-										   insert),
-								  5, t, a, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "writing signals failed");
-	}
+	bulk = ApWriteSignals(symbol, model_id, r.ts, pred, r.n, buy, sell);
 	SPI_finish();
 	ApUnpinSearchPath(nest);
-	elog(DEBUG1, "ap_score: %d rows; features %.3f ms, load %.3f ms, predict %.3f ms, write %.3f ms",
+	elog(DEBUG1, "ap_score: %d rows; features %.3f ms, load %.3f ms, predict %.3f ms, write %.3f ms (%s)",
 		 r.n, (t_built - t_start) / 1000.0, (t_loaded - t_built) / 1000.0,
-		 (t_predicted - t_loaded) / 1000.0, (GetCurrentTimestamp() - t_predicted) / 1000.0);
+		 (t_predicted - t_loaded) / 1000.0, (GetCurrentTimestamp() - t_predicted) / 1000.0, bulk ? "bulk insert" : "sql");
 	PG_RETURN_INT64(r.n);
 }
 

@@ -25,6 +25,10 @@ typedef struct ApModelFacts
 extern int64 ApChampionModel(const char *symbol);
 /* Loads the model (42704 when it does not exist) and describes it. */
 extern void ApGetModelFacts(int64 model_id, ApModelFacts *facts);
-/* Predictions of n rows by the model: ApPredictModelRows, declared in ml_train.h. */
+/*
+ * Predictions of a registered model for n rows (row-major n x p, NaN a
+ * missing feature); a row a linear model cannot score gets NaN.
+ */
+extern void ApPredictModelRows(int64 model_id, const double *x, int n, int p, double *out);
 
 #endif							/* AP_ML_PREDICT_H */
