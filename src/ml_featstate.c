@@ -8,10 +8,12 @@
 
 #include <math.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "ml_featstate.h"
 #include "ml_util.h"
@@ -723,6 +725,19 @@ StateFromBytes(const char *buf, size_t len, const FeatureItem *items, int nfeat,
 	return st;
 }
 
+/*
+ * Whether the extension's SQL has the state table: a server running this
+ * library with the extension still at 0.1.0 (before ALTER EXTENSION UPDATE)
+ * builds every time from the history and saves nothing.
+ */
+static bool
+FeatureStateTableExists(void)
+{
+	Oid			nsp = get_namespace_oid(AP_SCHEMA, true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("feature_state", nsp));
+}
+
 /* The saved state of the set, or NULL (with a WARNING when one exists but cannot be used). */
 FeatState *
 FeatureStateLoad(const char *symbol, const char *setname, const FeatureItem *items, int nfeat,
@@ -737,6 +752,8 @@ FeatureStateLoad(const char *symbol, const char *setname, const FeatureItem *ite
 	const char *why;
 	FeatState  *st;
 
+	if (!FeatureStateTableExists())
+		return NULL;
 	if (SPI_execute_with_args("SELECT last_ts, version, state FROM alphapulse.feature_state "
 							  "WHERE symbol OPERATOR(pg_catalog.=) $1 AND feature_set OPERATOR(pg_catalog.=) $2",
 							  2, t, a, NULL, false, 1) != SPI_OK_SELECT)
@@ -794,6 +811,8 @@ FeatureStateSave(const char *symbol, const char *setname, const FeatState *st,
 		TimestampTzGetDatum(last_ts), Int32GetDatum(AP_FEATURE_STATE_VERSION),
 	PointerGetDatum(StateBytes(st, items))};
 
+	if (!FeatureStateTableExists())
+		return;
 	if (SPI_execute_with_args("INSERT INTO alphapulse.feature_state AS s (symbol, feature_set, last_ts, version, state) "
 							  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (symbol, feature_set) DO UPDATE "
 							  "SET last_ts = excluded.last_ts, version = excluded.version, state = excluded.state, "
@@ -809,6 +828,8 @@ FeatureStateForget(const char *symbol, const char *setname)
 	Oid			t[2] = {TEXTOID, TEXTOID};
 	Datum		a[2] = {CStringGetTextDatum(symbol), CStringGetTextDatum(setname)};
 
+	if (!FeatureStateTableExists())
+		return;
 	if (SPI_execute_with_args("DELETE FROM alphapulse.feature_state "
 							  "WHERE symbol OPERATOR(pg_catalog.=) $1 AND feature_set OPERATOR(pg_catalog.=) $2",
 							  2, t, a, NULL, false, 0) != SPI_OK_DELETE)
