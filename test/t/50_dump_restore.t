@@ -18,7 +18,8 @@ on_exit "rm -f $dump"
 new_db "$src"
 
 # Work in progress, not history: not dumped, starts empty after a restore.
-not_dumped="alphapulse.feed_queue alphapulse.feed_queue_id_seq"
+# alphapulse.job_locks holds only the lock rows of ap_run_job, made again on demand.
+not_dumped="alphapulse.feed_queue alphapulse.feed_queue_id_seq alphapulse.job_locks"
 
 # Fill every table a user can fill: assets and bars, a user feature set and
 # the default one with their features, trained models (xgboost champion,
