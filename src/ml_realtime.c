@@ -11,6 +11,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -223,6 +224,24 @@ StaleSets(const char *symbol, TimestampTz ts)
 	for (uint64 i = 0; i < SPI_processed; i++)
 		sets = lappend(sets, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 	return sets;
+}
+
+/*
+ * Waits for the builders of the symbol's sets (ApBuildFeatures' lock, taken
+ * in name order): a build not yet committed has read the bars before this
+ * statement changed them, and StaleSets must see its rows to rebuild them.
+ */
+static void
+LockSymbolSets(const char *symbol)
+{
+	if (SPI_execute("SELECT name FROM alphapulse.feature_sets ORDER BY name", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading feature sets failed");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		ApLockRows(AP_FEATURES_TABLE, symbol, hash_bytes((const unsigned char *) name, strlen(name)));
+	}
 }
 
 /* Drops the symbol's rows from ts on in every set and their signals (no stale row survives a failed rebuild). */
@@ -438,6 +457,7 @@ ap_bars_changed(PG_FUNCTION_ARGS)
 	}
 	for (int i = 0; i < n; i++)
 	{
+		LockSymbolSets(symbols[i]);
 		if (StaleSets(symbols[i], first[i]) != NIL)
 			TryWork(WORK_REBUILD, symbols[i], first[i], last[i]);
 		if (td->tg_newtable != NULL && IsRealtime(symbols[i]))
