@@ -227,21 +227,36 @@ StaleSets(const char *symbol, TimestampTz ts)
 }
 
 /*
- * Waits for the builders of the symbol's sets (ApBuildFeatures' lock, taken
- * in name order): a build not yet committed has read the bars before this
- * statement changed them, and StaleSets must see its rows to rebuild them.
+ * Waits for the open builds of the symbols' sets: a build not yet committed
+ * read the bars before this statement changed them, and StaleSets must see
+ * its rows to rebuild them.  Each (symbol, set) lock is held to the commit,
+ * so past AP_CHANGE_LOCKS of them one lock over every build is taken instead
+ * (the lock table is shared and small).
  */
+#define AP_CHANGE_LOCKS 64
+
 static void
-LockSymbolSets(const char *symbol)
+LockChangedBuilds(char **symbols, int n)
 {
+	uint64		nsets;
+
 	if (SPI_execute("SELECT name FROM alphapulse.feature_sets ORDER BY name", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading feature sets failed");
-	for (uint64 i = 0; i < SPI_processed; i++)
+	nsets = SPI_processed;
+	if ((uint64) n * nsets > AP_CHANGE_LOCKS)
 	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-
-		ApLockRows(AP_FEATURES_TABLE, symbol, hash_bytes((const unsigned char *) name, strlen(name)));
+		(void) ApLockAllBuilds(true);
+		return;
 	}
+	if (ApLockAllBuilds(false))
+		return;
+	for (int i = 0; i < n; i++)
+		for (uint64 j = 0; j < nsets; j++)
+		{
+			char	   *name = SPI_getvalue(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1);
+
+			ApLockRows(AP_FEATURES_TABLE, symbols[i], hash_bytes((const unsigned char *) name, strlen(name)));
+		}
 }
 
 /* Drops the symbol's rows from ts on in every set and their signals (no stale row survives a failed rebuild). */
@@ -455,9 +470,9 @@ ap_bars_changed(PG_FUNCTION_ARGS)
 		first[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
 		last[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
 	}
+	LockChangedBuilds(symbols, n);
 	for (int i = 0; i < n; i++)
 	{
-		LockSymbolSets(symbols[i]);
 		if (StaleSets(symbols[i], first[i]) != NIL)
 			TryWork(WORK_REBUILD, symbols[i], first[i], last[i]);
 		if (td->tg_newtable != NULL && IsRealtime(symbols[i]))
