@@ -359,8 +359,14 @@ TryWork(ChangeWork work, const char *symbol, TimestampTz first, TimestampTz last
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		/* a cancel or shutdown is the statement's, not the step's */
-		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED || ed->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		/*
+		 * a cancel or shutdown is the statement's, not the step's; so is a
+		 * serialization failure or deadlock: the transaction's snapshot
+		 * misses a concurrent writer's bars, and only a retry of the whole
+		 * transaction builds and scores its bars (else they stay unscored)
+		 */
+		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED || ed->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			ed->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE || ed->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
 			ReThrowError(ed);
 		ereport(WARNING,
 				(errcode(ed->sqlerrcode),
