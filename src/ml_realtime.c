@@ -165,6 +165,33 @@ ScoreRows(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to,
 }
 
 /*
+ * Of a real-time symbol, the re-scored signals of a model whose score or
+ * signal differs from before the correction (old: the deleted ones' ts,
+ * score and signal arrays) are announced like new ones: a listener's copy
+ * of them would be stale otherwise.
+ */
+static void
+AnnounceRescored(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to, const Datum *old)
+{
+	Oid			types[7] = {TEXTOID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID};
+	Datum		args[7] = {CStringGetTextDatum(symbol), Int64GetDatum(model_id), TimestampTzGetDatum(from),
+	TimestampTzGetDatum(to), old[0], old[1], old[2]};
+
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_notify('" AP_SIGNALS_CHANNEL "', pg_catalog.jsonb_build_object("
+							  "'symbol', s.symbol, 'ts', s.ts, 'model_id', s.model_id, 'score', s.score, "
+							  "'signal', s.signal)::pg_catalog.text) "
+							  "FROM alphapulse.signals s LEFT JOIN ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
+							  "pg_catalog.unnest($7)) AS o(ts, score, signal) ON o.ts OPERATOR(pg_catalog.=) s.ts "
+							  "WHERE s.symbol OPERATOR(pg_catalog.=) $1 AND s.model_id OPERATOR(pg_catalog.=) $2 "
+							  "AND s.ts OPERATOR(pg_catalog.>=) $3 AND s.ts OPERATOR(pg_catalog.<=) $4 "
+							  "AND (o.ts IS NULL OR o.score IS DISTINCT FROM s.score OR o.signal IS DISTINCT FROM s.signal) "
+							  "ORDER BY s.ts",
+							  7, types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "announcing re-scored signals failed");
+}
+
+/*
  * Signals of the symbol's models on the set's rows from ts on were scored on
  * bars that changed: each such model scores the rebuilt rows again, over the
  * same span, and signals on rows that are gone go.
@@ -177,33 +204,44 @@ RescoreFrom(const char *symbol, const char *setname, TimestampTz from)
 	int			n;
 	int64	   *models;
 	TimestampTz *upto;
+	Datum	   *old;
 
 	if (SPI_execute_with_args("WITH d AS (DELETE FROM alphapulse.signals s USING alphapulse.models m "
 							  "WHERE m.id OPERATOR(pg_catalog.=) s.model_id AND m.feature_set OPERATOR(pg_catalog.=) $2 "
 							  "AND s.symbol OPERATOR(pg_catalog.=) $1 AND s.ts OPERATOR(pg_catalog.>=) $3 "
-							  "RETURNING s.model_id, s.ts) "
-							  "SELECT d.model_id, pg_catalog.max(d.ts) FROM d GROUP BY d.model_id ORDER BY d.model_id",
+							  "RETURNING s.model_id, s.ts, s.score, s.signal) "
+							  "SELECT d.model_id, pg_catalog.max(d.ts), pg_catalog.array_agg(d.ts), "
+							  "pg_catalog.array_agg(d.score), pg_catalog.array_agg(d.signal) "
+							  "FROM d GROUP BY d.model_id ORDER BY d.model_id",
 							  3, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "deleting signals to re-score failed");
 	n = (int) SPI_processed;
 	models = palloc(sizeof(int64) * (n + 1));
 	upto = palloc(sizeof(TimestampTz) * (n + 1));
+	old = palloc(sizeof(Datum) * 3 * (n + 1));
 	for (int i = 0; i < n; i++)
 	{
 		bool		isnull;
 
 		models[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 		upto[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		for (int k = 0; k < 3; k++)
+			old[i * 3 + k] = PointerGetDatum(DatumGetArrayTypePCopy(
+				SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3 + k, &isnull)));
 	}
 	for (int i = 0; i < n; i++)
 	{
 		ApModelFacts f;
 		Thresholds	th;
+		bool		realtime;
 
 		ApGetModelFacts(models[i], &f);
-		if (!RealtimeOf(symbol, f.classification, &th))
+		realtime = RealtimeOf(symbol, f.classification, &th);
+		if (!realtime)
 			DefaultThresholds(f.classification, &th);
 		ScoreRows(symbol, models[i], from, upto[i], false, &th, false);
+		if (realtime)
+			AnnounceRescored(symbol, models[i], from, upto[i], &old[i * 3]);
 	}
 }
 
