@@ -91,20 +91,35 @@ ScoreRows(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to,
 	Oid			wtypes[5] = {TEXTOID, INT8OID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 	Datum		w[5];
 	Datum		thd[2] = {Float8GetDatum(th->buy), Float8GetDatum(th->sell)};
+	TimestampTz *newts = NULL;
+	int			nnew = 0;
 
 	ApGetModelFacts(model_id, &f);
 	args[0] = CStringGetTextDatum(symbol);
 	args[1] = CStringGetTextDatum(f.feature_set);
 	args[2] = TimestampTzGetDatum(from);
 	args[3] = TimestampTzGetDatum(to);
-	if (SPI_execute_with_args(only_new ?
-							  "SELECT f.ts, f.x FROM alphapulse.features f "
-							  "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
-							  "AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4 "
-							  "AND pg_catalog.array_position(f.x, NULL) IS NULL "
-							  "AND f.ts IN (SELECT n.ts FROM ap_new n WHERE n.symbol OPERATOR(pg_catalog.=) $1) "
-							  "ORDER BY f.ts" :
-							  "SELECT f.ts, f.x FROM alphapulse.features f "
+	/*
+	 * with only_new, the new bars' ts (sorted) select the rows of the range
+	 * by a merge: a join with ap_new was planned as a nested loop over every
+	 * row (the planner guesses one row in the range), quadratic in the bars
+	 */
+	if (only_new)
+	{
+		if (SPI_execute_with_args("SELECT DISTINCT n.ts FROM ap_new n WHERE n.symbol OPERATOR(pg_catalog.=) $1 "
+								  "ORDER BY n.ts", 1, types, args, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "reading the new bars failed");
+		nnew = (int) SPI_processed;
+		newts = palloc(sizeof(TimestampTz) * (nnew + 1));
+		for (int i = 0; i < nnew; i++)
+		{
+			bool		isnull;
+
+			newts[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	if (SPI_execute_with_args("SELECT f.ts, f.x FROM alphapulse.features f "
 							  "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
 							  "AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4 "
 							  "AND pg_catalog.array_position(f.x, NULL) IS NULL ORDER BY f.ts",
@@ -117,25 +132,36 @@ ScoreRows(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to,
 	pred = palloc(sizeof(double) * n);
 	ts = palloc(sizeof(Datum) * n);
 	sc = palloc(sizeof(Datum) * n);
-	for (int i = 0; i < n; i++)
+	n = 0;						/* the rows kept */
+	for (int r = 0, j = 0, i = 0; r < (int) SPI_processed; r++)
 	{
 		bool		isnull;
 		ArrayType  *arr;
 		Datum	   *el;
 		int			m;
 
-		ts[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		arr = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		ts[i] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
+		if (only_new)
+		{
+			while (j < nnew && newts[j] < DatumGetTimestampTz(ts[i]))
+				j++;
+			if (j == nnew || newts[j] != DatumGetTimestampTz(ts[i]))
+				continue;
+		}
+		n = ++i;
+		arr = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
 		deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, NULL, &m);
 		if (m != f.p)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("model %lld takes %d features, the rows of \"%s\" have %d",
 							(long long) model_id, f.p, f.feature_set, m)));
-		for (int j = 0; j < m; j++)
-			x[(size_t) i * f.p + j] = DatumGetFloat8(el[j]);
+		for (int k = 0; k < m; k++)
+			x[(size_t) (i - 1) * f.p + k] = DatumGetFloat8(el[k]);
 	}
 	SPI_freetuptable(SPI_tuptable);
+	if (n == 0)
+		return 0;
 	ApPredictModelRows(model_id, x, n, f.p, pred);
 	for (int i = 0; i < n; i++)
 		sc[i] = Float8GetDatum(pred[i]);
