@@ -832,6 +832,30 @@ ApLockRows(const char *table, const char *symbol, uint32 key2)
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
+/*
+ * The lock over every build (its tag: the class alphapulse.feature_state,
+ * which ApLockRows never uses).  Builders take it shared (RowExclusiveLock)
+ * before their symbol's lock; a statement that changed the bars of too many
+ * symbols to lock each takes it exclusive (ShareRowExclusiveLock, which also
+ * excludes another such statement) and waits for every open build instead.
+ * Returns true when this transaction holds it exclusive: no other build can
+ * run, so the symbols' locks are not needed.
+ */
+bool
+ApLockAllBuilds(bool exclusive)
+{
+	Oid			rel = get_relname_relid("feature_state", get_namespace_oid(AP_SCHEMA, false));
+	LOCKTAG		tag;
+
+	if (!OidIsValid(rel))
+		elog(ERROR, "relation %s.feature_state does not exist", AP_SCHEMA);
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, rel, 0, 0);
+	if (!exclusive && LockHeldByMe(&tag, ShareRowExclusiveLock))
+		return true;
+	(void) LockAcquire(&tag, exclusive ? ShareRowExclusiveLock : RowExclusiveLock, false, false);
+	return exclusive;
+}
+
 /* Checks that the symbol is registered in alphapulse.assets. */
 void
 CheckSymbol(const char *symbol)
@@ -1113,7 +1137,8 @@ ApBuildFeatures(const char *symbol, const char *setname, TimestampTz rebuild_fro
 	 * rows); the statements after the lock take fresh snapshots (read_only
 	 * false), so each sees the rows the one before it committed.
 	 */
-	ApLockRows(AP_FEATURES_TABLE, symbol, hash_bytes((const unsigned char *) setname, strlen(setname)));
+	if (!ApLockAllBuilds(false))
+		ApLockRows(AP_FEATURES_TABLE, symbol, hash_bytes((const unsigned char *) setname, strlen(setname)));
 	if (rebuild_from != DT_NOEND)
 		DropFeaturesFrom(symbol, setname, rebuild_from);
 	last_ts = LastFeatureTs(symbol, setname);

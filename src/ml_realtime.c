@@ -11,6 +11,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -90,20 +91,35 @@ ScoreRows(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to,
 	Oid			wtypes[5] = {TEXTOID, INT8OID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 	Datum		w[5];
 	Datum		thd[2] = {Float8GetDatum(th->buy), Float8GetDatum(th->sell)};
+	TimestampTz *newts = NULL;
+	int			nnew = 0;
 
 	ApGetModelFacts(model_id, &f);
 	args[0] = CStringGetTextDatum(symbol);
 	args[1] = CStringGetTextDatum(f.feature_set);
 	args[2] = TimestampTzGetDatum(from);
 	args[3] = TimestampTzGetDatum(to);
-	if (SPI_execute_with_args(only_new ?
-							  "SELECT f.ts, f.x FROM alphapulse.features f "
-							  "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
-							  "AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4 "
-							  "AND pg_catalog.array_position(f.x, NULL) IS NULL "
-							  "AND f.ts IN (SELECT n.ts FROM ap_new n WHERE n.symbol OPERATOR(pg_catalog.=) $1) "
-							  "ORDER BY f.ts" :
-							  "SELECT f.ts, f.x FROM alphapulse.features f "
+	/*
+	 * with only_new, the new bars' ts (sorted) select the rows of the range
+	 * by a merge: a join with ap_new was planned as a nested loop over every
+	 * row (the planner guesses one row in the range), quadratic in the bars
+	 */
+	if (only_new)
+	{
+		if (SPI_execute_with_args("SELECT DISTINCT n.ts FROM ap_new n WHERE n.symbol OPERATOR(pg_catalog.=) $1 "
+								  "ORDER BY n.ts", 1, types, args, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "reading the new bars failed");
+		nnew = (int) SPI_processed;
+		newts = palloc(sizeof(TimestampTz) * (nnew + 1));
+		for (int i = 0; i < nnew; i++)
+		{
+			bool		isnull;
+
+			newts[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	if (SPI_execute_with_args("SELECT f.ts, f.x FROM alphapulse.features f "
 							  "WHERE f.symbol OPERATOR(pg_catalog.=) $1 AND f.feature_set OPERATOR(pg_catalog.=) $2 "
 							  "AND f.ts OPERATOR(pg_catalog.>=) $3 AND f.ts OPERATOR(pg_catalog.<=) $4 "
 							  "AND pg_catalog.array_position(f.x, NULL) IS NULL ORDER BY f.ts",
@@ -116,25 +132,36 @@ ScoreRows(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to,
 	pred = palloc(sizeof(double) * n);
 	ts = palloc(sizeof(Datum) * n);
 	sc = palloc(sizeof(Datum) * n);
-	for (int i = 0; i < n; i++)
+	n = 0;						/* the rows kept */
+	for (int r = 0, j = 0, i = 0; r < (int) SPI_processed; r++)
 	{
 		bool		isnull;
 		ArrayType  *arr;
 		Datum	   *el;
 		int			m;
 
-		ts[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		arr = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		ts[i] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
+		if (only_new)
+		{
+			while (j < nnew && newts[j] < DatumGetTimestampTz(ts[i]))
+				j++;
+			if (j == nnew || newts[j] != DatumGetTimestampTz(ts[i]))
+				continue;
+		}
+		n = ++i;
+		arr = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
 		deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, NULL, &m);
 		if (m != f.p)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("model %lld takes %d features, the rows of \"%s\" have %d",
 							(long long) model_id, f.p, f.feature_set, m)));
-		for (int j = 0; j < m; j++)
-			x[(size_t) i * f.p + j] = DatumGetFloat8(el[j]);
+		for (int k = 0; k < m; k++)
+			x[(size_t) (i - 1) * f.p + k] = DatumGetFloat8(el[k]);
 	}
 	SPI_freetuptable(SPI_tuptable);
+	if (n == 0)
+		return 0;
 	ApPredictModelRows(model_id, x, n, f.p, pred);
 	for (int i = 0; i < n; i++)
 		sc[i] = Float8GetDatum(pred[i]);
@@ -164,6 +191,33 @@ ScoreRows(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to,
 }
 
 /*
+ * Of a real-time symbol, the re-scored signals of a model whose score or
+ * signal differs from before the correction (old: the deleted ones' ts,
+ * score and signal arrays) are announced like new ones: a listener's copy
+ * of them would be stale otherwise.
+ */
+static void
+AnnounceRescored(const char *symbol, int64 model_id, TimestampTz from, TimestampTz to, const Datum *old)
+{
+	Oid			types[7] = {TEXTOID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID};
+	Datum		args[7] = {CStringGetTextDatum(symbol), Int64GetDatum(model_id), TimestampTzGetDatum(from),
+	TimestampTzGetDatum(to), old[0], old[1], old[2]};
+
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_notify('" AP_SIGNALS_CHANNEL "', pg_catalog.jsonb_build_object("
+							  "'symbol', s.symbol, 'ts', s.ts, 'model_id', s.model_id, 'score', s.score, "
+							  "'signal', s.signal)::pg_catalog.text) "
+							  "FROM alphapulse.signals s LEFT JOIN ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
+							  "pg_catalog.unnest($7)) AS o(ts, score, signal) ON o.ts OPERATOR(pg_catalog.=) s.ts "
+							  "WHERE s.symbol OPERATOR(pg_catalog.=) $1 AND s.model_id OPERATOR(pg_catalog.=) $2 "
+							  "AND s.ts OPERATOR(pg_catalog.>=) $3 AND s.ts OPERATOR(pg_catalog.<=) $4 "
+							  "AND (o.ts IS NULL OR o.score IS DISTINCT FROM s.score OR o.signal IS DISTINCT FROM s.signal) "
+							  "ORDER BY s.ts",
+							  7, types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "announcing re-scored signals failed");
+}
+
+/*
  * Signals of the symbol's models on the set's rows from ts on were scored on
  * bars that changed: each such model scores the rebuilt rows again, over the
  * same span, and signals on rows that are gone go.
@@ -176,33 +230,44 @@ RescoreFrom(const char *symbol, const char *setname, TimestampTz from)
 	int			n;
 	int64	   *models;
 	TimestampTz *upto;
+	Datum	   *old;
 
 	if (SPI_execute_with_args("WITH d AS (DELETE FROM alphapulse.signals s USING alphapulse.models m "
 							  "WHERE m.id OPERATOR(pg_catalog.=) s.model_id AND m.feature_set OPERATOR(pg_catalog.=) $2 "
 							  "AND s.symbol OPERATOR(pg_catalog.=) $1 AND s.ts OPERATOR(pg_catalog.>=) $3 "
-							  "RETURNING s.model_id, s.ts) "
-							  "SELECT d.model_id, pg_catalog.max(d.ts) FROM d GROUP BY d.model_id ORDER BY d.model_id",
+							  "RETURNING s.model_id, s.ts, s.score, s.signal) "
+							  "SELECT d.model_id, pg_catalog.max(d.ts), pg_catalog.array_agg(d.ts), "
+							  "pg_catalog.array_agg(d.score), pg_catalog.array_agg(d.signal) "
+							  "FROM d GROUP BY d.model_id ORDER BY d.model_id",
 							  3, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "deleting signals to re-score failed");
 	n = (int) SPI_processed;
 	models = palloc(sizeof(int64) * (n + 1));
 	upto = palloc(sizeof(TimestampTz) * (n + 1));
+	old = palloc(sizeof(Datum) * 3 * (n + 1));
 	for (int i = 0; i < n; i++)
 	{
 		bool		isnull;
 
 		models[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 		upto[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		for (int k = 0; k < 3; k++)
+			old[i * 3 + k] = PointerGetDatum(DatumGetArrayTypePCopy(
+				SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3 + k, &isnull)));
 	}
 	for (int i = 0; i < n; i++)
 	{
 		ApModelFacts f;
 		Thresholds	th;
+		bool		realtime;
 
 		ApGetModelFacts(models[i], &f);
-		if (!RealtimeOf(symbol, f.classification, &th))
+		realtime = RealtimeOf(symbol, f.classification, &th);
+		if (!realtime)
 			DefaultThresholds(f.classification, &th);
 		ScoreRows(symbol, models[i], from, upto[i], false, &th, false);
+		if (realtime)
+			AnnounceRescored(symbol, models[i], from, upto[i], &old[i * 3]);
 	}
 }
 
@@ -223,6 +288,39 @@ StaleSets(const char *symbol, TimestampTz ts)
 	for (uint64 i = 0; i < SPI_processed; i++)
 		sets = lappend(sets, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 	return sets;
+}
+
+/*
+ * Waits for the open builds of the symbols' sets: a build not yet committed
+ * read the bars before this statement changed them, and StaleSets must see
+ * its rows to rebuild them.  Each (symbol, set) lock is held to the commit,
+ * so past AP_CHANGE_LOCKS of them one lock over every build is taken instead
+ * (the lock table is shared and small).
+ */
+#define AP_CHANGE_LOCKS 64
+
+static void
+LockChangedBuilds(char **symbols, int n)
+{
+	uint64		nsets;
+
+	if (SPI_execute("SELECT name FROM alphapulse.feature_sets ORDER BY name", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading feature sets failed");
+	nsets = SPI_processed;
+	if ((uint64) n * nsets > AP_CHANGE_LOCKS)
+	{
+		(void) ApLockAllBuilds(true);
+		return;
+	}
+	if (ApLockAllBuilds(false))
+		return;
+	for (int i = 0; i < n; i++)
+		for (uint64 j = 0; j < nsets; j++)
+		{
+			char	   *name = SPI_getvalue(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1);
+
+			ApLockRows(AP_FEATURES_TABLE, symbols[i], hash_bytes((const unsigned char *) name, strlen(name)));
+		}
 }
 
 /* Drops the symbol's rows from ts on in every set and their signals (no stale row survives a failed rebuild). */
@@ -325,8 +423,14 @@ TryWork(ChangeWork work, const char *symbol, TimestampTz first, TimestampTz last
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		/* a cancel or shutdown is the statement's, not the step's */
-		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED || ed->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		/*
+		 * a cancel or shutdown is the statement's, not the step's; so is a
+		 * serialization failure or deadlock: the transaction's snapshot
+		 * misses a concurrent writer's bars, and only a retry of the whole
+		 * transaction builds and scores its bars (else they stay unscored)
+		 */
+		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED || ed->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			ed->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE || ed->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
 			ReThrowError(ed);
 		ereport(WARNING,
 				(errcode(ed->sqlerrcode),
@@ -436,6 +540,7 @@ ap_bars_changed(PG_FUNCTION_ARGS)
 		first[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
 		last[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
 	}
+	LockChangedBuilds(symbols, n);
 	for (int i = 0; i < n; i++)
 	{
 		if (StaleSets(symbols[i], first[i]) != NIL)

@@ -19,6 +19,7 @@ extern void ModelsOpsDefineSettings(void);	/* ml_export.c */
 extern void CheckSymbol(const char *symbol);
 extern char *ApClip(const char *s);
 extern void ApLockRows(const char *table, const char *symbol, uint32 key2);
+extern bool ApLockAllBuilds(bool exclusive);
 #define AP_MSG_CLIP 64			/* bytes of a caller's text echoed in a message */
 #define AP_FEATURES_TABLE "features"
 #define AP_SIGNALS_TABLE "signals"
