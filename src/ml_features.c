@@ -833,22 +833,25 @@ ApLockRows(const char *table, const char *symbol, uint32 key2)
 }
 
 /*
- * The lock over every build (its tag: the class alphapulse.feature_state,
- * which ApLockRows never uses).  Builders take it shared (RowExclusiveLock)
+ * The lock over every build (its tag: the class alphapulse.feature_sets,
+ * which ApLockRows never uses and which exists at 0.1.0 too, so the library
+ * also builds before ALTER EXTENSION UPDATE).  Builders take it shared (RowExclusiveLock)
  * before their symbol's lock; a statement that changed the bars of too many
  * symbols to lock each takes it exclusive (ShareRowExclusiveLock, which also
  * excludes another such statement) and waits for every open build instead.
  * Returns true when this transaction holds it exclusive: no other build can
  * run, so the symbols' locks are not needed.
  */
+#define AP_BUILDS_LOCK_CLASS "feature_sets"
+
 bool
 ApLockAllBuilds(bool exclusive)
 {
-	Oid			rel = get_relname_relid("feature_state", get_namespace_oid(AP_SCHEMA, false));
+	Oid			rel = get_relname_relid(AP_BUILDS_LOCK_CLASS, get_namespace_oid(AP_SCHEMA, false));
 	LOCKTAG		tag;
 
 	if (!OidIsValid(rel))
-		elog(ERROR, "relation %s.feature_state does not exist", AP_SCHEMA);
+		elog(ERROR, "relation %s.%s does not exist", AP_SCHEMA, AP_BUILDS_LOCK_CLASS);
 	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, rel, 0, 0);
 	if (!exclusive && LockHeldByMe(&tag, ShareRowExclusiveLock))
 		return true;
