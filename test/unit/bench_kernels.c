@@ -14,32 +14,7 @@
 
 #include "ta.h"
 #include "run_kernels.h"
-
-void *
-TaAlloc(size_t size)
-{
-	void	   *p = malloc(size > 0 ? size : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-void
-TaFree(void *ptr)
-{
-	free(ptr);
-}
-
-/* the window layer's CHECK_FOR_INTERRUPTS: a flag test */
-volatile int bench_interrupt_pending = 0;
-
-void
-TaCheckInterrupts(void)
-{
-	if (bench_interrupt_pending)
-		abort();
-}
+#include "bench_hooks.h"
 
 static double
 Now(void)

@@ -15,34 +15,10 @@
 
 #include "ta.h"
 #include "ta_stream.h"
+#include "bench_hooks.h"
 
 #define MAX_RUNS 15
 #define LONG_PERIOD 5000
-
-void *
-TaAlloc(size_t size)
-{
-	void	   *p = malloc(size > 0 ? size : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-void
-TaFree(void *ptr)
-{
-	free(ptr);
-}
-
-volatile int bench_interrupt_pending = 0;
-
-void
-TaCheckInterrupts(void)
-{
-	if (bench_interrupt_pending)
-		abort();
-}
 
 static double
 Now(void)
