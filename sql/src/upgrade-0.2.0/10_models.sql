@@ -23,71 +23,8 @@ REVOKE TRIGGER ON alphapulse.runs FROM alphapulse_admin;
 REVOKE USAGE ON SEQUENCE alphapulse.models_id_seq FROM alphapulse_writer;
 
 -- Promotion and rollback run as the owner (callers no longer hold UPDATE on
--- alphapulse.models), with search_path = pg_catalog, pg_temp (every operator
--- and function resolves in pg_catalog, every table is qualified).  Both lock
--- the symbol's model rows first and in id order: 0.1.0's ap_promote locked its
--- own row and then the others, so two promotions of one symbol could deadlock.
-DROP FUNCTION @extschema@.ap_promote(bigint);
-CREATE FUNCTION @extschema@.ap_promote(model_id bigint)
-RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	s text;
-	m alphapulse.models;
-BEGIN
-	SELECT x.symbol INTO s FROM alphapulse.models x WHERE x.id = model_id;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'model % does not exist', model_id USING ERRCODE = '42704';
-	END IF;
-	-- serialise promotions of one symbol, always locking in the same order
-	PERFORM FROM alphapulse.models x WHERE x.symbol = s ORDER BY x.id FOR UPDATE;
-	SELECT * INTO m FROM alphapulse.models x WHERE x.id = model_id;
-	IF m.stage = 'champion' THEN
-		RETURN m.id;
-	END IF;
-	UPDATE alphapulse.models x SET stage = 'archived' WHERE x.symbol = m.symbol AND x.stage = 'champion';
-	UPDATE alphapulse.models x SET stage = 'champion', promoted = pg_catalog.now() WHERE x.id = m.id;
-	RETURN m.id;
-END
-$fn$;
-COMMENT ON FUNCTION @extschema@.ap_promote(bigint) IS 'Makes a model the champion of its symbol; the previous champion is archived. Returns the model id. Runs as the registry''s owner (writers may call it); promotions and rollbacks of one symbol take turns.';
-
-DROP FUNCTION @extschema@.ap_rollback(text);
-CREATE FUNCTION @extschema@.ap_rollback(symbol text)
-RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cur alphapulse.models;
-	prev bigint;
-BEGIN
-	PERFORM FROM alphapulse.models m WHERE m.symbol = ap_rollback.symbol ORDER BY m.id FOR UPDATE;
-	SELECT * INTO cur FROM alphapulse.models m WHERE m.symbol = ap_rollback.symbol AND m.stage = 'champion';
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'symbol "%" has no champion model', symbol USING ERRCODE = '42704';
-	END IF;
-	SELECT m.id INTO prev FROM alphapulse.models m
-	WHERE m.symbol = ap_rollback.symbol AND m.stage = 'archived' AND m.promoted IS NOT NULL
-	  AND m.promoted <= cur.promoted AND m.id <> cur.id
-	ORDER BY m.promoted DESC, m.id DESC LIMIT 1;
-	IF prev IS NULL THEN
-		RAISE EXCEPTION 'symbol "%" has no earlier champion to roll back to', symbol USING ERRCODE = '55000';
-	END IF;
-	UPDATE alphapulse.models m SET stage = 'archived', promoted = NULL WHERE m.id = cur.id;
-	UPDATE alphapulse.models m SET stage = 'champion' WHERE m.id = prev;
-	RETURN prev;
-END
-$fn$;
-COMMENT ON FUNCTION @extschema@.ap_rollback(text) IS 'Demotes the champion of a symbol (to archived) and restores the most recently promoted earlier champion; returns its id. Runs as the registry''s owner (writers may call it); promotions and rollbacks of one symbol take turns.';
-REVOKE ALL ON FUNCTION @extschema@.ap_promote(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.ap_rollback(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.ap_promote(bigint) TO alphapulse_writer;
-GRANT EXECUTE ON FUNCTION @extschema@.ap_rollback(text) TO alphapulse_writer;
+-- alphapulse.models) and lock in one order: their definitions are in
+-- 91_evaluate.sql, with the evaluation that also promotes.
 
 CREATE FUNCTION alphapulse.validate_model(model bytea, n_features integer)
 RETURNS text
